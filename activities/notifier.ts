@@ -1,0 +1,18 @@
+import { log } from '@temporalio/activity';
+
+export interface ArbitrationOverdueNotice {
+  orderId: string;
+  workflowId: string;
+  dueAt: string;
+}
+
+/** Where the engine tells people things; the webhook delivery plugs in here. */
+export interface Notifier {
+  arbitrationOverdue(notice: ArbitrationOverdueNotice): Promise<void>;
+}
+
+export const logNotifier: Notifier = {
+  async arbitrationOverdue(notice) {
+    log.warn('arbitration overdue: an arbitrator must decide this order', { ...notice });
+  },
+};

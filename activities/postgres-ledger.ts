@@ -1,0 +1,161 @@
+import type pg from 'pg';
+import {
+  IdempotencyKeyReusedError,
+  LedgerInvariantError,
+  type Movement,
+  type MovementResult,
+  type PaymentsGateway,
+} from './payments-gateway.js';
+
+type Kind = 'funding' | 'refund' | 'release';
+
+export interface LedgerEntry {
+  transactionId: string;
+  idempotencyKey: string;
+  kind: Kind;
+  amount: number;
+  currency: string;
+  reference: string | null;
+  memo: string | null;
+  createdAt: string;
+  legs: { accountId: string; amount: number }[];
+}
+
+const TOTAL_COLUMN: Record<Kind, 'funded' | 'refunded' | 'released'> = {
+  funding: 'funded',
+  refund: 'refunded',
+  release: 'released',
+};
+
+/** The double-entry ledger in PostgreSQL: the payments system of record. */
+export class PostgresLedger implements PaymentsGateway {
+  constructor(private readonly pool: pg.Pool) {}
+
+  creditEscrow(m: Movement): Promise<MovementResult> {
+    return this.move('funding', m);
+  }
+
+  refundBuyer(m: Movement): Promise<MovementResult> {
+    return this.move('refund', m);
+  }
+
+  releaseToSupplier(m: Movement): Promise<MovementResult> {
+    return this.move('release', m);
+  }
+
+  private async move(kind: Kind, m: Movement): Promise<MovementResult> {
+    if (!Number.isSafeInteger(m.amount) || m.amount <= 0) {
+      throw new LedgerInvariantError(`amount must be a positive integer of minor units, got ${m.amount}`);
+    }
+    const escrow = `escrow:${m.orderId}`;
+    const buyer = `buyer:${m.buyerId}:${m.currency}`;
+    const supplier = `supplier:${m.supplierId}:${m.currency}`;
+    const [from, to] =
+      kind === 'funding' ? [buyer, escrow] : kind === 'refund' ? [escrow, buyer] : [escrow, supplier];
+
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        'INSERT INTO ledger_order_totals (order_id, currency) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING',
+        [m.orderId, m.currency],
+      );
+      // Serialises every movement of one order, so that concurrent retries see each other's keys.
+      const totals = await client.query(
+        'SELECT currency FROM ledger_order_totals WHERE order_id = $1 FOR UPDATE',
+        [m.orderId],
+      );
+      if (totals.rows[0].currency.trim() !== m.currency) {
+        throw new LedgerInvariantError(
+          `order ${m.orderId} is kept in ${totals.rows[0].currency}, not ${m.currency}`,
+        );
+      }
+      const existing = await client.query(
+        'SELECT id, order_id, kind, amount, currency FROM ledger_transactions WHERE idempotency_key = $1',
+        [m.idempotencyKey],
+      );
+      if (existing.rows[0]) {
+        const row = existing.rows[0];
+        await client.query('ROLLBACK');
+        if (
+          row.order_id !== m.orderId ||
+          row.kind !== kind ||
+          row.amount !== m.amount ||
+          row.currency.trim() !== m.currency
+        ) {
+          throw new IdempotencyKeyReusedError(
+            `idempotency key ${m.idempotencyKey} was used for ${row.kind} of ${row.amount} ${row.currency} on order ` +
+              `${row.order_id}; refusing ${kind} of ${m.amount} ${m.currency} on order ${m.orderId}`,
+          );
+        }
+        return {
+          transactionId: String(row.id),
+          idempotencyKey: m.idempotencyKey,
+          amount: row.amount,
+          replayed: true,
+        };
+      }
+      await client.query(
+        `INSERT INTO ledger_accounts (id, kind, owner_id, currency) VALUES
+           ($1, 'escrow', $2, $5), ($3, 'buyer', $4, $5), ($6, 'supplier', $7, $5)
+         ON CONFLICT (id) DO NOTHING`,
+        [escrow, m.orderId, buyer, m.buyerId, m.currency, supplier, m.supplierId],
+      );
+      const tx = await client.query(
+        `INSERT INTO ledger_transactions (idempotency_key, order_id, kind, amount, currency, reference, memo)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [m.idempotencyKey, m.orderId, kind, m.amount, m.currency, m.reference ?? null, m.memo],
+      );
+      const txId = tx.rows[0].id;
+      await client.query(
+        'INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ($1, $2, $3), ($1, $4, $5)',
+        [txId, from, -m.amount, to, m.amount],
+      );
+      await client.query('UPDATE ledger_accounts SET balance = balance - $2 WHERE id = $1', [from, m.amount]);
+      await client.query('UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1', [to, m.amount]);
+      await client.query(
+        `UPDATE ledger_order_totals SET ${TOTAL_COLUMN[kind]} = ${TOTAL_COLUMN[kind]} + $2 WHERE order_id = $1`,
+        [m.orderId, m.amount],
+      );
+      await client.query('COMMIT');
+      return {
+        transactionId: String(txId),
+        idempotencyKey: m.idempotencyKey,
+        amount: m.amount,
+        replayed: false,
+      };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      if ((err as { code?: string }).code === '23514') {
+        throw new LedgerInvariantError(
+          `${kind} of ${m.amount} ${m.currency} on order ${m.orderId} refused: ${(err as Error).message}`,
+        );
+      }
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async entries(orderId: string): Promise<LedgerEntry[]> {
+    const result = await this.pool.query(
+      `SELECT t.id, t.idempotency_key, t.kind, t.amount, t.currency, t.reference, t.memo, t.created_at,
+              json_agg(json_build_object('accountId', e.account_id, 'amount', e.amount) ORDER BY e.id) AS legs
+         FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+        WHERE t.order_id = $1
+        GROUP BY t.id ORDER BY t.id`,
+      [orderId],
+    );
+    return result.rows.map((r) => ({
+      transactionId: String(r.id),
+      idempotencyKey: r.idempotency_key,
+      kind: r.kind,
+      amount: r.amount,
+      currency: r.currency.trim(),
+      reference: r.reference,
+      memo: r.memo,
+      createdAt: new Date(r.created_at).toISOString(),
+      legs: r.legs,
+    }));
+  }
+}

@@ -1,0 +1,105 @@
+import { chmodSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { migrate } from '../activities/db/migrate.js';
+import { createPool } from '../activities/db/pool.js';
+import { buildApp } from '../api/app.js';
+import { loadConfig } from '../worker/config.js';
+import { createOrderWorker } from '../worker/order-worker.js';
+import { installWorkerLogging } from '../worker/runtime-logging.js';
+import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { type DevPostgres, startDevPostgres } from './dev-postgres.js';
+import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
+
+/**
+ * `npm start`: the whole engine on one machine. A Temporal dev server (state in .data/), an
+ * embedded PostgreSQL, the worker and the API, unless TEMPORAL_ADDRESS / DATABASE_URL point
+ * at real ones.
+ */
+const dataDir = join(process.cwd(), '.data');
+mkdirSync(dataDir, { recursive: true });
+// The embedded PostgreSQL runs as an unprivileged user when we are root.
+chmodSync(dataDir, 0o755);
+const log = (line: string) => console.log(line);
+installWorkerLogging('WARN');
+const stops: (() => Promise<void>)[] = [];
+
+const externalTemporal = process.env.TEMPORAL_ADDRESS;
+let temporal: DevTemporal | undefined;
+if (!externalTemporal) {
+  log('[start] starting the Temporal dev server (state in .data/temporal.sqlite)');
+  temporal = await startDevTemporal({
+    dbFilename: join(dataDir, 'temporal.sqlite'),
+    port: Number(process.env.TEMPORAL_PORT ?? 7233),
+    uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+    log,
+  });
+  stops.unshift(temporal.stop);
+}
+const temporalAddress = externalTemporal ?? (temporal as DevTemporal).address;
+
+let postgres: DevPostgres | undefined;
+if (!process.env.DATABASE_URL) {
+  log('[start] starting the embedded PostgreSQL (data in .data/postgres)');
+  postgres = await startDevPostgres({
+    dir: join(dataDir, 'postgres'),
+    port: Number(process.env.PGPORT ?? 54329),
+    log,
+  });
+  stops.unshift(postgres.stop);
+}
+const config = loadConfig({
+  ...process.env,
+  TEMPORAL_ADDRESS: temporalAddress,
+  DATABASE_URL: process.env.DATABASE_URL ?? (postgres as DevPostgres).databaseUrl,
+});
+
+const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+stops.unshift(() => pool.end());
+const applied = await migrate(pool);
+if (applied.length > 0) log(`[start] applied migrations: ${applied.join(', ')}`);
+
+const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+stops.unshift(() => connection.close());
+if (externalTemporal) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+
+const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+stops.unshift(() => nativeConnection.close());
+const worker = await createOrderWorker({
+  connection: nativeConnection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  pool,
+});
+const workerDone = worker.run();
+stops.unshift(async () => {
+  worker.shutdown();
+  await workerDone;
+});
+
+const app = await buildApp({ temporal: temporalClient, pool, taskQueue: config.TEMPORAL_TASK_QUEUE });
+await app.listen({ port: config.API_PORT, host: config.API_HOST });
+stops.unshift(() => app.close());
+
+log('');
+log('Trade escrow engine is running:');
+log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs: /docs)`);
+if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
+log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
+log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);
+log('Press Ctrl-C to stop.');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(`\n[start] ${signal}: stopping API, worker, Temporal and PostgreSQL`);
+  for (const stop of stops) {
+    await stop().catch((err: Error) => log(`[start] while stopping: ${err.message}`));
+  }
+  process.exit(0);
+}
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));

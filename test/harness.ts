@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type pg from 'pg';
+import { inject } from 'vitest';
+import { createPool } from '../activities/db/pool.js';
+import type { PaymentsGateway } from '../activities/payments-gateway.js';
+import { PostgresLedger } from '../activities/postgres-ledger.js';
+import { createOrderWorker } from '../worker/order-worker.js';
+import { installWorkerLogging } from '../worker/runtime-logging.js';
+import {
+  type ContractInput,
+  ContractInputSchema,
+  contractProblems,
+  normalizeContract,
+} from '../workflows/contract.js';
+import { orderQuery, orderWorkflowId } from '../workflows/messages.js';
+import type { OrderSnapshot, OrderStatus } from '../workflows/order-state.js';
+import type { order } from '../workflows/order-workflow.js';
+
+/** A worker on a task queue of its own, a client and a pool, against the run's shared servers. */
+export interface Harness {
+  client: Client;
+  pool: pg.Pool;
+  ledger: PostgresLedger;
+  taskQueue: string;
+  startWorker(options?: { payments?: PaymentsGateway }): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(): Promise<Harness> {
+  installWorkerLogging('WARN');
+  const address = inject('temporalAddress');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const pool = createPool(inject('databaseUrl'), 5);
+  const taskQueue = `test-${randomUUID()}`;
+  let running: { worker: Worker; done: Promise<void> } | undefined;
+  const harness: Harness = {
+    client,
+    pool,
+    ledger: new PostgresLedger(pool),
+    taskQueue,
+    async startWorker(options = {}) {
+      const worker = await createOrderWorker({
+        connection: nativeConnection,
+        namespace: 'default',
+        taskQueue,
+        pool,
+        workflowBundlePath: inject('workflowBundlePath'),
+        payments: options.payments,
+        shutdownGraceTime: '5 seconds',
+      });
+      running = { worker, done: worker.run() };
+    },
+    async stopWorker() {
+      if (!running) return;
+      running.worker.shutdown();
+      await running.done;
+      running = undefined;
+    },
+    async close() {
+      await harness.stopWorker();
+      await nativeConnection.close();
+      await connection.close();
+      await pool.end();
+    },
+  };
+  return harness;
+}
+
+const SECOND = 1000;
+export const at = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString();
+
+/** A contract with second-scale deadlines; every test overrides what it exercises. */
+export function testContract(overrides: Partial<ContractInput> = {}): ContractInput {
+  return {
+    orderId: `T-${randomUUID()}`,
+    buyer: { id: 'buyer-1', name: 'Acme Buyer' },
+    supplier: { id: 'supplier-1', name: 'Steel Supplier' },
+    currency: 'USD',
+    amount: 1_250_000,
+    fundBy: at(60 * SECOND),
+    shipBy: at(120 * SECOND),
+    inspectionWindow: 'PT60S',
+    negotiationWindow: 'PT60S',
+    arbitrationSla: 'PT60S',
+    quantity: { ordered: 1000, unit: 'kg', tolerancePct: 2 },
+    quality: [
+      { attribute: 'moisture', max: 12, unit: '%' },
+      { attribute: 'grade', oneOf: ['A', 'B'] },
+    ],
+    ...overrides,
+  };
+}
+
+export async function startOrder(
+  client: Client,
+  taskQueue: string,
+  input: ContractInput,
+): Promise<WorkflowHandle<typeof order>> {
+  const parsed = ContractInputSchema.parse(input);
+  const now = new Date();
+  const problems = contractProblems(parsed, now);
+  if (problems.length > 0) throw new Error(`test contract has problems: ${JSON.stringify(problems)}`);
+  const contract = normalizeContract(parsed, now);
+  return client.workflow.start<typeof order>('order', {
+    workflowId: orderWorkflowId(contract.orderId),
+    taskQueue,
+    args: [{ contract, requestFingerprint: JSON.stringify(parsed) }],
+  });
+}
+
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  status: OrderStatus,
+  timeoutMs = 60 * SECOND,
+): Promise<OrderSnapshot> {
+  const deadline = Date.now() + timeoutMs;
+  let last: OrderSnapshot | undefined;
+  while (Date.now() < deadline) {
+    last = await handle.query(orderQuery);
+    if (last.status === status) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`order did not reach ${status} in ${timeoutMs}ms; it is ${last?.status}`);
+}

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Environment of the production processes, validated at start: a bad deployment fails at once
+ * with every missing or malformed variable named, not at the first order.
+ */
+const EnvSchema = z.object({
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('escrow-orders'),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_CA_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  TEMPORAL_API_KEY: z.string().optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).optional(),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  API_HOST: z.string().default('0.0.0.0'),
+  API_KEYS: z.string().optional(),
+});
+export type Config = z.output<typeof EnvSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const result = EnvSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  if (Boolean(config.TEMPORAL_TLS_CERT_PATH) !== Boolean(config.TEMPORAL_TLS_KEY_PATH)) {
+    throw new Error('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
+  }
+  return config;
+}
+
+export interface TemporalConnectionSettings {
+  address: string;
+  tls?:
+    | {
+        clientCertPair?: { crt: Buffer; key: Buffer };
+        serverRootCACertificate?: Buffer;
+        serverNameOverride?: string;
+      }
+    | boolean;
+  apiKey?: string;
+}
+
+/** mTLS (self-hosted or Temporal Cloud) or an API key (Temporal Cloud); plain otherwise. */
+export function temporalConnectionSettings(config: Config): TemporalConnectionSettings {
+  const settings: TemporalConnectionSettings = { address: config.TEMPORAL_ADDRESS };
+  if (config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH) {
+    settings.tls = {
+      clientCertPair: {
+        crt: readFileSync(config.TEMPORAL_TLS_CERT_PATH),
+        key: readFileSync(config.TEMPORAL_TLS_KEY_PATH),
+      },
+      serverRootCACertificate: config.TEMPORAL_TLS_CA_PATH
+        ? readFileSync(config.TEMPORAL_TLS_CA_PATH)
+        : undefined,
+      serverNameOverride: config.TEMPORAL_TLS_SERVER_NAME,
+    };
+  }
+  if (config.TEMPORAL_API_KEY) {
+    settings.apiKey = config.TEMPORAL_API_KEY;
+    settings.tls ??= true;
+  }
+  return settings;
+}

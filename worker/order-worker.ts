@@ -1,0 +1,35 @@
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import type pg from 'pg';
+import { createActivities } from '../activities/index.js';
+import { logNotifier, type Notifier } from '../activities/notifier.js';
+import type { PaymentsGateway } from '../activities/payments-gateway.js';
+import { PostgresLedger } from '../activities/postgres-ledger.js';
+import { workflowSource } from './workflow-bundle.js';
+
+export const DEFAULT_TASK_QUEUE = 'escrow-orders';
+
+export interface OrderWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  pool: pg.Pool;
+  workflowBundlePath?: string;
+  /** Replaces the ledger, e.g. with a marketplace's own payments system. */
+  payments?: PaymentsGateway;
+  notifier?: Notifier;
+  shutdownGraceTime?: string;
+}
+
+export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...workflowSource(options.workflowBundlePath),
+    activities: createActivities({
+      payments: options.payments ?? new PostgresLedger(options.pool),
+      notifier: options.notifier ?? logNotifier,
+    }),
+    shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+  });
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { MinorUnitsSchema, TimestampSchema } from './contract.js';
+
+/** Bodies of the marketplace's events (SPEC §6): the API's request schemas and the Updates' arguments. */
+
+export const PaymentEventSchema = z.strictObject({
+  amount: MinorUnitsSchema,
+  reference: z.string().trim().min(1, 'must not be empty').max(128),
+  receivedAt: TimestampSchema.optional(),
+});
+export type PaymentEvent = z.output<typeof PaymentEventSchema>;
+
+export const ShipmentEventSchema = z.strictObject({
+  carrier: z.string().trim().min(1, 'must not be empty').max(128),
+  trackingNumber: z.string().trim().min(1, 'must not be empty').max(128),
+  shippedAt: TimestampSchema.optional(),
+});
+export type ShipmentEvent = z.output<typeof ShipmentEventSchema>;
+
+export const DeliveryEventSchema = z.strictObject({
+  deliveredAt: TimestampSchema.optional(),
+});
+export type DeliveryEvent = z.output<typeof DeliveryEventSchema>;
+
+export const SettlementEventSchema = z.discriminatedUnion('action', [
+  z.strictObject({ party: z.literal('supplier'), action: z.literal('accept_claim') }),
+  z.strictObject({
+    party: z.literal('supplier'),
+    action: z.literal('offer'),
+    refundAmount: MinorUnitsSchema,
+  }),
+  z.strictObject({ party: z.literal('buyer'), action: z.literal('accept_offer') }),
+  z.strictObject({ party: z.literal('buyer'), action: z.literal('withdraw_claim') }),
+]);
+export type SettlementEvent = z.output<typeof SettlementEventSchema>;
+
+export const CancelEventSchema = z.strictObject({
+  party: z.enum(['buyer', 'supplier']),
+  reason: z.string().trim().min(1, 'must not be empty').max(1000),
+});
+export type CancelEvent = z.output<typeof CancelEventSchema>;
+
+export const ArbitrationDecisionSchema = z.strictObject({
+  outcome: z.enum(['refund', 'release', 'split'], 'outcome must be one of "refund", "release", "split"'),
+  refundAmount: z.number().int('refundAmount must be an integer amount of minor units').optional(),
+  arbitrator: z
+    .string('arbitrator is required: who decides')
+    .trim()
+    .min(1, 'arbitrator must not be empty')
+    .max(128),
+  rationale: z
+    .string('rationale is required: why this decision')
+    .trim()
+    .min(1, 'rationale must not be empty')
+    .max(5000),
+});
+export type ArbitrationDecision = z.output<typeof ArbitrationDecisionSchema>;

@@ -1,0 +1,27 @@
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type {
+  ArbitrationDecision,
+  CancelEvent,
+  DeliveryEvent,
+  PaymentEvent,
+  SettlementEvent,
+  ShipmentEvent,
+} from './events.js';
+import type { InspectionReport } from './inspection-report.js';
+import type { OrderSnapshot } from './order-state.js';
+
+/** Every event is an Update with ONE object argument (the Web UI sends a single payload). */
+export const recordPaymentUpdate = defineUpdate<OrderSnapshot, [PaymentEvent]>('recordPayment');
+export const recordShipmentUpdate = defineUpdate<OrderSnapshot, [ShipmentEvent]>('recordShipment');
+export const recordDeliveryUpdate = defineUpdate<OrderSnapshot, [DeliveryEvent]>('recordDelivery');
+export const submitInspectionUpdate = defineUpdate<OrderSnapshot, [InspectionReport]>('submitInspection');
+export const settleUpdate = defineUpdate<OrderSnapshot, [SettlementEvent]>('settle');
+export const cancelUpdate = defineUpdate<OrderSnapshot, [CancelEvent]>('cancel');
+export const arbitrateUpdate = defineUpdate<OrderSnapshot, [ArbitrationDecision]>('arbitrate');
+export const orderQuery = defineQuery<OrderSnapshot>('order');
+
+/** Failure types that validators raise; the API maps them to HTTP status codes. */
+export const WRONG_STATE = 'OrderWrongState';
+export const INVALID_EVENT = 'OrderInvalidEvent';
+
+export const orderWorkflowId = (orderId: string) => `order-${orderId}`;

@@ -1,0 +1,106 @@
+import type { Contract } from './contract.js';
+import type { ArbitrationDecision, CancelEvent, PaymentEvent } from './events.js';
+import type { InspectionReport } from './inspection-report.js';
+import type { Evaluation } from './quality.js';
+
+export const ORDER_STATUSES = [
+  'awaiting_funding',
+  'awaiting_shipment',
+  'in_transit',
+  'inspection',
+  'negotiation',
+  'arbitration',
+  'settling',
+  'closed',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const ORDER_OUTCOMES = ['released', 'refunded', 'split', 'cancelled'] as const;
+export type OrderOutcome = (typeof ORDER_OUTCOMES)[number];
+
+export type CloseReason =
+  | 'buyer_accepted'
+  | 'inspection_lapsed'
+  | 'late_shipment'
+  | 'unfunded'
+  | 'not_delivered'
+  | 'supplier_cancelled'
+  | 'buyer_cancelled'
+  | 'claim_accepted'
+  | 'settlement_agreed'
+  | 'claim_withdrawn'
+  | 'arbitration';
+
+export interface RecordedPayment extends PaymentEvent {
+  receivedAt: string;
+  recordedAt: string;
+  transactionId: string;
+}
+
+export interface Offer {
+  refundAmount: number;
+  offeredAt: string;
+  status: 'open' | 'accepted' | 'superseded';
+}
+
+export interface Payout {
+  kind: 'refund' | 'release' | 'excess_refund';
+  amount: number;
+  idempotencyKey: string;
+  transactionId: string;
+  at: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  event: string;
+  detail?: string;
+}
+
+export interface Deadlines {
+  fundBy: string;
+  shipBy: string;
+  deliverBy?: string;
+  inspectionEndsAt?: string;
+  negotiationEndsAt?: string;
+  arbitrationDueAt?: string;
+}
+
+export interface Dispute {
+  kind: 'quality' | 'non_delivery';
+  openedAt: string;
+}
+
+/** What `GET /v1/orders/:orderId`, every mutating route and the `order` query answer. */
+export interface OrderSnapshot {
+  orderId: string;
+  status: OrderStatus;
+  outcome?: OrderOutcome;
+  reason?: CloseReason;
+  contract: Contract;
+  deadlines: Deadlines;
+  funded: number;
+  /** What escrow holds now: funded minus payouts. */
+  escrowBalance: number;
+  fundedAt?: string;
+  payments: RecordedPayment[];
+  shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
+  delivery?: { deliveredAt: string };
+  inspection?: { report: InspectionReport; submittedAt: string };
+  evaluation?: Evaluation;
+  dispute?: Dispute;
+  offers: Offer[];
+  arbitration?: { openedAt: string; dueAt: string; overdue: boolean };
+  decision?: ArbitrationDecision & { decidedAt: string };
+  cancellation?: CancelEvent & { at: string };
+  payouts: Payout[];
+  timeline: TimelineEntry[];
+  closedAt?: string;
+}
+
+/** The workflow's input: the normalized contract plus what the API fingerprinted for idempotent creation. */
+export interface OrderWorkflowInput {
+  contract: Contract;
+  /** Canonical JSON of the create request's body, so that a repeated create can be compared. */
+  requestFingerprint: string;
+}
