@@ -394,6 +394,10 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     (arg) => {
       const d = parse(ArbitrationDecisionSchema, arg);
       state.decision = { ...d, decidedAt: now() };
+      note(
+        'arbitration_decision',
+        `${d.outcome}${d.refundAmount ? ` ${d.refundAmount}` : ''} by ${d.arbitrator}: ${d.rationale}`,
+      );
       const outcome: SettlementOutcome =
         d.outcome === 'refund' ? 'refunded' : d.outcome === 'release' ? 'released' : 'split';
       decide({
