@@ -127,3 +127,21 @@ export async function waitForStatus(
   }
   throw new Error(`order did not reach ${status} in ${timeoutMs}ms; it is ${last?.status}`);
 }
+
+/** Polls the `order` Query until the snapshot satisfies `done`: timers fire on the server's clock. */
+export async function waitForSnapshot(
+  handle: WorkflowHandle,
+  done: (snapshot: OrderSnapshot) => boolean,
+  timeoutMs = 30 * SECOND,
+): Promise<OrderSnapshot> {
+  const deadline = Date.now() + timeoutMs;
+  let last: OrderSnapshot | undefined;
+  while (Date.now() < deadline) {
+    last = await handle.query(orderQuery);
+    if (done(last)) return last;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(
+    `order never reached the expected state in ${timeoutMs}ms; last: ${JSON.stringify(last?.status)}`,
+  );
+}

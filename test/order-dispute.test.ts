@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { arbitrateUpdate, orderQuery, settleUpdate, submitInspectionUpdate } from '../workflows/messages.js';
 import { OrderStatusKey } from '../workflows/search-attributes.js';
-import { createHarness, type Harness } from './harness.js';
+import { createHarness, type Harness, waitForSnapshot, waitForStatus } from './harness.js';
 import { conformingReport, contradictingReport, deliveredOrder, disputedOrder } from './scenarios.js';
 
 let h: Harness;
@@ -115,8 +115,7 @@ describe('negotiation', () => {
 
   it('escalates to arbitration when the negotiation window passes', async () => {
     const { handle } = await disputedOrder(h, { negotiationWindow: 'PT1S' });
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await handle.query(orderQuery)).toMatchObject({
+    expect(await waitForStatus(handle, 'arbitration')).toMatchObject({
       status: 'arbitration',
       arbitration: { overdue: false },
     });
@@ -182,8 +181,7 @@ describe('arbitration', () => {
 
   it('flags an overdue arbitration and keeps the order open', async () => {
     const { handle } = await disputedOrder(h, { negotiationWindow: 'PT0S', arbitrationSla: 'PT1S' });
-    await new Promise((r) => setTimeout(r, 2500));
-    const snapshot = await handle.query(orderQuery);
+    const snapshot = await waitForSnapshot(handle, (s) => s.arbitration?.overdue === true);
     expect(snapshot).toMatchObject({ status: 'arbitration', arbitration: { overdue: true } });
     expect(snapshot.timeline.map((t) => t.event)).toContain('arbitration_overdue');
     const attributes = (await handle.describe()).typedSearchAttributes;

@@ -5,7 +5,7 @@ import {
   recordDeliveryUpdate,
   recordShipmentUpdate,
 } from '../workflows/messages.js';
-import { at, createHarness, type Harness } from './harness.js';
+import { at, createHarness, type Harness, waitForStatus } from './harness.js';
 import { fundedOrder, shippedOrder } from './scenarios.js';
 
 let h: Harness;
@@ -102,8 +102,7 @@ describe('in_transit', () => {
 
   it('opens a non-delivery dispute when deliverBy passes', async () => {
     const { handle } = await shippedOrder(h, { fundBy: at(1000), shipBy: at(2000), deliverBy: at(3000) });
-    await new Promise((r) => setTimeout(r, 3500));
-    const snapshot = await handle.query(orderQuery);
+    const snapshot = await waitForStatus(handle, 'negotiation');
     expect(snapshot).toMatchObject({ status: 'negotiation', dispute: { kind: 'non_delivery' } });
     expect(snapshot.deadlines.negotiationEndsAt).toBeDefined();
     await handle.terminate('test done');
