@@ -1,0 +1,258 @@
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { History } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  arbitrateUpdate,
+  cancelUpdate,
+  orderQuery,
+  orderWorkflowId,
+  recordDeliveryUpdate,
+  recordPaymentUpdate,
+  recordShipmentUpdate,
+  settleUpdate,
+  submitInspectionUpdate,
+} from '../workflows/messages.js';
+import type { OrderSnapshot, OrderWorkflowInput } from '../workflows/order-state.js';
+import { at, createHarness, type Harness, startOrder, testContract, waitForStatus } from './harness.js';
+import {
+  conformingReport,
+  deliveredOrder,
+  disputedOrder,
+  fundedOrder,
+  type OrderHandle,
+  shippedOrder,
+} from './scenarios.js';
+
+/*
+ * Histories of completed orders, replayed against the current workflow code: a change that would
+ * break an order already running in production fails here instead (use `patched()` for it).
+ * `npm run test:record-histories` records them again; see README "Tests".
+ */
+const FIXTURES = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
+const RECORDING = process.env.RECORD_HISTORIES === '1';
+
+const ship = { carrier: 'Maersk', trackingNumber: 'MSKU1234565' };
+
+/** One order per outcome and, where the path through the workflow differs, per reason. */
+const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
+  {
+    file: 'released-buyer_accepted',
+    async drive(h) {
+      const { handle } = await deliveredOrder(h);
+      await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
+      return handle;
+    },
+  },
+  {
+    // Overfunded, so that the release is followed by an excess refund.
+    file: 'released-inspection_lapsed',
+    async drive(h) {
+      const { handle } = await fundedOrder(h, { inspectionWindow: 'PT1S' });
+      await handle.executeUpdate(recordPaymentUpdate, { args: [{ amount: 10_000, reference: 'wire-2' }] });
+      await handle.executeUpdate(recordShipmentUpdate, { args: [ship] });
+      await handle.executeUpdate(recordDeliveryUpdate, { args: [{}] });
+      return handle;
+    },
+  },
+  {
+    file: 'released-claim_withdrawn',
+    async drive(h) {
+      const { handle } = await disputedOrder(h);
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'buyer', action: 'withdraw_claim' }] });
+      return handle;
+    },
+  },
+  {
+    // Only the deposit was paid: the refund returns what escrow holds.
+    file: 'refunded-late_shipment',
+    async drive(h) {
+      return (await fundedOrder(h, { deposit: 250_000, fundBy: at(3_000), shipBy: at(4_000) })).handle;
+    },
+  },
+  {
+    file: 'refunded-claim_accepted',
+    async drive(h) {
+      const { handle } = await disputedOrder(h);
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'supplier', action: 'accept_claim' }] });
+      return handle;
+    },
+  },
+  {
+    file: 'refunded-supplier_cancelled',
+    async drive(h) {
+      const { handle } = await fundedOrder(h);
+      await handle.executeUpdate(cancelUpdate, { args: [{ party: 'supplier', reason: 'out of stock' }] });
+      return handle;
+    },
+  },
+  {
+    // Not delivered by deliverBy, no negotiation window: straight to arbitration.
+    file: 'refunded-arbitration',
+    async drive(h) {
+      const { handle } = await shippedOrder(h, {
+        fundBy: at(4_000),
+        shipBy: at(5_000),
+        deliverBy: at(6_000),
+        negotiationWindow: 'PT0S',
+      });
+      await waitForStatus(handle, 'arbitration');
+      await handle.executeUpdate(arbitrateUpdate, {
+        args: [{ outcome: 'refund', arbitrator: 'arb-1', rationale: 'never delivered' }],
+      });
+      return handle;
+    },
+  },
+  {
+    file: 'split-settlement_agreed',
+    async drive(h) {
+      const { handle } = await disputedOrder(h);
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'supplier', action: 'offer', refundAmount: 300_000 }],
+      });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'buyer', action: 'accept_offer' }] });
+      return handle;
+    },
+  },
+  {
+    // Negotiation lapses, then the arbitration SLA: the decision comes after the overdue flag.
+    file: 'split-arbitration',
+    async drive(h) {
+      const { handle } = await disputedOrder(h, { negotiationWindow: 'PT1S', arbitrationSla: 'PT1S' });
+      await waitFor(handle, (s) => s.arbitration?.overdue === true);
+      await handle.executeUpdate(arbitrateUpdate, {
+        args: [
+          { outcome: 'split', refundAmount: 400_000, arbitrator: 'arb-1', rationale: 'moisture 14.5 %' },
+        ],
+      });
+      return handle;
+    },
+  },
+  {
+    // A partial payment that never reached the deposit is refunded.
+    file: 'cancelled-unfunded',
+    async drive(h) {
+      const handle = await startOrder(
+        h.client,
+        h.taskQueue,
+        testContract({ deposit: 500_000, fundBy: at(2_000) }),
+      );
+      await handle.executeUpdate(recordPaymentUpdate, { args: [{ amount: 100_000, reference: 'wire-1' }] });
+      return handle;
+    },
+  },
+  {
+    file: 'cancelled-buyer_cancelled',
+    async drive(h) {
+      const handle = await startOrder(h.client, h.taskQueue, testContract());
+      await handle.executeUpdate(cancelUpdate, { args: [{ party: 'buyer', reason: 'changed supplier' }] });
+      return handle;
+    },
+  },
+];
+
+async function waitFor(handle: OrderHandle, done: (s: OrderSnapshot) => boolean, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (done(await handle.query(orderQuery))) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`order ${handle.workflowId} did not reach the expected state in ${timeoutMs}ms`);
+}
+
+describe.runIf(RECORDING)('recording histories (RECORD_HISTORIES=1)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+    await h.startWorker();
+  });
+  afterAll(() => h?.close());
+
+  it('records one completed order per outcome and reason', async () => {
+    await mkdir(FIXTURES, { recursive: true });
+    await Promise.all(
+      SCENARIOS.map(async ({ file, drive }) => {
+        const handle = await drive(h);
+        const result = await handle.result();
+        // A fixture named for an outcome must hold that outcome, or a race recorded another story.
+        expect(`${result.outcome}-${result.reason}`).toBe(file);
+        await writeFile(join(FIXTURES, `${file}.json`), historyToJSON(await handle.fetchHistory()));
+      }),
+    );
+    expect(new Set(SCENARIOS.map((s) => s.file.split('-')[0]))).toEqual(
+      new Set(['released', 'refunded', 'split', 'cancelled']),
+    );
+  });
+});
+
+describe('replaying recorded histories', () => {
+  it('replays every committed history with the current workflow code without a determinism error', async () => {
+    const files = (await readdir(FIXTURES).catch(() => [] as string[]))
+      .filter((f) => f.endsWith('.json'))
+      .sort();
+    expect(files, `no histories in ${FIXTURES}: run npm run test:record-histories`).not.toEqual([]);
+
+    const histories = await Promise.all(
+      files.map(async (file) => {
+        const history = historyFromJSON(JSON.parse(await readFile(join(FIXTURES, file), 'utf8')));
+        return { file, history, workflowId: workflowIdOf(history) };
+      }),
+    );
+    const fileOf = new Map(histories.map((h) => [h.workflowId, h.file]));
+    expect(fileOf.size, 'two fixtures hold the same order').toBe(files.length);
+
+    const replayed: string[] = [];
+    const failures: string[] = [];
+    for await (const result of Worker.runReplayHistories(
+      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      histories,
+    )) {
+      const file = fileOf.get(result.workflowId) ?? result.workflowId;
+      replayed.push(file);
+      if (result.error) failures.push(`${file}: ${result.error.name}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed.sort()).toEqual(files);
+  });
+});
+
+/** The workflow reads its own id, so the replay gets the id the order really ran under. */
+function workflowIdOf(history: History): string {
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  if (!payload) throw new Error('history does not start with the workflow input');
+  const input = defaultPayloadConverter.fromPayload<OrderWorkflowInput>(payload);
+  return orderWorkflowId(input.contract.orderId);
+}
+
+/*
+ * The proto JSON of `temporal workflow show --output json`, which `historyFromJSON` and
+ * `historyToJSON` of @temporalio/common also read and write. We cannot call those two: npm installs
+ * a separate protobufjs 8 under @temporalio/common and under @temporalio/proto (the top level holds
+ * grpc's protobufjs 7), and protojson then refuses the History type of the other copy with "type
+ * must be a Type" (in the worker's replay too, which parses JSON histories with them). So we use the
+ * protojson of the very copy that built the History type.
+ */
+const requireHere = createRequire(import.meta.url);
+const requireFromProto = createRequire(requireHere.resolve('@temporalio/proto'));
+const protojson = requireFromProto('protobufjs/ext/protojson') as {
+  fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
+  toJson(type: unknown, message: unknown): unknown;
+};
+const { patchProtobufRoot } = requireHere('@temporalio/proto/lib/patch-protobuf-root') as {
+  patchProtobufRoot<T>(root: T): T & { lookupType(name: string): unknown };
+};
+const historyType = patchProtobufRoot(requireHere('@temporalio/proto')).lookupType(
+  'temporal.api.history.v1.History',
+);
+
+function historyToJSON(history: History): string {
+  return `${JSON.stringify(protojson.toJson(historyType, history), null, 2)}\n`;
+}
+
+function historyFromJSON(json: unknown): History {
+  return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
+}
