@@ -1,5 +1,8 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { type OrderEvent, webhookRetryDelayMs } from '../workflows/order-events.js';
 import type { ArbitrationOverdueNotice, Notifier } from './notifier.js';
+import type { OrderEventStore } from './order-event-store.js';
 import {
   IdempotencyKeyReusedError,
   LedgerInvariantError,
@@ -7,10 +10,13 @@ import {
   type MovementResult,
   type PaymentsGateway,
 } from './payments-gateway.js';
+import type { WebhookDelivery } from './webhook-delivery.js';
 
 export interface ActivityDeps {
   payments: PaymentsGateway;
   notifier: Notifier;
+  events: OrderEventStore;
+  webhooks: WebhookDelivery;
 }
 
 /** Errors that retrying cannot fix become non-retryable failures; everything else is retried. */
@@ -25,12 +31,23 @@ async function guarded(run: () => Promise<MovementResult>): Promise<MovementResu
   }
 }
 
-export function createActivities({ payments, notifier }: ActivityDeps) {
+export function createActivities({ payments, notifier, events, webhooks }: ActivityDeps) {
   return {
     creditEscrow: (m: Movement) => guarded(() => payments.creditEscrow(m)),
     refundBuyer: (m: Movement) => guarded(() => payments.refundBuyer(m)),
     releaseToSupplier: (m: Movement) => guarded(() => payments.releaseToSupplier(m)),
     notifyArbitrationOverdue: (notice: ArbitrationOverdueNotice) => notifier.arbitrationOverdue(notice),
+    recordOrderEvent: async (event: OrderEvent) => {
+      const stored = await events.record(event);
+      return { id: stored.id, position: stored.position };
+    },
+    deliverOrderEvent: ({ eventId }: { eventId: string }) => {
+      const { attempt } = Context.current().info;
+      return webhooks.deliver(eventId, {
+        attempt,
+        nextAttemptAt: new Date(Date.now() + webhookRetryDelayMs(attempt)),
+      });
+    },
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from '../workflows/contract.js';
 import { orderQuery, orderWorkflowId } from '../workflows/messages.js';
 import type { OrderSnapshot, OrderStatus } from '../workflows/order-state.js';
+import { orderSummary } from '../workflows/order-summary.js';
 import type { order } from '../workflows/order-workflow.js';
 
 /** A worker on a task queue of its own, a client and a pool, against the run's shared servers. */
@@ -110,6 +111,7 @@ export async function startOrder(
     workflowId: orderWorkflowId(contract.orderId),
     taskQueue,
     args: [{ contract, requestFingerprint: JSON.stringify(parsed) }],
+    ...orderSummary(contract),
   });
 }
 
@@ -144,4 +146,13 @@ export async function waitForSnapshot(
   throw new Error(
     `order never reached the expected state in ${timeoutMs}ms; last: ${JSON.stringify(last?.status)}`,
   );
+}
+
+/** Updates the workflow accepted: a rejected Update must leave none (nor any other trace). */
+export async function acceptedUpdateIds(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).flatMap((e) => {
+    const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
+    return accepted ? [accepted.acceptedRequest?.meta?.updateId ?? ''] : [];
+  });
 }

@@ -2,8 +2,10 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
+import { OrderEventStore } from '../activities/order-event-store.js';
 import type { PaymentsGateway } from '../activities/payments-gateway.js';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
+import { WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
 import { workflowSource } from './workflow-bundle.js';
 
 export const DEFAULT_TASK_QUEUE = 'escrow-orders';
@@ -17,10 +19,13 @@ export interface OrderWorkerOptions {
   /** Replaces the ledger, e.g. with a marketplace's own payments system. */
   payments?: PaymentsGateway;
   notifier?: Notifier;
+  /** Where order events are POSTed; without it they are only in the pull feed. */
+  webhooks?: WebhookSettings;
   shutdownGraceTime?: string;
 }
 
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+  const events = new OrderEventStore(options.pool);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -29,6 +34,8 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     activities: createActivities({
       payments: options.payments ?? new PostgresLedger(options.pool),
       notifier: options.notifier ?? logNotifier,
+      events,
+      webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
     }),
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
   });

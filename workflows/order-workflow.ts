@@ -2,7 +2,9 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -35,6 +37,7 @@ import {
   WRONG_STATE,
 } from './messages.js';
 import { type SettlementOutcome, settlementPlan } from './money.js';
+import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
 import type { CloseReason, OrderSnapshot, OrderStatus, OrderWorkflowInput, Payout } from './order-state.js';
 import { evaluateQuality } from './quality.js';
 import {
@@ -52,6 +55,17 @@ const ledger = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   // A ledger outage must not lose a payout: keep retrying until it comes back.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** Webhook receivers may be down for a while: deliveries keep trying for 72 hours. */
+const webhooks = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: WEBHOOK_RETRY.giveUpAfter,
+  retry: {
+    initialInterval: WEBHOOK_RETRY.initialIntervalMs,
+    backoffCoefficient: WEBHOOK_RETRY.backoffCoefficient,
+    maximumInterval: WEBHOOK_RETRY.maximumIntervalMs,
+  },
 });
 
 const notifications = proxyActivities<Activities>({
@@ -83,6 +97,9 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     timeline: [{ at: contract.createdAt, event: 'created' }],
   };
   let decision: Decision | undefined;
+  // Orders started before order events existed replay without them.
+  const eventsEnabled = patched('order-events');
+  const events = eventStream(contract.orderId, eventsEnabled);
   let paymentsInFlight = 0;
   const pendingReferences = new Set<string>();
 
@@ -103,10 +120,13 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     ]);
     setCurrentDetails(caseFile(state));
   };
+  const emit = (type: OrderEventType) => events.emit(type, now(), state);
   const moveTo = (status: OrderStatus, detail?: string) => {
     state.status = status;
     note(status, detail);
     publish();
+    const type = status === 'closed' ? (`order.${state.outcome}` as OrderEventType) : STATUS_EVENTS[status];
+    if (type) emit(type);
   };
   const decide = (d: Decision) => {
     decision = d;
@@ -145,6 +165,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     { key: ShipByKey, value: new Date(contract.shipBy) },
   ]);
   publish();
+  emit('order.created');
 
   setHandler(orderQuery, () => state, {
     description: 'The order snapshot: status, money, evaluation, timeline.',
@@ -185,6 +206,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
         state.funded += payment.amount;
         state.escrowBalance += payment.amount;
         note('payment', `${payment.amount} ${contract.currency} (${payment.reference})`);
+        emit('order.payment_received');
         if (state.status === 'awaiting_funding' && state.funded >= contract.deposit) {
           state.fundedAt = now();
           moveTo('awaiting_shipment', 'deposit reached');
@@ -328,6 +350,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
           state.offers.push({ refundAmount: event.refundAmount, offeredAt: now(), status: 'open' });
           note('offer', `supplier offers a refund of ${event.refundAmount} ${contract.currency}`);
           publish();
+          emit('order.offer_made');
           break;
         case 'accept_offer': {
           const offer = state.offers.find((o) => o.status === 'open');
@@ -398,6 +421,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
         'arbitration_decision',
         `${d.outcome}${d.refundAmount ? ` ${d.refundAmount}` : ''} by ${d.arbitrator}: ${d.rationale}`,
       );
+      emit('order.arbitration_decided');
       const outcome: SettlementOutcome =
         d.outcome === 'refund' ? 'refunded' : d.outcome === 'release' ? 'released' : 'split';
       decide({
@@ -482,6 +506,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
           if (state.arbitration) state.arbitration.overdue = true;
           note('arbitration_overdue', `no decision by ${state.arbitration?.dueAt}`);
           publish();
+          emit('order.arbitration_overdue');
           await notifications.notifyArbitrationOverdue({
             orderId: contract.orderId,
             workflowId: workflowInfo().workflowId,
@@ -501,6 +526,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   state.reason = final.reason;
   state.closedAt = now();
   moveTo('closed', `${final.outcome}: ${final.reason}`);
+  await events.drain();
   await condition(allHandlersFinished);
   log.info('order closed', { orderId: contract.orderId, outcome: final.outcome, reason: final.reason });
   return state;
@@ -531,9 +557,78 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
       });
       state.escrowBalance -= amount;
       note(kind, `${amount} ${contract.currency}`);
+      emit('order.payout');
     };
     await pay('refund', plan.refund);
     await pay('release', plan.release);
     await pay('excess_refund', plan.excessRefund);
   }
+}
+
+const STATUS_EVENTS: Partial<Record<OrderStatus, OrderEventType>> = {
+  awaiting_shipment: 'order.funded',
+  in_transit: 'order.shipped',
+  inspection: 'order.delivered',
+  negotiation: 'order.dispute_opened',
+  arbitration: 'order.arbitration_opened',
+};
+
+/**
+ * Stores each event in PostgreSQL as it happens and delivers them to the webhooks one after the
+ * other, so that a receiver sees an order's events in sequence even when it was down for hours.
+ * Storing runs ahead of delivery: the pull feed never waits for a slow receiver.
+ */
+function eventStream(orderId: string, enabled: boolean) {
+  let sequence = 0;
+  let closing = false;
+  let storing = false;
+  const toStore: OrderEvent[] = [];
+  const toDeliver: string[] = [];
+
+  const storeLoop = async () => {
+    for (;;) {
+      await condition(() => toStore.length > 0 || closing);
+      const event = toStore.shift();
+      if (!event) return;
+      storing = true;
+      await webhooks.recordOrderEvent(event);
+      storing = false;
+      toDeliver.push(event.id);
+    }
+  };
+  const deliverLoop = async () => {
+    for (;;) {
+      await condition(() => toDeliver.length > 0 || (closing && toStore.length === 0 && !storing));
+      const eventId = toDeliver.shift();
+      if (!eventId) return;
+      try {
+        await webhooks.deliverOrderEvent({ eventId });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // After 72 hours the event stays in the pull feed and the delivery log; the next events go on.
+        log.error('webhook delivery abandoned', { orderId, eventId, error: (err as Error).message });
+      }
+    }
+  };
+  const loops = enabled ? [storeLoop(), deliverLoop()] : [];
+
+  return {
+    emit(type: OrderEventType, occurredAt: string, snapshot: OrderSnapshot) {
+      if (!enabled) return;
+      sequence++;
+      toStore.push({
+        id: orderEventId(orderId, sequence),
+        orderId,
+        sequence,
+        type,
+        occurredAt,
+        // A copy: the state goes on changing while the event waits to be stored.
+        snapshot: JSON.parse(JSON.stringify(snapshot)),
+      });
+    },
+    async drain() {
+      closing = true;
+      await Promise.all(loops);
+    },
+  };
 }

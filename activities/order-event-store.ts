@@ -1,0 +1,83 @@
+import type pg from 'pg';
+import type { OrderEvent } from '../workflows/order-events.js';
+
+export interface StoredOrderEvent extends OrderEvent {
+  /** Position in the global feed: the cursor of `GET /v1/events?after=`. */
+  position: number;
+  recordedAt: string;
+}
+
+/** Any constant shared by every process that records events. */
+const FEED_LOCK = 7_310_255_002;
+
+/** The order events in PostgreSQL: stored exactly once per (order, sequence). */
+export class OrderEventStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Stores the event unless its (order, sequence) is already there, and answers with what is stored. */
+  async record(event: OrderEvent): Promise<StoredOrderEvent> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      // Serialises writers so that feed positions commit in the order they are assigned.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      await client.query(
+        `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        [
+          event.id,
+          event.orderId,
+          event.sequence,
+          event.type,
+          event.occurredAt,
+          JSON.stringify(event.snapshot),
+        ],
+      );
+      const stored = await client.query(`${SELECT} WHERE order_id = $1 AND sequence = $2`, [
+        event.orderId,
+        event.sequence,
+      ]);
+      await client.query('COMMIT');
+      return toEvent(stored.rows[0]);
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async get(id: string): Promise<StoredOrderEvent | undefined> {
+    const result = await this.pool.query(`${SELECT} WHERE id = $1`, [id]);
+    return result.rows[0] ? toEvent(result.rows[0]) : undefined;
+  }
+
+  async feed(after: number, limit: number): Promise<StoredOrderEvent[]> {
+    const result = await this.pool.query(`${SELECT} WHERE position > $1 ORDER BY position LIMIT $2`, [
+      after,
+      limit,
+    ]);
+    return result.rows.map(toEvent);
+  }
+
+  async forOrder(orderId: string): Promise<StoredOrderEvent[]> {
+    const result = await this.pool.query(`${SELECT} WHERE order_id = $1 ORDER BY sequence`, [orderId]);
+    return result.rows.map(toEvent);
+  }
+}
+
+const SELECT =
+  'SELECT position, id, order_id, sequence, type, occurred_at, recorded_at, payload FROM order_events';
+
+function toEvent(row: Record<string, unknown>): StoredOrderEvent {
+  return {
+    position: row.position as number,
+    id: row.id as string,
+    orderId: row.order_id as string,
+    sequence: row.sequence as number,
+    type: row.type as StoredOrderEvent['type'],
+    occurredAt: (row.occurred_at as Date).toISOString(),
+    recordedAt: (row.recorded_at as Date).toISOString(),
+    snapshot: row.payload as StoredOrderEvent['snapshot'],
+  };
+}

@@ -1,0 +1,99 @@
+import type pg from 'pg';
+import type { OrderEventStore, StoredOrderEvent } from './order-event-store.js';
+import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
+
+export interface WebhookSettings {
+  /** Every URL receives every event; none configured means pull feed only. */
+  urls: string[];
+  secret: string;
+  timeoutMs?: number;
+}
+
+/** What a receiver gets: the body is signed as sent, byte for byte. */
+export function webhookBody(event: StoredOrderEvent): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    orderId: event.orderId,
+    sequence: event.sequence,
+    occurredAt: event.occurredAt,
+    data: { order: event.snapshot },
+  });
+}
+
+export interface DeliveryAttempt {
+  attempt: number;
+  /** When the activity's retry policy will try again if this attempt fails. */
+  nextAttemptAt?: Date;
+}
+
+/** POSTs stored events to the configured webhooks and logs every attempt in PostgreSQL. */
+export class WebhookDelivery {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly store: OrderEventStore,
+    private readonly settings: WebhookSettings,
+  ) {}
+
+  /** Delivers to the endpoints that have not acknowledged the event yet; throws while any fails. */
+  async deliver(
+    eventId: string,
+    { attempt, nextAttemptAt }: DeliveryAttempt,
+  ): Promise<{ delivered: string[] }> {
+    if (this.settings.urls.length === 0) return { delivered: [] };
+    const event = await this.store.get(eventId);
+    if (!event) throw new Error(`event ${eventId} is not stored yet`);
+    const done = await this.pool.query(
+      'SELECT endpoint FROM webhook_deliveries WHERE event_id = $1 AND delivered',
+      [eventId],
+    );
+    const acknowledged = new Set(done.rows.map((r) => r.endpoint as string));
+    const body = webhookBody(event);
+    const failures: string[] = [];
+    for (const url of this.settings.urls.filter((u) => !acknowledged.has(u))) {
+      const result = await this.post(url, event, body);
+      await this.pool.query(
+        `INSERT INTO webhook_deliveries (event_id, endpoint, attempt, status_code, error, delivered, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+        [
+          eventId,
+          url,
+          attempt,
+          result.status ?? null,
+          result.error ?? null,
+          result.ok,
+          result.ok ? null : (nextAttemptAt ?? null),
+        ],
+      );
+      if (!result.ok) failures.push(`${url}: ${result.error ?? `HTTP ${result.status}`}`);
+    }
+    if (failures.length > 0) throw new Error(`webhook delivery of ${eventId} failed: ${failures.join('; ')}`);
+    return { delivered: this.settings.urls };
+  }
+
+  private async post(
+    url: string,
+    event: StoredOrderEvent,
+    body: string,
+  ): Promise<{ ok: boolean; status?: number; error?: string }> {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'trade-escrow-webhooks/1',
+          'escrow-event-id': event.id,
+          'escrow-event-type': event.type,
+          [SIGNATURE_HEADER]: signWebhook(this.settings.secret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(this.settings.timeoutMs ?? 10_000),
+        redirect: 'manual',
+      });
+      await response.arrayBuffer().catch(() => undefined);
+      return response.ok ? { ok: true, status: response.status } : { ok: false, status: response.status };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { OrderSnapshot } from './order-state.js';
+
+/** What the marketplace learns without polling (issue 7): one event per status change, payout or decision. */
+export const ORDER_EVENT_TYPES = [
+  'order.created',
+  'order.payment_received',
+  'order.funded',
+  'order.shipped',
+  'order.delivered',
+  'order.dispute_opened',
+  'order.offer_made',
+  'order.arbitration_opened',
+  'order.arbitration_overdue',
+  'order.arbitration_decided',
+  'order.payout',
+  'order.released',
+  'order.refunded',
+  'order.split',
+  'order.cancelled',
+] as const;
+export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
+
+export interface OrderEvent {
+  /** Stable across retries, replays and Resets: the same event always carries the same id. */
+  id: string;
+  orderId: string;
+  /** 1, 2, 3, … per order, in the order things happened. */
+  sequence: number;
+  type: OrderEventType;
+  occurredAt: string;
+  snapshot: OrderSnapshot;
+}
+
+export const orderEventId = (orderId: string, sequence: number) => `evt_${orderId}_${sequence}`;
+
+/** Retry schedule of webhook deliveries: shared by the workflow and the delivery log's `next_attempt_at`. */
+export const WEBHOOK_RETRY = {
+  initialIntervalMs: 1000,
+  backoffCoefficient: 2,
+  maximumIntervalMs: 10 * 60 * 1000,
+  giveUpAfter: '72 hours',
+} as const;
+
+export function webhookRetryDelayMs(attempt: number): number {
+  return Math.min(
+    WEBHOOK_RETRY.initialIntervalMs * WEBHOOK_RETRY.backoffCoefficient ** (attempt - 1),
+    WEBHOOK_RETRY.maximumIntervalMs,
+  );
+}
