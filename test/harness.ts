@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { createPool } from '../activities/db/pool.js';
 import type { PaymentsGateway } from '../activities/payments-gateway.js';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
+import type { WebhookSettings } from '../activities/webhook-delivery.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import {
@@ -25,7 +26,7 @@ export interface Harness {
   pool: pg.Pool;
   ledger: PostgresLedger;
   taskQueue: string;
-  startWorker(options?: { payments?: PaymentsGateway }): Promise<void>;
+  startWorker(options?: { payments?: PaymentsGateway; webhooks?: WebhookSettings }): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -52,6 +53,7 @@ export async function createHarness(): Promise<Harness> {
         pool,
         workflowBundlePath: inject('workflowBundlePath'),
         payments: options.payments,
+        webhooks: options.webhooks,
         shutdownGraceTime: '5 seconds',
       });
       running = { worker, done: worker.run() };
