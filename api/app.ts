@@ -1,35 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
+import { PostgresLedger } from '../activities/postgres-ledger.js';
+import type { ApiKey } from './api-keys.js';
+import { BODY_LIMIT_BYTES, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
+import { openApi } from './openapi.js';
+import { auth } from './plugins/auth.js';
+import { metrics } from './plugins/metrics.js';
+import { problemJson } from './plugins/problem-json.js';
+import { healthRoutes } from './routes/health.js';
+import { ledgerRoutes } from './routes/ledger.js';
+import { orderEventRoutes } from './routes/order-events.js';
+import { orderRoutes } from './routes/orders.js';
+import { TemporalOrders } from './temporal-orders.js';
 
 export interface AppDeps {
   temporal: Client;
   pool: pg.Pool;
   taskQueue: string;
   logger?: boolean;
+  /** The keys that may call /v1 (see api-keys.ts); none means every /v1 request is a 401. */
+  apiKeys: readonly ApiKey[];
+  /** Requests per minute and API key. */
+  rateLimitPerMinute?: number;
+  /** How long a request waits for Temporal or PostgreSQL before it answers 503. */
+  upstreamTimeoutMs?: number;
 }
 
 /** The one Fastify app of `npm run api`, `npm start` and the tests. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    const checks = await Promise.all([
-      deps.pool
-        .query('SELECT 1')
-        .then(() => ['postgres', 'ok'] as const)
-        .catch((err: Error) => ['postgres', err.message] as const),
-      deps.temporal.workflowService
-        .getSystemInfo({})
-        .then(() => ['temporal', 'ok'] as const)
-        .catch((err: Error) => ['temporal', err.message] as const),
-    ]);
-    const ready = checks.every(([, status]) => status === 'ok');
-    if (!ready) reply.code(503).header('retry-after', '5');
-    return { status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(checks) };
+  const timeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Unique across replicas, so that a requestId quoted from a problem finds one log line.
+    genReqId: () => randomUUID(),
   });
+  app.setValidatorCompiler(validatorCompiler);
+  // Response schemas document the answers; they are not enforced at runtime, because a mismatch
+  // would turn an event the workflow has already applied into a 500. The compiler checks them
+  // against the workflow's types instead (toSnapshotResponse and friends).
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  // JSON only: anything else is a 415 rather than a string that fails the schema.
+  app.removeContentTypeParser('text/plain');
 
+  const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs);
+  await app.register(problemJson);
+  await app.register(helmet);
+  // Before every route: the generator sees only routes registered after it.
+  await app.register(openApi);
+  await app.register(metrics, { countOrders: () => orders.countByStatus() });
+  await app.register(healthRoutes, { temporal: deps.temporal, pool: deps.pool, timeoutMs });
+  await app.register(
+    async (v1) => {
+      await v1.register(auth, { keys: deps.apiKeys });
+      await v1.register(rateLimit, {
+        max: deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+        timeWindow: 60_000,
+        // After authentication (onRequest), before the body is read.
+        hook: 'preParsing',
+        keyGenerator: (request) => request.principal?.keyId ?? request.ip,
+      });
+      await v1.register(orderRoutes, { orders });
+      await v1.register(orderEventRoutes, { orders });
+      await v1.register(ledgerRoutes, { orders, ledger: new PostgresLedger(deps.pool), timeoutMs });
+    },
+    { prefix: '/v1' },
+  );
   return app;
 }

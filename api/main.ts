@@ -2,15 +2,29 @@ import { Client, Connection } from '@temporalio/client';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
 import { loadConfig, temporalConnectionSettings } from '../worker/config.js';
+import { parseApiKeys } from './api-keys.js';
 import { buildApp } from './app.js';
 
 /** `npm run api`: one stateless API replica; run as many behind a load balancer as needed. */
 const config = loadConfig();
+if (!config.API_KEYS) {
+  throw new Error(
+    'invalid configuration:\n  API_KEYS: required: comma-separated role:key entries (README, HTTP API)',
+  );
+}
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
 const connection = await Connection.connect(temporalConnectionSettings(config));
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-const app = await buildApp({ temporal, pool, taskQueue: config.TEMPORAL_TASK_QUEUE, logger: true });
+const app = await buildApp({
+  temporal,
+  pool,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  logger: true,
+  apiKeys: parseApiKeys(config.API_KEYS),
+  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
+});
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

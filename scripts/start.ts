@@ -4,11 +4,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
+import { parseApiKeys } from '../api/api-keys.js';
 import { buildApp } from '../api/app.js';
 import { loadConfig } from '../worker/config.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
 import { type DevPostgres, startDevPostgres } from './dev-postgres.js';
 import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
 
@@ -79,7 +81,17 @@ stops.unshift(async () => {
   await workerDone;
 });
 
-const app = await buildApp({ temporal: temporalClient, pool, taskQueue: config.TEMPORAL_TASK_QUEUE });
+// API_KEYS, when set, replaces the development keys.
+const devKeysFile = join(dataDir, 'dev-api-keys.json');
+const devKeys = config.API_KEYS ? undefined : loadOrCreateDevApiKeys(devKeysFile, log);
+const app = await buildApp({
+  temporal: temporalClient,
+  pool,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  apiKeys: parseApiKeys(devKeys ? apiKeysSpec(devKeys) : (config.API_KEYS ?? '')),
+  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
+});
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
 stops.unshift(() => app.close());
 
@@ -89,6 +101,10 @@ log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs
 if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
 log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
 log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);
+if (devKeys) {
+  log(`  API keys     (development; kept in ${devKeysFile})`);
+  for (const [role, key] of Object.entries(devKeys)) log(`    ${role.padEnd(12)} ${key}`);
+} else log('  API keys     from API_KEYS');
 log('Press Ctrl-C to stop.');
 
 let stopping = false;

@@ -1,0 +1,53 @@
+/**
+ * RFC 9457 problem details. Every error the API answers is one of these kinds; the README lists
+ * them. `type` is a relative URI reference so that it stays valid wherever the API is mounted.
+ */
+export const PROBLEM_KINDS = {
+  'invalid-request': { status: 400, title: 'The request does not match the schema' },
+  'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
+  unauthorized: { status: 401, title: 'A valid API key is required' },
+  forbidden: { status: 403, title: "The API key's role may not do this" },
+  'order-not-found': { status: 404, title: 'No such order' },
+  'not-found': { status: 404, title: 'No such route' },
+  'wrong-state': { status: 409, title: "The order's status does not allow this" },
+  'order-exists': { status: 409, title: 'The order exists with another contract' },
+  'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
+  'contract-contradiction': { status: 422, title: 'The contract contradicts itself' },
+  'invalid-event': { status: 422, title: 'The event contradicts the order' },
+  'rate-limited': { status: 429, title: 'Too many requests for this API key' },
+  internal: { status: 500, title: 'Internal error' },
+  unavailable: { status: 503, title: 'A dependency is unavailable; retry later' },
+} as const;
+export type ProblemKind = keyof typeof PROBLEM_KINDS;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Members beyond the standard ones: `errors` on 400/422, `currentStatus` on 409. */
+export interface ProblemExtensions {
+  errors?: FieldError[];
+  currentStatus?: string;
+}
+
+/** Seconds a client should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+export class HttpProblem extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly kind: ProblemKind,
+    readonly detail: string,
+    readonly extensions: ProblemExtensions = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = 'HttpProblem';
+    this.status = PROBLEM_KINDS[kind].status;
+  }
+}
+
+export const problemType = (kind: ProblemKind) => `/problems/${kind}`;

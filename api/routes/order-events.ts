@@ -1,0 +1,145 @@
+import type { UpdateDefinition } from '@temporalio/common';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import {
+  ArbitrationDecisionSchema,
+  CancelEventSchema,
+  DeliveryEventSchema,
+  PaymentEventSchema,
+  SettlementEventSchema,
+  ShipmentEventSchema,
+} from '../../workflows/events.js';
+import { InspectionReportSchema } from '../../workflows/inspection-report.js';
+import {
+  arbitrateUpdate,
+  cancelUpdate,
+  recordDeliveryUpdate,
+  recordPaymentUpdate,
+  recordShipmentUpdate,
+  settleUpdate,
+  submitInspectionUpdate,
+} from '../../workflows/messages.js';
+import type { OrderSnapshot } from '../../workflows/order-state.js';
+import type { Role } from '../api-keys.js';
+import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
+import { IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
+import { json, problems } from '../schemas/responses.js';
+import type { TemporalOrders } from '../temporal-orders.js';
+
+interface OrderEvent<S extends z.ZodType> {
+  path: string;
+  update: UpdateDefinition<OrderSnapshot, [z.output<S>]>;
+  body: S;
+  roles: readonly Role[];
+  summary: string;
+  description: string;
+}
+
+const event = <S extends z.ZodType>(e: OrderEvent<S>) => e;
+
+/** The marketplace's (and the arbitrator's) events: each one a Workflow Update of the order (SPEC §3). */
+const EVENTS = [
+  event({
+    path: 'payments',
+    update: recordPaymentUpdate,
+    body: PaymentEventSchema,
+    roles: ['marketplace'],
+    summary: 'Record a payment into escrow',
+    description:
+      'Funds the order once the payments reach the deposit; later payments (the balance) are credited too. ' +
+      'A repeated `reference` with the same amount is a no-op.',
+  }),
+  event({
+    path: 'shipment',
+    update: recordShipmentUpdate,
+    body: ShipmentEventSchema,
+    roles: ['marketplace'],
+    summary: 'The supplier shipped',
+    description: '`shippedAt` (default now) must not be in the future nor after the contract’s `shipBy`.',
+  }),
+  event({
+    path: 'delivery',
+    update: recordDeliveryUpdate,
+    body: DeliveryEventSchema,
+    roles: ['marketplace'],
+    summary: 'The goods were delivered: the inspection window starts',
+    description: '`deliveredAt` defaults to now. Send `{}` for "delivered now".',
+  }),
+  event({
+    path: 'inspection',
+    update: submitInspectionUpdate,
+    body: InspectionReportSchema,
+    roles: ['marketplace'],
+    summary: "The buyer's inspection report",
+    description:
+      'A report that conforms to the contract releases the escrow to the supplier; one that contradicts it ' +
+      'opens a dispute (negotiation, or arbitration at once when the negotiation window is PT0S).',
+  }),
+  event({
+    path: 'settlement',
+    update: settleUpdate,
+    body: SettlementEventSchema,
+    roles: ['marketplace'],
+    summary: 'A move in the negotiation of a dispute',
+    description:
+      'Supplier: `accept_claim` (full refund) or `offer` a partial refund; buyer: `accept_offer` (split) or ' +
+      '`withdraw_claim` (release).',
+  }),
+  event({
+    path: 'cancel',
+    update: cancelUpdate,
+    body: CancelEventSchema,
+    roles: ['marketplace'],
+    summary: 'Cancel the order',
+    description:
+      'Either party before funding (partial funds are refunded); only the supplier before shipment (full refund).',
+  }),
+  event({
+    path: 'arbitration',
+    update: arbitrateUpdate,
+    body: ArbitrationDecisionSchema,
+    roles: ['arbitrator'],
+    summary: "The arbitrator's decision",
+    description: 'Only while the order is in arbitration. `refundAmount` is for a split only.',
+  }),
+];
+
+/**
+ * POST /v1/orders/:orderId/<event>. An `Idempotency-Key` becomes the Update id, prefixed with the
+ * route so that one key sent to two routes names two requests.
+ */
+export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = async (
+  app,
+  { orders },
+) => {
+  for (const e of EVENTS as OrderEvent<z.ZodType>[]) {
+    app.post(
+      `/orders/:orderId/${e.path}`,
+      {
+        config: { roles: e.roles },
+        schema: {
+          tags: ['order events'],
+          summary: e.summary,
+          description: `${e.description} Answers with the order after the event was applied.`,
+          params: OrderParamsSchema,
+          headers: IdempotencyHeadersSchema,
+          body: e.body,
+          response: {
+            200: json('The order after the event', OrderSnapshotSchema),
+            ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+          },
+        },
+      },
+      async (request) => {
+        const key = request.headers['idempotency-key'];
+        const snapshot = await orders.apply(
+          request.params.orderId,
+          e.update,
+          request.body,
+          key === undefined ? undefined : `${e.path}:${key}`,
+        );
+        return toSnapshotResponse(snapshot);
+      },
+    );
+  }
+};

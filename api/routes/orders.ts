@@ -1,0 +1,73 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ContractInputSchema } from '../../workflows/contract.js';
+import { ROLES } from '../api-keys.js';
+import { OrderListSchema, toSummaryResponse } from '../schemas/order-list.js';
+import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
+import { OrderListQuerySchema, OrderParamsSchema } from '../schemas/requests.js';
+import { json, problems } from '../schemas/responses.js';
+import type { TemporalOrders } from '../temporal-orders.js';
+
+/** Creating, reading and listing orders. */
+export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = async (app, { orders }) => {
+  app.post(
+    '/orders',
+    {
+      config: { roles: ['marketplace'] },
+      schema: {
+        tags: ['orders'],
+        summary: 'Create an order and start its workflow',
+        description:
+          'Answers 201 with the new order, or 200 with the existing one when the same body was sent before. ' +
+          'The same order id with another body is a 409: an order id names one order forever.',
+        body: ContractInputSchema,
+        response: {
+          200: json('The order existed already, created with this very body', OrderSnapshotSchema),
+          201: json('The order was created', OrderSnapshotSchema),
+          ...problems(400, 401, 403, 409, 413, 415, 422, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { created, snapshot } = await orders.create(request.body, new Date());
+      if (created)
+        reply.code(201).header('location', `${request.url}/${encodeURIComponent(snapshot.orderId)}`);
+      return toSnapshotResponse(snapshot);
+    },
+  );
+
+  app.get(
+    '/orders/:orderId',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['orders'],
+        summary:
+          'The order: status, outcome, contract, deadlines, money, evaluation, offers, decision, timeline',
+        params: OrderParamsSchema,
+        response: { 200: json('The order', OrderSnapshotSchema), ...problems(400, 401, 403, 404, 429, 503) },
+      },
+    },
+    async (request) => toSnapshotResponse(await orders.snapshot(request.params.orderId)),
+  );
+
+  app.get(
+    '/orders',
+    {
+      config: { roles: ROLES },
+      schema: {
+        tags: ['orders'],
+        summary: 'List orders, newest first',
+        description:
+          'From Temporal visibility, which is eventually consistent: an order shows up, and its status ' +
+          'changes, about a second after the fact.',
+        querystring: OrderListQuerySchema,
+        response: { 200: json('A page of orders', OrderListSchema), ...problems(400, 401, 403, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { limit, cursor, ...filter } = request.query;
+      const page = await orders.list(filter, limit, cursor);
+      return { orders: page.orders.map(toSummaryResponse), nextCursor: page.nextCursor };
+    },
+  );
+};

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { TimestampSchema } from '../../workflows/contract.js';
+import { ORDER_OUTCOMES } from '../../workflows/order-state.js';
+import type { OrderSummary } from '../temporal-orders.js';
+import { OrderStatusSchema } from './order-snapshot.js';
+import { component } from './registry.js';
+
+export const OrderSummarySchema = component(
+  'OrderSummary',
+  z.object({
+    orderId: z.string(),
+    status: OrderStatusSchema,
+    outcome: z.enum(ORDER_OUTCOMES).optional(),
+    buyerId: z.string(),
+    supplierId: z.string(),
+    shipBy: TimestampSchema.optional(),
+    escrowAmount: z.number().int().optional().describe('what escrow holds, minor units'),
+    arbitrationDueAt: TimestampSchema.optional(),
+    arbitrationOverdue: z.boolean().optional(),
+    createdAt: TimestampSchema,
+    closedAt: TimestampSchema.optional(),
+  }),
+  'An order as Temporal visibility indexes it (the search attributes); GET /v1/orders/{orderId} has everything',
+);
+
+export const OrderListSchema = z.object({
+  orders: z.array(OrderSummarySchema),
+  nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
+});
+
+export const toSummaryResponse = (summary: OrderSummary): z.output<typeof OrderSummarySchema> => summary;

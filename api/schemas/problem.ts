@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { component } from './registry.js';
+
+export const ProblemSchema = component(
+  'Problem',
+  z.object({
+    type: z.string().describe('A URI reference naming the kind of problem, e.g. /problems/wrong-state'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string().describe('The request path'),
+    requestId: z.string().describe('Quote it when asking about this request; it is in the server log'),
+    errors: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('400 and 422: one entry per bad field; `path` is dotted (`buyer.id`, `query.limit`)'),
+    currentStatus: z.string().optional().describe("409: the order's status"),
+  }),
+  'RFC 9457 problem details, served as application/problem+json',
+);

@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { OrderIdSchema } from '../../workflows/contract.js';
+import { ORDER_STATUSES } from '../../workflows/order-state.js';
+
+export const OrderParamsSchema = z.strictObject({ orderId: OrderIdSchema });
+
+export const IdempotencyHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7E]{1,255}$/, 'must be 1-255 printable ASCII characters')
+    .describe(
+      'Makes a retry safe: a request with a key this route already answered for the order gets the same answer and changes nothing',
+    )
+    .optional(),
+});
+
+export const OrderListQuerySchema = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  buyerId: z.string().trim().min(1).max(128).optional(),
+  supplierId: z.string().trim().min(1).max(128).optional(),
+  limit: z.coerce
+    .number('must be a number')
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(100, 'must be at most 100')
+    .default(20),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,4096}$/, 'must be a nextCursor of a previous page')
+    .describe('nextCursor of the previous page')
+    .optional(),
+});

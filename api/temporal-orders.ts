@@ -1,0 +1,294 @@
+import {
+  ApplicationFailure,
+  type Client,
+  isGrpcServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
+import { optionalTsToDate } from '@temporalio/common/lib/time.js';
+import {
+  type ContractProblem,
+  contractProblems,
+  normalizeContract,
+  type ParsedContractInput,
+  type Party,
+} from '../workflows/contract.js';
+import { INVALID_EVENT, orderQuery, orderWorkflowId, WRONG_STATE } from '../workflows/messages.js';
+import { formatMoney } from '../workflows/money.js';
+import {
+  ORDER_STATUSES,
+  type OrderOutcome,
+  type OrderSnapshot,
+  type OrderStatus,
+  type OrderWorkflowInput,
+} from '../workflows/order-state.js';
+import type { order } from '../workflows/order-workflow.js';
+import {
+  ArbitrationDueAtKey,
+  ArbitrationOverdueKey,
+  BuyerIdKey,
+  EscrowAmountKey,
+  OrderOutcomeKey,
+  OrderStatusKey,
+  ShipByKey,
+  SupplierIdKey,
+} from '../workflows/search-attributes.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { canonicalJson } from './fingerprint.js';
+import { HttpProblem } from './problem.js';
+
+export interface OrderSummary {
+  orderId: string;
+  status: OrderStatus;
+  outcome?: OrderOutcome;
+  buyerId: string;
+  supplierId: string;
+  shipBy?: string;
+  escrowAmount?: number;
+  arbitrationDueAt?: string;
+  arbitrationOverdue?: boolean;
+  createdAt: string;
+  closedAt?: string;
+}
+
+export interface OrderFilter {
+  status?: OrderStatus;
+  buyerId?: string;
+  supplierId?: string;
+}
+
+export interface CreateResult {
+  created: boolean;
+  snapshot: OrderSnapshot;
+}
+
+const GRPC_NOT_FOUND = 5;
+
+const ORDER_ID_PREFIX = orderWorkflowId('');
+
+/**
+ * The orders as the API sees them in Temporal: one workflow per order, its `order` query, its
+ * Updates, and visibility for lists and counts. Every call runs under a deadline, so that an
+ * unreachable cluster or a missing worker becomes a prompt 503 instead of a hanging request.
+ */
+export class TemporalOrders {
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private within<T>(fn: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + this.timeoutMs, fn);
+  }
+
+  private handle(orderId: string) {
+    return this.client.workflow.getHandle<typeof order>(orderWorkflowId(orderId));
+  }
+
+  /**
+   * Starts the order's workflow, or finds the one a previous identical request started. An
+   * identical retry is answered even after its deadlines have passed (when the body, checked anew,
+   * would no longer be a valid contract).
+   */
+  async create(input: ParsedContractInput, now: Date): Promise<CreateResult> {
+    const requestFingerprint = canonicalJson(input);
+    const problems = contractProblems(input, now);
+    if (problems.length === 0) {
+      const contract = normalizeContract(input, now);
+      try {
+        await this.within(() =>
+          this.client.workflow.start<typeof order>('order', {
+            workflowId: orderWorkflowId(contract.orderId),
+            taskQueue: this.taskQueue,
+            args: [{ contract, requestFingerprint }],
+            // An order id names one order forever, even after its workflow closed.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            // Set at start so that lists and the Web UI show the order before its first workflow task.
+            typedSearchAttributes: [
+              { key: OrderStatusKey, value: 'awaiting_funding' },
+              { key: BuyerIdKey, value: contract.buyer.id },
+              { key: SupplierIdKey, value: contract.supplier.id },
+              { key: ShipByKey, value: new Date(contract.shipBy) },
+              { key: EscrowAmountKey, value: 0 },
+            ],
+            staticSummary: `Order ${contract.orderId}: ${formatMoney(contract.amount, contract.currency)}, ${party(contract.supplier)} → ${party(contract.buyer)}`,
+          }),
+        );
+        return { created: true, snapshot: await this.snapshot(input.orderId) };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    }
+    const existing = await this.requestFingerprint(input.orderId);
+    if (existing === undefined) throw contradiction(problems);
+    if (existing !== requestFingerprint) {
+      throw new HttpProblem(
+        'order-exists',
+        `order ${input.orderId} was created with another contract; an order id cannot be reused`,
+        { currentStatus: await this.currentStatus(input.orderId) },
+      );
+    }
+    return { created: false, snapshot: await this.snapshot(input.orderId) };
+  }
+
+  async snapshot(orderId: string): Promise<OrderSnapshot> {
+    try {
+      return await this.within(() => this.handle(orderId).query(orderQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      throw err;
+    }
+  }
+
+  /** Runs an Update; a retry with the same `updateId` gets the first answer and changes nothing. */
+  async apply<Arg>(
+    orderId: string,
+    update: UpdateDefinition<OrderSnapshot, [Arg]>,
+    arg: Arg,
+    updateId: string | undefined,
+  ): Promise<OrderSnapshot> {
+    try {
+      return await this.within(() =>
+        this.handle(orderId).executeUpdate(update, updateId ? { args: [arg], updateId } : { args: [arg] }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        if (err.cause.type === WRONG_STATE) {
+          const [details] = (err.cause.details ?? []) as { status?: string }[];
+          throw new HttpProblem('wrong-state', err.cause.message, { currentStatus: details?.status });
+        }
+        if (err.cause.type === INVALID_EVENT) throw new HttpProblem('invalid-event', err.cause.message);
+      }
+      // The server answers an Update on a closed workflow as if the workflow did not exist.
+      if (err instanceof WorkflowNotFoundError) {
+        const currentStatus = await this.currentStatus(orderId);
+        throw new HttpProblem('wrong-state', `order ${orderId} is closed and takes no more events`, {
+          currentStatus,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** `closed` once the workflow has ended in any way; otherwise the status it published. */
+  async currentStatus(orderId: string): Promise<string> {
+    try {
+      const description = await this.within(() => this.handle(orderId).describe());
+      if (description.status.name !== 'RUNNING') return 'closed';
+      return description.typedSearchAttributes.get(OrderStatusKey) ?? 'awaiting_funding';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      throw err;
+    }
+  }
+
+  async assertExists(orderId: string): Promise<void> {
+    await this.currentStatus(orderId);
+  }
+
+  /** What the workflow was started with, read from its first history event: no worker needed. */
+  private async requestFingerprint(orderId: string): Promise<string | undefined> {
+    try {
+      const { history } = await this.within(() =>
+        this.client.workflowService.getWorkflowExecutionHistory({
+          namespace: this.client.options.namespace,
+          execution: { workflowId: orderWorkflowId(orderId) },
+          maximumPageSize: 1,
+        }),
+      );
+      const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const input = await decodeFromPayloadsAtIndex<OrderWorkflowInput>(
+        this.client.options.loadedDataConverter,
+        0,
+        started?.input?.payloads,
+      );
+      return input.requestFingerprint;
+    } catch (err) {
+      if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) return undefined;
+      throw err;
+    }
+  }
+
+  /** Newest first. */
+  async list(
+    filter: OrderFilter,
+    limit: number,
+    cursor: string | undefined,
+  ): Promise<{ orders: OrderSummary[]; nextCursor: string | null }> {
+    const clauses = [`WorkflowType = 'order'`];
+    if (filter.status) clauses.push(`OrderStatus = ${quote(filter.status)}`);
+    if (filter.buyerId) clauses.push(`BuyerId = ${quote(filter.buyerId)}`);
+    if (filter.supplierId) clauses.push(`SupplierId = ${quote(filter.supplierId)}`);
+    const query = clauses.join(' AND ');
+    const nextPageToken = cursor === undefined ? undefined : decodeCursor(cursor, query);
+    if (cursor !== undefined && nextPageToken === undefined) {
+      throw new HttpProblem('invalid-request', 'cursor: not a nextCursor of a list with these filters', {
+        errors: [{ path: 'query.cursor', message: 'is not a nextCursor of a list with these filters' }],
+      });
+    }
+    const page = await this.within(() =>
+      this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        query,
+        pageSize: limit,
+        nextPageToken,
+      }),
+    );
+    const token = page.nextPageToken;
+    return {
+      orders: page.executions.map((execution) => {
+        const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+        const workflowId = execution.execution?.workflowId ?? '';
+        return {
+          orderId: workflowId.startsWith(ORDER_ID_PREFIX)
+            ? workflowId.slice(ORDER_ID_PREFIX.length)
+            : workflowId,
+          status: (attributes.get(OrderStatusKey) ?? 'awaiting_funding') as OrderStatus,
+          outcome: attributes.get(OrderOutcomeKey) as OrderOutcome | undefined,
+          buyerId: attributes.get(BuyerIdKey) ?? '',
+          supplierId: attributes.get(SupplierIdKey) ?? '',
+          shipBy: attributes.get(ShipByKey)?.toISOString(),
+          escrowAmount: attributes.get(EscrowAmountKey),
+          arbitrationDueAt: attributes.get(ArbitrationDueAtKey)?.toISOString(),
+          arbitrationOverdue: attributes.get(ArbitrationOverdueKey),
+          createdAt: (optionalTsToDate(execution.startTime) ?? new Date(0)).toISOString(),
+          closedAt: optionalTsToDate(execution.closeTime)?.toISOString(),
+        };
+      }),
+      nextCursor: token && token.length > 0 ? encodeCursor(token, query) : null,
+    };
+  }
+
+  /** One visibility count per status: SQL visibility groups only by ExecutionStatus. */
+  async countByStatus(): Promise<Record<OrderStatus, number>> {
+    const counts = await this.within(() =>
+      Promise.all(
+        ORDER_STATUSES.map((status) =>
+          this.client.workflow.count(`WorkflowType = 'order' AND OrderStatus = ${quote(status)}`),
+        ),
+      ),
+    );
+    return Object.fromEntries(ORDER_STATUSES.map((status, i) => [status, counts[i]?.count ?? 0])) as Record<
+      OrderStatus,
+      number
+    >;
+  }
+}
+
+const party = (p: Party) => (p.name ? `${p.name} (${p.id})` : p.id);
+
+/** A string literal of the visibility query language. */
+const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+const notFound = (orderId: string) => new HttpProblem('order-not-found', `there is no order ${orderId}`);
+
+const contradiction = (problems: ContractProblem[]) =>
+  new HttpProblem('contract-contradiction', problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
+    errors: problems,
+  });

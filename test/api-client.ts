@@ -1,0 +1,75 @@
+import type { FastifyInstance } from 'fastify';
+import { generateApiKey, parseApiKeys, ROLES, type Role } from '../api/api-keys.js';
+import { type AppDeps, buildApp } from '../api/app.js';
+import type { Harness } from './harness.js';
+
+/** The API of `buildApp` on a real port, called over real HTTP, with one fresh key per role. */
+export interface ApiUnderTest {
+  app: FastifyInstance;
+  url: string;
+  keys: Record<Role, string>;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads snapshots and problems from the same call
+  call<T = any>(method: string, path: string, options?: CallOptions): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+export interface CallOptions {
+  /** JSON-encoded unless it is a string already. */
+  body?: unknown;
+  /** A role's key (default marketplace), a raw key, or null for no Authorization header. */
+  as?: Role | null;
+  key?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiResponse<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
+export async function startApi(h: Harness, overrides: Partial<AppDeps> = {}): Promise<ApiUnderTest> {
+  const keys = Object.fromEntries(ROLES.map((role) => [role, generateApiKey()])) as Record<Role, string>;
+  const app = await buildApp({
+    temporal: h.client,
+    pool: h.pool,
+    taskQueue: h.taskQueue,
+    apiKeys: parseApiKeys(ROLES.map((role) => `${role}:${keys[role]}`).join(',')),
+    ...overrides,
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return {
+    app,
+    url,
+    keys,
+    async call(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      const key = options.key ?? (options.as === null ? undefined : keys[options.as ?? 'marketplace']);
+      if (key) headers.authorization = `Bearer ${key}`;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const response = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await response.text();
+      const type = response.headers.get('content-type') ?? '';
+      return {
+        status: response.status,
+        headers: response.headers,
+        body: type.includes('json') ? JSON.parse(text) : text,
+      };
+    },
+    close: () => app.close(),
+  };
+}
+
+/** Visibility is eventually consistent: ask until the answer satisfies `done`. */
+export async function eventually<T>(ask: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await ask();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
