@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
+import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { parseApiKeys } from '../api/api-keys.js';
 import { buildApp } from '../api/app.js';
 import { loadConfig } from '../worker/config.js';
@@ -74,6 +75,9 @@ const worker = await createOrderWorker({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   pool,
+  notifier: config.ARBITRATION_WEBHOOK_URL
+    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+    : undefined,
 });
 const workerDone = worker.run();
 stops.unshift(async () => {

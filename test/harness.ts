@@ -4,6 +4,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { inject } from 'vitest';
 import { createPool } from '../activities/db/pool.js';
+import type { Notifier } from '../activities/notifier.js';
 import type { PaymentsGateway } from '../activities/payments-gateway.js';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
 import type { WebhookSettings } from '../activities/webhook-delivery.js';
@@ -26,7 +27,11 @@ export interface Harness {
   pool: pg.Pool;
   ledger: PostgresLedger;
   taskQueue: string;
-  startWorker(options?: { payments?: PaymentsGateway; webhooks?: WebhookSettings }): Promise<void>;
+  startWorker(options?: {
+    payments?: PaymentsGateway;
+    webhooks?: WebhookSettings;
+    notifier?: Notifier;
+  }): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
@@ -54,6 +59,7 @@ export async function createHarness(): Promise<Harness> {
         workflowBundlePath: inject('workflowBundlePath'),
         payments: options.payments,
         webhooks: options.webhooks,
+        notifier: options.notifier,
         shutdownGraceTime: '5 seconds',
       });
       running = { worker, done: worker.run() };

@@ -2,6 +2,7 @@ import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
+import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { loadConfig, temporalConnectionSettings } from './config.js';
 import { createOrderWorker } from './order-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -30,6 +31,9 @@ const worker = await createOrderWorker({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   pool,
   workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  notifier: config.ARBITRATION_WEBHOOK_URL
+    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+    : undefined,
 });
 console.log(
   `worker polling ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}/${config.TEMPORAL_NAMESPACE}`,

@@ -1,125 +1,239 @@
+import type { QualityTerm } from './contract.js';
 import { formatMoney } from './money.js';
 import type { OrderSnapshot } from './order-state.js';
 
 /**
  * The case file an arbitrator reads in the Temporal Web UI (the workflow's current details):
- * everything needed to decide without opening another tool.
+ * everything needed to decide without opening another tool, in the order it is read — what is
+ * disputed, the evidence, the contract, the negotiation — and, while the order waits for an
+ * arbitrator, the exact Update payloads to paste.
  */
 export function caseFile(s: OrderSnapshot): string {
   const c = s.contract;
   const money = (minor: number) => formatMoney(minor, c.currency);
   const covered = Math.min(s.funded, c.amount);
-  const lines: string[] = [];
-  lines.push(`## Order ${s.orderId}: ${s.status}${s.outcome ? ` (${s.outcome}, ${s.reason})` : ''}`);
-  lines.push('');
-  lines.push(`**Supplier** ${party(c.supplier)} → **Buyer** ${party(c.buyer)}`);
-  lines.push('');
-  lines.push(
-    `**Amount** ${money(c.amount)} · **Deposit** ${money(c.deposit)} · **Funded** ${money(s.funded)} · **In escrow** ${money(s.escrowBalance)}`,
+  const out: string[] = [];
+  const block = (...lines: string[]) => out.push(...lines, '');
+
+  const state = s.outcome ? `${s.status} (${s.outcome}, ${s.reason})` : s.status;
+  const due = s.status === 'arbitration' && s.arbitration ? arbitrationDue(s.arbitration) : '';
+  block(`## Order ${text(s.orderId)}: ${state}${due}`);
+  block(`**Supplier** ${partyLabel(c.supplier)} → **Buyer** ${partyLabel(c.buyer)}`);
+  block(
+    '| amount | deposit | funded | in escrow |',
+    '|---|---|---|---|',
+    `| ${money(c.amount)} | ${money(c.deposit)} | ${money(s.funded)} | ${money(s.escrowBalance)} |`,
   );
-  lines.push('');
-  lines.push('### Deadlines');
-  const d = s.deadlines;
-  lines.push(`- fund by ${d.fundBy}`);
-  lines.push(`- ship by ${d.shipBy}`);
-  if (d.deliverBy) lines.push(`- deliver by ${d.deliverBy}`);
-  if (d.inspectionEndsAt) lines.push(`- inspection ends ${d.inspectionEndsAt}`);
-  if (d.negotiationEndsAt) lines.push(`- negotiation ends ${d.negotiationEndsAt}`);
-  if (s.arbitration) {
-    lines.push(`- **arbitration due ${s.arbitration.dueAt}${s.arbitration.overdue ? ' — OVERDUE' : ''}**`);
-  }
-  lines.push('');
-  lines.push('### Contract terms');
-  lines.push(`- quantity: ${c.quantity.ordered} ${c.quantity.unit}, tolerance ${c.quantity.tolerancePct}%`);
-  for (const t of c.quality) {
-    const bounds = [
-      t.min !== undefined ? `min ${t.min}` : undefined,
-      t.max !== undefined ? `max ${t.max}` : undefined,
-      t.oneOf ? `one of ${t.oneOf.join(', ')}` : undefined,
-    ].filter(Boolean);
-    lines.push(
-      `- ${t.attribute}: ${bounds.join(', ')}${t.unit ? ` ${t.unit}` : ''}${t.description ? ` — ${t.description}` : ''}`,
-    );
-  }
-  if (s.shipment) {
-    lines.push('');
-    lines.push(
-      `**Shipped** ${s.shipment.shippedAt} by ${s.shipment.carrier}, tracking ${s.shipment.trackingNumber}`,
-    );
-  }
-  if (s.delivery) lines.push(`**Delivered** ${s.delivery.deliveredAt}`);
+
   if (s.dispute) {
-    lines.push('');
-    lines.push(
-      `### Dispute: ${s.dispute.kind === 'quality' ? 'quality' : 'non-delivery'}, opened ${s.dispute.openedAt}`,
-    );
-  }
-  if (s.inspection) {
-    const r = s.inspection.report;
-    lines.push('');
-    lines.push(
-      `### Inspection report (${s.inspection.submittedAt}${r.inspector ? `, by ${r.inspector}` : ''})`,
-    );
-    lines.push(`- received quantity: ${r.receivedQuantity} ${c.quantity.unit}`);
-    for (const [attribute, value] of Object.entries(r.measurements)) lines.push(`- ${attribute}: ${value}`);
-    for (const e of r.evidence) {
-      lines.push(
-        `- evidence: ${e.uri}${e.description ? ` — ${e.description}` : ''}${e.sha256 ? ` (sha256 ${e.sha256})` : ''}`,
-      );
-    }
-    if (r.notes) lines.push(`- notes: ${r.notes}`);
+    const kind = s.dispute.kind === 'quality' ? 'quality' : 'non-delivery';
+    block(`### Dispute: ${kind}, opened ${formatTime(s.dispute.openedAt)}`);
   }
   if (s.evaluation) {
     const ev = s.evaluation;
-    lines.push('');
-    lines.push(
-      `### Evaluation: ${ev.conforms ? 'conforms to the contract' : `${ev.violations.length} violation(s)`}`,
+    const count = ev.violations.length;
+    block(
+      `### Evaluation: ${ev.conforms ? 'conforms to the contract' : `${count} violation${count === 1 ? '' : 's'} of the contract`}`,
     );
-    if (ev.violations.length > 0) {
-      lines.push('| attribute | expected | actual |');
-      lines.push('|---|---|---|');
-      for (const v of ev.violations) {
-        lines.push(`| ${v.attribute} | ${v.expected} | ${v.actual ?? '—'}${v.unit ? ` ${v.unit}` : ''} |`);
-      }
+    if (count > 0) {
+      block(
+        '| term | contract expects | inspection found |',
+        '|---|---|---|',
+        ...ev.violations.map(
+          (v) =>
+            `| ${text(v.attribute)} | ${text(v.expected)} | ${v.actual === null ? 'no readable value' : text(withUnit(String(v.actual), v.unit))} |`,
+        ),
+      );
     }
-    if (ev.unmeasured.length > 0) lines.push(`Not measured: ${ev.unmeasured.join(', ')}`);
-    if (ev.suggestedRefund > 0)
-      lines.push(`**Suggested pro-rata refund for the shortfall: ${money(ev.suggestedRefund)}**`);
+    if (ev.unmeasured.length > 0)
+      block(`Not measured (neither passes nor fails): ${ev.unmeasured.map(text).join(', ')}`);
+    if (ev.suggestedRefund > 0) {
+      block(
+        `**Suggested pro-rata refund for the quantity shortfall: ${money(ev.suggestedRefund)}** (\`refundAmount\` ${ev.suggestedRefund})`,
+      );
+    }
   }
+  if (s.inspection) inspectionReport(s, block);
+  contractTerms(s, block);
   if (s.offers.length > 0) {
-    lines.push('');
-    lines.push('### Offers');
-    for (const o of s.offers) lines.push(`- ${o.offeredAt}: refund ${money(o.refundAmount)} (${o.status})`);
-  }
-  if (s.decision) {
-    lines.push('');
-    lines.push(`### Decision by ${s.decision.arbitrator} (${s.decision.decidedAt}): ${s.decision.outcome}`);
-    lines.push(s.decision.rationale);
-  }
-  if (s.status === 'arbitration' && covered > 0) {
-    const split =
-      s.evaluation?.suggestedRefund && s.evaluation.suggestedRefund < covered
-        ? s.evaluation.suggestedRefund
-        : Math.floor(covered / 2);
-    lines.push('');
-    lines.push('### Decide: Update `arbitrate` with one of');
-    lines.push('```json');
-    lines.push(JSON.stringify({ outcome: 'refund', arbitrator: 'your-id', rationale: 'why' }));
-    lines.push(JSON.stringify({ outcome: 'release', arbitrator: 'your-id', rationale: 'why' }));
-    lines.push(
-      JSON.stringify({ outcome: 'split', refundAmount: split, arbitrator: 'your-id', rationale: 'why' }),
+    block(
+      '### Offers in the negotiation',
+      ...s.offers.map(
+        (o) =>
+          `- ${formatTime(o.offeredAt)}: supplier offers a refund of ${money(o.refundAmount)} (${o.status})`,
+      ),
     );
-    lines.push('```');
-    lines.push(`A split refunds 1 to ${covered - 1} minor units and releases the rest of ${money(covered)}.`);
+  }
+  if (s.status === 'arbitration' && covered > 0) decide(s, covered, money, block);
+  if (s.decision) {
+    const d = s.decision;
+    block(
+      `### Decision: ${d.outcome}${d.refundAmount !== undefined ? ` (refund ${money(d.refundAmount)})` : ''}`,
+      `By ${text(d.arbitrator)} at ${formatTime(d.decidedAt)}: ${text(d.rationale)}`,
+    );
   }
   if (s.payouts.length > 0) {
-    lines.push('');
-    lines.push('### Payouts');
-    for (const p of s.payouts) lines.push(`- ${p.kind}: ${money(p.amount)} (${p.idempotencyKey})`);
+    block(
+      '### Payouts',
+      ...s.payouts.map(
+        (p) => `- ${p.kind.replace('_', ' ')}: ${money(p.amount)} (ledger key ${text(p.idempotencyKey)})`,
+      ),
+    );
   }
-  return lines.join('\n');
+  deadlines(s, block);
+  // Temporal UI 2.42 sizes the details frame from the body's scrollHeight, which leaves out the
+  // margins of the first and last blocks: without a blank last paragraph the last line is hidden.
+  out.push('\u00a0');
+  return out.join('\n');
 }
 
-function party(p: { id: string; name?: string }): string {
-  return p.name ? `${p.name} (${p.id})` : p.id;
+type Block = (...lines: string[]) => void;
+
+function arbitrationDue(a: NonNullable<OrderSnapshot['arbitration']>): string {
+  return a.overdue
+    ? `, **OVERDUE** since ${formatTime(a.dueAt)}`
+    : `, decision due by ${formatTime(a.dueAt)}`;
+}
+
+function inspectionReport(s: OrderSnapshot, block: Block) {
+  const report = s.inspection?.report;
+  if (!s.inspection || !report) return;
+  const c = s.contract;
+  const by = report.inspector ? `, inspector ${text(report.inspector)}` : '';
+  block(`### Inspection report (submitted ${formatTime(s.inspection.submittedAt)}${by})`);
+  const rows = [
+    `| received quantity | ${text(withUnit(String(report.receivedQuantity), c.quantity.unit))} | ${text(withUnit(String(c.quantity.ordered), c.quantity.unit))} ordered, ${c.quantity.tolerancePct}% tolerance |`,
+  ];
+  for (const [attribute, value] of Object.entries(report.measurements)) {
+    const term = c.quality.find((t) => sameName(t.attribute, attribute));
+    const measured = typeof value === 'number' ? withUnit(String(value), term?.unit) : value;
+    rows.push(
+      `| ${text(attribute)} | ${text(measured)} | ${term ? text(requirement(term)) : 'not in the contract'} |`,
+    );
+  }
+  block('| measurement | value | contract |', '|---|---|---|', ...rows);
+  if (report.evidence.length > 0) {
+    block('Evidence:');
+    block(
+      ...report.evidence.map((e) => {
+        const digest = e.sha256 ? ` (sha256 ${e.sha256})` : '';
+        return `- [${text(e.description ?? e.uri)}](${linkTarget(e.uri)})${digest}`;
+      }),
+    );
+  } else block('Evidence: none attached.');
+  if (report.notes) block(`Notes: ${text(report.notes)}`);
+}
+
+function contractTerms(s: OrderSnapshot, block: Block) {
+  const c = s.contract;
+  const rows = [
+    `| quantity | ${text(withUnit(String(c.quantity.ordered), c.quantity.unit))}, tolerance ${c.quantity.tolerancePct}% | |`,
+    ...c.quality.map(
+      (t) =>
+        `| ${text(t.attribute)} | ${text(requirement(t))} | ${t.description ? text(t.description) : ''} |`,
+    ),
+  ];
+  block('### Contract terms', '| term | requirement | description |', '|---|---|---|', ...rows);
+  if (s.shipment || s.delivery) {
+    const lines: string[] = [];
+    if (s.shipment) {
+      lines.push(
+        `- shipped ${formatTime(s.shipment.shippedAt)} by ${text(s.shipment.carrier)}, tracking ${text(s.shipment.trackingNumber)}`,
+      );
+    }
+    if (s.delivery) lines.push(`- delivered ${formatTime(s.delivery.deliveredAt)}`);
+    block('### Shipment', ...lines);
+  }
+}
+
+function decide(s: OrderSnapshot, covered: number, money: (minor: number) => string, block: Block) {
+  // Empty arbitrator and rationale: pasted unedited, the validator refuses it and says what to fill in.
+  const payload = (decision: Record<string, unknown>) => [
+    '```json',
+    JSON.stringify({ ...decision, arbitrator: '', rationale: '' }),
+    '```',
+  ];
+  block(
+    '### Decide',
+    'In this page: **More Actions → Send an Update**, Name **arbitrate**, paste ONE of these objects as Data, ' +
+      'fill in `arbitrator` (your id) and `rationale` (why), then **Submit**. ' +
+      'A refused decision shows the reason in the dialog and changes nothing.',
+  );
+  block(`Refund the buyer everything in escrow (${money(s.funded)}):`, ...payload({ outcome: 'refund' }));
+  block(`Release ${money(covered)} to the supplier:`, ...payload({ outcome: 'release' }));
+  if (covered < 2) return;
+  const suggested = s.evaluation?.suggestedRefund ?? 0;
+  const useSuggested = suggested > 0 && suggested < covered;
+  const split = useSuggested ? suggested : Math.floor(covered / 2);
+  block(
+    `Split: refund ${money(split)} to the buyer (${useSuggested ? 'the suggested refund' : 'half'}) and release ${money(covered - split)} to the supplier:`,
+    ...payload({ outcome: 'split', refundAmount: split }),
+  );
+  block(
+    `\`refundAmount\` is in minor units: a split refunds 1 to ${covered - 1} (${money(1)} to ${money(covered - 1)}).`,
+  );
+}
+
+function deadlines(s: OrderSnapshot, block: Block) {
+  const d = s.deadlines;
+  block(
+    '### Deadlines',
+    `- fund by ${formatTime(d.fundBy)}`,
+    `- ship by ${formatTime(d.shipBy)}`,
+    ...(d.deliverBy ? [`- deliver by ${formatTime(d.deliverBy)}`] : []),
+    ...(d.inspectionEndsAt ? [`- inspection ends ${formatTime(d.inspectionEndsAt)}`] : []),
+    ...(d.negotiationEndsAt ? [`- negotiation ends ${formatTime(d.negotiationEndsAt)}`] : []),
+    ...(s.arbitration
+      ? [
+          `- arbitration decision due ${formatTime(s.arbitration.dueAt)}${s.arbitration.overdue ? ' (overdue)' : ''}`,
+        ]
+      : []),
+  );
+}
+
+function requirement(t: QualityTerm): string {
+  const bounds = [
+    t.min !== undefined ? `min ${t.min}` : undefined,
+    t.max !== undefined ? `max ${t.max}` : undefined,
+    t.oneOf ? `one of ${t.oneOf.join(', ')}` : undefined,
+  ].filter((b) => b !== undefined);
+  return withUnit(bounds.join(', '), t.unit);
+}
+
+function withUnit(value: string, unit: string | undefined): string {
+  return unit ? `${value} ${unit}` : value;
+}
+
+function sameName(a: string, b: string): boolean {
+  return a === b || a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+/** `2026-11-25T21:43:38.015Z` as `2026-11-25 21:43:38 UTC`: what the Web UI shows with its UTC setting. */
+export function formatTime(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
+  return m ? `${m[1]} ${m[2]} UTC` : text(iso);
+}
+
+export function partyLabel(p: { id: string; name?: string }): string {
+  return p.name ? `${text(p.name)} (${text(p.id)})` : text(p.id);
+}
+
+/**
+ * Text from the parties, rendered as literal text: the UI renders the case file as Markdown with
+ * raw HTML, so a supplier's name or a buyer's note must not be able to add links, tables, headings
+ * or a fake decision block to what the arbitrator reads.
+ */
+export function text(value: string): string {
+  return value
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/[\\`*_[\]<>|~]/g, '\\$&');
+}
+
+/** A URL the schema already accepted, made safe inside `(...)` of a Markdown link. */
+function linkTarget(uri: string): string {
+  return uri.replace(
+    /[\s()<>"'`\\]/g,
+    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
+  );
 }

@@ -1,10 +1,11 @@
+import { formatTime, partyLabel, text } from './case-file.js';
 import type { Contract } from './contract.js';
 import { formatMoney } from './money.js';
 
 export interface OrderSummary {
-  /** One line, the workflow's static summary: what the Web UI shows above everything else. */
+  /** One line: the Summary of the Web UI's User Metadata tab and of `temporal workflow describe`. */
   staticSummary: string;
-  /** Markdown, the workflow's static details: the terms fixed at creation. */
+  /** Markdown: the terms fixed at creation, next to the summary. */
   staticDetails: string;
 }
 
@@ -15,19 +16,12 @@ export interface OrderSummary {
 export function orderSummary(contract: Contract): OrderSummary {
   const c = contract;
   const money = (minor: number) => formatMoney(minor, c.currency);
-  const staticSummary = `Order ${c.orderId}: ${money(c.amount)}, ${party(c.supplier)} → ${party(c.buyer)}`;
+  const staticSummary = `Order ${text(c.orderId)}: ${money(c.amount)}, ${partyLabel(c.supplier)} → ${partyLabel(c.buyer)}`;
   const details = [
-    `**Supplier** ${party(c.supplier)} → **Buyer** ${party(c.buyer)}`,
-    '',
-    `- amount ${money(c.amount)}, deposit ${money(c.deposit)} due by ${c.fundBy}`,
-    `- ship by ${c.shipBy}${c.deliverBy ? `, deliver by ${c.deliverBy}` : ''}`,
-    `- quantity ${c.quantity.ordered} ${c.quantity.unit}, tolerance ${c.quantity.tolerancePct}%`,
-    `- inspection window ${c.inspectionWindow}, negotiation window ${c.negotiationWindow}, arbitration SLA ${c.arbitrationSla}`,
-    `- ${c.quality.length} quality term(s); the current details hold the full case file`,
+    `- deposit ${money(c.deposit)} by ${formatTime(c.fundBy)}`,
+    `- ship by ${formatTime(c.shipBy)}${c.deliverBy ? `, deliver by ${formatTime(c.deliverBy)}` : ''}`,
+    `- ${text(`${c.quantity.ordered} ${c.quantity.unit}`)} (tolerance ${c.quantity.tolerancePct}%), ${c.quality.length} quality terms`,
+    `- windows: inspection ${c.inspectionWindow}, negotiation ${c.negotiationWindow}, arbitration ${c.arbitrationSla}`,
   ];
   return { staticSummary, staticDetails: details.join('\n') };
-}
-
-export function party(p: { id: string; name?: string }): string {
-  return p.name ? `${p.name} (${p.id})` : p.id;
 }

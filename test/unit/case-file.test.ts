@@ -1,0 +1,185 @@
+import { describe, expect, it } from 'vitest';
+import { caseFile, formatTime } from '../../workflows/case-file.js';
+import { ContractInputSchema, normalizeContract } from '../../workflows/contract.js';
+import { ArbitrationDecisionSchema } from '../../workflows/events.js';
+import type { InspectionReport } from '../../workflows/inspection-report.js';
+import type { OrderSnapshot } from '../../workflows/order-state.js';
+import { orderSummary } from '../../workflows/order-summary.js';
+import { evaluateQuality } from '../../workflows/quality.js';
+
+const NOW = new Date('2026-03-02T09:30:00.000Z');
+
+function contract(overrides: Record<string, unknown> = {}) {
+  return normalizeContract(
+    ContractInputSchema.parse({
+      orderId: 'PO-2026-0042',
+      buyer: { id: 'buyer-1', name: 'Acme Buyer' },
+      supplier: { id: 'supplier-1', name: 'Steel Supplier' },
+      currency: 'USD',
+      amount: 1_250_000,
+      fundBy: '2026-03-10T00:00:00Z',
+      shipBy: '2026-03-20T00:00:00Z',
+      quantity: { ordered: 1000, unit: 'kg', tolerancePct: 2 },
+      quality: [
+        { attribute: 'moisture', max: 12, unit: '%' },
+        { attribute: 'grade', oneOf: ['A', 'B'], description: 'mill grading' },
+      ],
+      ...overrides,
+    }),
+    NOW,
+  );
+}
+
+const report: InspectionReport = {
+  measurements: { moisture: 14.5, grade: 'A' },
+  receivedQuantity: 950,
+  evidence: [{ uri: 'https://inspections.example/4411.pdf', description: 'SGS lab report' }],
+  inspector: 'SGS',
+};
+
+function inArbitration(c = contract(), r = report): OrderSnapshot {
+  return {
+    orderId: c.orderId,
+    status: 'arbitration',
+    contract: c,
+    deadlines: { fundBy: c.fundBy, shipBy: c.shipBy, arbitrationDueAt: '2026-04-06T10:00:00.000Z' },
+    funded: c.amount,
+    escrowBalance: c.amount,
+    payments: [],
+    inspection: { report: r, submittedAt: '2026-04-01T10:00:00.000Z' },
+    evaluation: evaluateQuality(c, r),
+    dispute: { kind: 'quality', openedAt: '2026-04-01T10:00:00.000Z' },
+    offers: [{ refundAmount: 40_000, offeredAt: '2026-04-02T08:00:00.000Z', status: 'superseded' }],
+    arbitration: { openedAt: '2026-04-04T10:00:00.000Z', dueAt: '2026-04-09T10:00:00.000Z', overdue: false },
+    payouts: [],
+    timeline: [],
+  };
+}
+
+function templates(markdown: string): Record<string, unknown>[] {
+  return [...markdown.matchAll(/```json\n(.*)\n```/g)].map((m) => JSON.parse(m[1] ?? ''));
+}
+
+describe('caseFile', () => {
+  it('shows what is disputed, the evidence, the terms, the offers and the deadline', () => {
+    const md = caseFile(inArbitration());
+    expect(md).toContain('## Order PO-2026-0042: arbitration, decision due by 2026-04-09 10:00:00 UTC');
+    expect(md).toContain('**Supplier** Steel Supplier (supplier-1) → **Buyer** Acme Buyer (buyer-1)');
+    expect(md).toContain('| moisture | ≤ 12 % | 14.5 % |');
+    expect(md).toContain('| quantity | ≥ 980 kg (1000 kg ordered, 2% tolerance) | 950 kg |');
+    expect(md).toContain('**Suggested pro-rata refund for the quantity shortfall: USD 625.00**');
+    expect(md).toContain('| moisture | 14.5 % | max 12 % |');
+    expect(md).toContain('- [SGS lab report](https://inspections.example/4411.pdf)');
+    expect(md).toContain('| grade | one of A, B | mill grading |');
+    expect(md).toContain('- 2026-04-02 08:00:00 UTC: supplier offers a refund of USD 400.00 (superseded)');
+  });
+
+  it('offers one paste-ready payload per outcome, which the validator refuses until it is signed', () => {
+    const [refund, release, split] = templates(caseFile(inArbitration()));
+    expect([refund, release, split]).toEqual([
+      { outcome: 'refund', arbitrator: '', rationale: '' },
+      { outcome: 'release', arbitrator: '', rationale: '' },
+      { outcome: 'split', refundAmount: 62_500, arbitrator: '', rationale: '' },
+    ]);
+    expect(ArbitrationDecisionSchema.safeParse(split).error?.issues.map((i) => i.message)).toEqual([
+      'arbitrator must not be empty',
+      'rationale must not be empty',
+    ]);
+    expect(
+      ArbitrationDecisionSchema.safeParse({ ...split, arbitrator: 'arb-7', rationale: 'short' }).success,
+    ).toBe(true);
+  });
+
+  it('suggests half for a split when there is no shortfall refund, and no split of a single minor unit', () => {
+    const noShortfall = inArbitration(contract(), { ...report, receivedQuantity: 1000 });
+    expect(templates(caseFile(noShortfall))[2]).toMatchObject({ refundAmount: 625_000 });
+    const oneCent = { ...inArbitration(), funded: 1, escrowBalance: 1 };
+    expect(templates(caseFile(oneCent)).map((t) => t.outcome)).toEqual(['refund', 'release']);
+  });
+
+  it('flags an overdue arbitration in the heading', () => {
+    const s = inArbitration();
+    s.arbitration = {
+      openedAt: '2026-04-04T10:00:00.000Z',
+      dueAt: '2026-04-09T10:00:00.000Z',
+      overdue: true,
+    };
+    expect(caseFile(s)).toContain(
+      '## Order PO-2026-0042: arbitration, **OVERDUE** since 2026-04-09 10:00:00 UTC',
+    );
+  });
+
+  it('has no decision payloads once the order left arbitration, but the decision and payouts', () => {
+    const s: OrderSnapshot = {
+      ...inArbitration(),
+      status: 'closed',
+      outcome: 'split',
+      reason: 'arbitration',
+      decision: {
+        outcome: 'split',
+        refundAmount: 62_500,
+        arbitrator: 'arb-7',
+        rationale: 'short delivery',
+        decidedAt: '2026-04-05T10:00:00.000Z',
+      },
+      payouts: [
+        {
+          kind: 'refund',
+          amount: 62_500,
+          idempotencyKey: 'PO-2026-0042:refund',
+          transactionId: 't1',
+          at: '',
+        },
+      ],
+    };
+    const md = caseFile(s);
+    expect(templates(md)).toEqual([]);
+    expect(md).toContain('### Decision: split (refund USD 625.00)');
+    expect(md).toContain('By arb-7 at 2026-04-05 10:00:00 UTC: short delivery');
+    expect(md).toContain('- refund: USD 625.00 (ledger key PO-2026-0042:refund)');
+  });
+
+  it('renders what the parties typed as literal text', () => {
+    const c = contract({
+      supplier: { id: 'supplier-1', name: 'Steel <img src=x onerror=alert(1)> *Co* | Ltd' },
+    });
+    const forged = `fine\n\n### Decide\n\`\`\`json\n{"outcome":"release","arbitrator":"x","rationale":"y"}\n\`\`\``;
+    const md = caseFile(
+      inArbitration(c, {
+        ...report,
+        notes: forged,
+        evidence: [{ uri: 'https://x.example/a)b<c', description: '[click](https://evil.example)' }],
+      }),
+    );
+    expect(md).toContain('Steel \\<img src=x onerror=alert(1)\\> \\*Co\\* \\| Ltd (supplier-1)');
+    expect(md.match(/^### Decide$/gm)).toHaveLength(1);
+    expect(templates(md)).toHaveLength(3);
+    expect(md).toContain('- [\\[click\\](https://evil.example)](https://x.example/a%29b%3Cc)');
+  });
+
+  it('ends with a blank paragraph, so that the UI does not clip the last line', () => {
+    expect(caseFile(inArbitration()).endsWith('\n\u00a0')).toBe(true);
+  });
+});
+
+describe('orderSummary', () => {
+  it('names the order, the amount and the parties in one line', () => {
+    const { staticSummary, staticDetails } = orderSummary(contract());
+    expect(staticSummary).toBe(
+      'Order PO-2026-0042: USD 12,500.00, Steel Supplier (supplier-1) → Acme Buyer (buyer-1)',
+    );
+    expect(staticDetails.split('\n')).toEqual([
+      '- deposit USD 12,500.00 by 2026-03-10 00:00:00 UTC',
+      '- ship by 2026-03-20 00:00:00 UTC',
+      '- 1000 kg (tolerance 2%), 2 quality terms',
+      '- windows: inspection P7D, negotiation P3D, arbitration P5D',
+    ]);
+  });
+});
+
+describe('formatTime', () => {
+  it('reads like the Web UI in UTC', () => {
+    expect(formatTime('2026-11-25T21:43:38.015Z')).toBe('2026-11-25 21:43:38 UTC');
+    expect(formatTime('2026-11-25T21:43:38Z')).toBe('2026-11-25 21:43:38 UTC');
+  });
+});
