@@ -21,7 +21,7 @@ const UI_TIMEOUT = 60_000;
 const FUNDED = 1_250_000;
 
 const MY_QUEUE = "WorkflowType = 'order' AND OrderStatus = 'arbitration'";
-const OVERDUE = "OrderStatus = 'arbitration' AND ArbitrationOverdue = true";
+const OVERDUE = "WorkflowType = 'order' AND OrderStatus = 'arbitration' AND ArbitrationOverdue = true";
 
 describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
   let h: Harness;
