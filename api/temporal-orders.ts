@@ -126,7 +126,7 @@ export class TemporalOrders {
       }
     }
     const existing = await this.requestFingerprint(input.orderId);
-    if (existing === undefined) throw contradiction(problems);
+    if (existing === undefined && problems.length > 0) throw contradiction(problems);
     if (existing !== requestFingerprint) {
       throw new HttpProblem(
         'order-exists',

@@ -29,8 +29,11 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
     },
     async (request, reply) => {
       const { created, snapshot } = await orders.create(request.body, new Date());
-      if (created)
-        reply.code(201).header('location', `${request.url}/${encodeURIComponent(snapshot.orderId)}`);
+      if (created) {
+        reply
+          .code(201)
+          .header('location', `${request.routeOptions.url}/${encodeURIComponent(snapshot.orderId)}`);
+      }
       return toSnapshotResponse(snapshot);
     },
   );
