@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cancelUpdate, orderQuery, recordPaymentUpdate, recordShipmentUpdate } from '../workflows/messages.js';
+import {
+  cancelUpdate,
+  orderQuery,
+  recordPaymentUpdate,
+  recordShipmentUpdate,
+} from '../workflows/messages.js';
 import { acceptedUpdateIds, at, createHarness, type Harness, startOrder, testContract } from './harness.js';
 import { deliveredOrder } from './scenarios.js';
 
@@ -10,9 +15,15 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-const pay = (amount: number, reference: string) => ({ args: [{ amount, reference }] as [{ amount: number; reference: string }] });
+const pay = (amount: number, reference: string) => ({
+  args: [{ amount, reference }] as [{ amount: number; reference: string }],
+});
 const ledgerOf = async (orderId: string) =>
-  (await h.ledger.entries(orderId)).map((e) => [e.kind, e.amount, e.idempotencyKey.replace(`${orderId}:`, '')]);
+  (await h.ledger.entries(orderId)).map((e) => [
+    e.kind,
+    e.amount,
+    e.idempotencyKey.replace(`${orderId}:`, ''),
+  ]);
 
 describe('awaiting_funding', () => {
   it('credits partial payments and funds the order when their sum reaches the deposit', async () => {
@@ -41,7 +52,10 @@ describe('awaiting_funding', () => {
     const again = await handle.executeUpdate(recordPaymentUpdate, pay(100_000, 'wire-a'));
     expect(again.funded).toBe(100_000);
     await expect(handle.executeUpdate(recordPaymentUpdate, pay(100_001, 'wire-a'))).rejects.toMatchObject({
-      cause: { type: 'OrderInvalidEvent', message: expect.stringContaining('already recorded with amount 100000') },
+      cause: {
+        type: 'OrderInvalidEvent',
+        message: expect.stringContaining('already recorded with amount 100000'),
+      },
     });
     expect((await handle.query(orderQuery)).funded).toBe(100_000);
     expect(await ledgerOf(input.orderId)).toEqual([['funding', 100_000, 'payment:wire-a']]);
@@ -53,7 +67,12 @@ describe('awaiting_funding', () => {
     const handle = await startOrder(h.client, h.taskQueue, input);
     await handle.executeUpdate(recordPaymentUpdate, pay(200_000, 'wire-a'));
     const result = await handle.result();
-    expect(result).toMatchObject({ status: 'closed', outcome: 'cancelled', reason: 'unfunded', escrowBalance: 0 });
+    expect(result).toMatchObject({
+      status: 'closed',
+      outcome: 'cancelled',
+      reason: 'unfunded',
+      escrowBalance: 0,
+    });
     expect(await ledgerOf(input.orderId)).toEqual([
       ['funding', 200_000, 'payment:wire-a'],
       ['refund', 200_000, 'refund'],
@@ -74,7 +93,9 @@ describe('awaiting_funding', () => {
     const input = testContract();
     const handle = await startOrder(h.client, h.taskQueue, input);
     await handle.executeUpdate(recordPaymentUpdate, pay(50_000, 'wire-a'));
-    const cancelled = await handle.executeUpdate(cancelUpdate, { args: [{ party, reason: 'changed plans' }] });
+    const cancelled = await handle.executeUpdate(cancelUpdate, {
+      args: [{ party, reason: 'changed plans' }],
+    });
     expect(cancelled.status).toBe('settling');
     expect(await handle.result()).toMatchObject({ outcome: 'cancelled', reason, cancellation: { party } });
     expect(await ledgerOf(input.orderId)).toEqual([
@@ -93,12 +114,15 @@ describe('awaiting_funding', () => {
     ).rejects.toMatchObject({
       cause: {
         type: 'OrderWrongState',
-        message: 'cannot record a shipment while the order is awaiting_funding; allowed in: awaiting_shipment',
+        message:
+          'cannot record a shipment while the order is awaiting_funding; allowed in: awaiting_shipment',
       },
     });
     await expect(
       handle.executeUpdate(recordPaymentUpdate, { args: [{ amount: -5, reference: 'x' } as never] }),
-    ).rejects.toMatchObject({ cause: { type: 'OrderInvalidEvent', message: 'amount: must be greater than 0' } });
+    ).rejects.toMatchObject({
+      cause: { type: 'OrderInvalidEvent', message: 'amount: must be greater than 0' },
+    });
     expect(await acceptedUpdateIds(handle)).toEqual(before);
     expect((await handle.query(orderQuery)).status).toBe('awaiting_funding');
     await handle.terminate('test done');

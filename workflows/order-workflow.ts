@@ -507,11 +507,20 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
           note('arbitration_overdue', `no decision by ${state.arbitration?.dueAt}`);
           publish();
           emit('order.arbitration_overdue');
-          await notifications.notifyArbitrationOverdue({
+          const notice = notifications.notifyArbitrationOverdue({
             orderId: contract.orderId,
             workflowId: workflowInfo().workflowId,
             dueAt: state.arbitration?.dueAt ?? now(),
           });
+          // A notifier that is down must neither hold up a decision nor fail the order.
+          if (patched('overdue-notice-detached')) {
+            notice.catch((err: Error) =>
+              log.warn('arbitration overdue notice not delivered', {
+                orderId: contract.orderId,
+                error: err.message,
+              }),
+            );
+          } else await notice;
         }
         break;
       default:
