@@ -78,6 +78,7 @@ const worker = await createOrderWorker({
   notifier: config.ARBITRATION_WEBHOOK_URL
     ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
     : undefined,
+  webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
 });
 const workerDone = worker.run();
 stops.unshift(async () => {

@@ -29,6 +29,20 @@ const EnvSchema = z.object({
     (v) => (v === '' ? undefined : v),
     z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   ),
+  WEBHOOK_URLS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each entry must be an http(s) URL' }))),
+  WEBHOOK_SECRET: z.string().optional(),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_HOST: z.string().default('0.0.0.0'),
   API_KEYS: z
@@ -54,6 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
+  if (config.WEBHOOK_URLS.length > 0 && (config.WEBHOOK_SECRET?.length ?? 0) < 16) {
+    throw new Error(
+      'invalid configuration:\n  WEBHOOK_SECRET: at least 16 characters, required with WEBHOOK_URLS',
+    );
+  }
   if (Boolean(config.TEMPORAL_TLS_CERT_PATH) !== Boolean(config.TEMPORAL_TLS_KEY_PATH)) {
     throw new Error('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
   }

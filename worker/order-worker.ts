@@ -22,6 +22,8 @@ export interface OrderWorkerOptions {
   /** Where order events are POSTed; without it they are only in the pull feed. */
   webhooks?: WebhookSettings;
   shutdownGraceTime?: string;
+  maxConcurrentActivityTaskExecutions?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
 }
 
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -38,5 +40,7 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
       webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
     }),
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
   });
 }

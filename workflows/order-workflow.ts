@@ -52,7 +52,8 @@ import {
 } from './search-attributes.js';
 
 const ledger = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
+  // A ledger movement takes milliseconds; a worker that died mid-movement is noticed soon.
+  startToCloseTimeout: '10 seconds',
   // A ledger outage must not lose a payout: keep retrying until it comes back.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

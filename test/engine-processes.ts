@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { freePort } from '../scripts/free-port.js';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** A production process (`npm run worker` / `npm run api`) as its own OS process, as deployed. */
+export interface EngineProcess {
+  child: ChildProcess;
+  output: string[];
+  exited: Promise<number | null>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+export function engineEnv(taskQueue: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
+    DATABASE_POOL_SIZE: '4',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+export function spawnEngine(entry: 'worker/main.ts' | 'api/main.ts', env: NodeJS.ProcessEnv): EngineProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => output.push(chunk.toString());
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output,
+    exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export async function waitForOutput(p: EngineProcess, text: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!p.output.join('').includes(text)) {
+    if (p.child.exitCode !== null)
+      throw new Error(`process exited ${p.child.exitCode}:\n${p.output.join('')}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" in ${timeoutMs}ms:\n${p.output.join('')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function startWorkerProcess(taskQueue: string, extra: Record<string, string> = {}) {
+  const p = spawnEngine('worker/main.ts', engineEnv(taskQueue, { LOG_LEVEL: 'info', ...extra }));
+  await waitForOutput(p, 'worker polling');
+  return p;
+}
+
+export const API_KEY = 'scale-marketplace-key-0001';
+
+export async function startApiProcess(taskQueue: string, extra: Record<string, string> = {}) {
+  const port = await freePort();
+  const p = spawnEngine(
+    'api/main.ts',
+    engineEnv(taskQueue, {
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      API_KEYS: `marketplace:${API_KEY}`,
+      RATE_LIMIT_PER_MINUTE: '100000',
+      ...extra,
+    }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (p.child.exitCode !== null) throw new Error(`api exited ${p.child.exitCode}:\n${p.output.join('')}`);
+    const ready = await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`api not ready:\n${p.output.join('')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { ...p, url };
+}
+
+/** A marketplace client of one API replica. */
+export async function call(base: string, method: string, path: string, body?: unknown) {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${API_KEY}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
