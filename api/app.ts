@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
+import { orderWorkflowId } from '../workflows/messages.js';
 import type { ApiKey } from './api-keys.js';
 import { BODY_LIMIT_BYTES, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 import { openApi } from './openapi.js';
@@ -22,7 +23,8 @@ export interface AppDeps {
   temporal: Client;
   pool: pg.Pool;
   taskQueue: string;
-  logger?: boolean;
+  /** JSON request logs (production); none when absent. */
+  logger?: FastifyBaseLogger;
   /** The keys that may call /v1 (see api-keys.ts); none means every /v1 request is a 401. */
   apiKeys: readonly ApiKey[];
   /** Requests per minute and API key. */
@@ -35,7 +37,7 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const timeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Unique across replicas, so that a requestId quoted from a problem finds one log line.
     genReqId: () => randomUUID(),
@@ -47,6 +49,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // JSON only: anything else is a 415 rather than a string that fails the schema.
   app.removeContentTypeParser('text/plain');
+
+  // Every log line about an order carries its order id and workflow id, the request's log included.
+  app.addHook('preHandler', async (request, reply) => {
+    const orderId =
+      (request.params as { orderId?: unknown } | undefined)?.orderId ??
+      (request.body as { orderId?: unknown } | undefined)?.orderId;
+    if (typeof orderId === 'string') {
+      const log = request.log.child({ orderId, workflowId: orderWorkflowId(orderId) });
+      request.log = log;
+      reply.log = log;
+    }
+  });
 
   const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs);
   await app.register(problemJson);

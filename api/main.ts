@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
 import { loadConfig, temporalConnectionSettings } from '../worker/config.js';
+import { createLogger } from '../worker/logging.js';
 import { parseApiKeys } from './api-keys.js';
 import { buildApp } from './app.js';
 
@@ -20,7 +21,7 @@ const app = await buildApp({
   temporal,
   pool,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  logger: true,
+  logger: createLogger('escrow-api', config.LOG_LEVEL),
   apiKeys: parseApiKeys(config.API_KEYS),
   rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
