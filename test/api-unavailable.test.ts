@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../scripts/free-port.js';
-import { type ApiUnderTest, startApi } from './api-client.js';
+import { type ApiUnderTest, eventually, startApi } from './api-client.js';
 import { createHarness, type Harness, testContract } from './harness.js';
 
 /** Real dependencies that are really unreachable: a port nobody listens on, a closed connection. */
@@ -88,9 +88,12 @@ describe('no worker for the orders', () => {
       expect(await api.call('POST', `/v1/orders/${orderId}/payments`, payment)).toMatchObject(UNAVAILABLE);
 
       await h.startWorker();
-      const created = await api.call('POST', '/v1/orders', { body: contract });
+      // A client retries a 503; the worker may need longer than the short timeout to catch up.
+      const retried = (ask: () => ReturnType<typeof api.call>) =>
+        eventually(ask, (r) => r.status !== 503, 60_000);
+      const created = await retried(() => api.call('POST', '/v1/orders', { body: contract }));
       expect(created).toMatchObject({ status: 200, body: { orderId } });
-      const paid = await api.call('POST', `/v1/orders/${orderId}/payments`, payment);
+      const paid = await retried(() => api.call('POST', `/v1/orders/${orderId}/payments`, payment));
       expect(paid).toMatchObject({ status: 200, body: { status: 'awaiting_shipment', funded: 1_250_000 } });
       const ledger = await api.call('GET', `/v1/orders/${orderId}/ledger`);
       expect(ledger.body.entries).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../scripts/free-port.js';
@@ -100,16 +101,28 @@ export async function startApiProcess(taskQueue: string, extra: Record<string, s
   return { ...p, url };
 }
 
-/** A marketplace client of one API replica. */
+/**
+ * A marketplace client of one API replica. Like a real one it retries a 503 (a dependency was
+ * slow or unreachable and nothing was changed) with the same Idempotency-Key, so a retry that
+ * races the first attempt still applies the event once.
+ */
 export async function call(base: string, method: string, path: string, body?: unknown) {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${API_KEY}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  const idempotencyKey = randomUUID();
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${API_KEY}`,
+        ...(method === 'POST' ? { 'idempotency-key': idempotencyKey } : {}),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (response.status !== 503 || Date.now() > deadline) {
+      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
