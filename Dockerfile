@@ -22,4 +22,5 @@ COPY workflows ./workflows
 COPY tsconfig.json ./
 USER node
 EXPOSE 3000 9464
-CMD ["npm", "run", "api"]
+# node itself as PID 1: npm would stand between the container runtime's SIGTERM and the process.
+CMD ["node", "--import", "tsx", "api/main.ts"]

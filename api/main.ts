@@ -28,8 +28,13 @@ const app = await buildApp({
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
 
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, async () => {
+  // `on`, not `once`: a repeated signal (a supervisor and a relay both sending it) must not kill
+  // the process while it drains the requests in flight.
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
     await app.close();
     await connection.close();
     await pool.end();

@@ -82,7 +82,8 @@ const worker = await createOrderWorker({
 });
 const workerDone = worker.run();
 stops.unshift(async () => {
-  worker.shutdown();
+  // The SDK's own SIGINT/SIGTERM handler may have begun the shutdown already.
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await workerDone;
 });
 
@@ -122,5 +123,7 @@ async function shutdown(signal: string) {
   }
   process.exit(0);
 }
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+// `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx), and
+// a second signal without a listener would kill it halfway through the shutdown.
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));

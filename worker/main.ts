@@ -65,6 +65,11 @@ logger.info(
   },
   'worker polling',
 );
+// The SDK's runtime starts the shutdown on the first signal and then stops listening; a repeated
+// signal (a supervisor and a relay both sending it) must not kill the process while it drains.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => logger.info({ signal }, 'draining: finishing the activities in flight'));
+}
 await worker.run();
 await connection.close();
 await pool.end();
