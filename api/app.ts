@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
+import { OrderEventStore } from '../activities/order-event-store.js';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
 import { orderWorkflowId } from '../workflows/messages.js';
 import type { ApiKey } from './api-keys.js';
@@ -13,6 +14,7 @@ import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
 import { problemJson } from './plugins/problem-json.js';
+import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { orderEventRoutes } from './routes/order-events.js';
@@ -82,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(orderRoutes, { orders });
       await v1.register(orderEventRoutes, { orders });
       await v1.register(ledgerRoutes, { orders, ledger: new PostgresLedger(deps.pool), timeoutMs });
+      await v1.register(eventFeedRoutes, { orders, events: new OrderEventStore(deps.pool), timeoutMs });
     },
     { prefix: '/v1' },
   );

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import type { StoredOrderEvent } from '../../activities/order-event-store.js';
+import { TimestampSchema } from '../../workflows/contract.js';
+import { ORDER_EVENT_TYPES } from '../../workflows/order-events.js';
+import { OrderSnapshotSchema, toSnapshotResponse } from './order-snapshot.js';
+import { component } from './registry.js';
+
+export const OrderEventSchema = component(
+  'OrderEvent',
+  z.object({
+    id: z.string().describe('stable: a redelivery or a replay of the event carries the same id'),
+    type: z.enum(ORDER_EVENT_TYPES),
+    orderId: z.string(),
+    sequence: z.number().int().describe('1, 2, 3, … per order'),
+    occurredAt: TimestampSchema,
+    cursor: z.string().describe('pass as `after` to read the events stored after this one'),
+    data: z.object({ order: OrderSnapshotSchema }),
+  }),
+  'Something that happened to an order; the same body a webhook receives, plus its feed cursor',
+);
+
+export const EventFeedQuerySchema = z.strictObject({
+  after: z
+    .string()
+    .regex(/^\d{1,18}$/, 'must be a cursor of a previous page (or 0 for the beginning)')
+    .default('0')
+    .describe('the `cursor` of the last event read; 0 or absent for the beginning'),
+  limit: z.coerce
+    .number('must be a number')
+    .int('must be an integer')
+    .min(1, 'must be at least 1')
+    .max(500, 'must be at most 500')
+    .default(100),
+});
+
+export const EventFeedSchema = z.object({
+  events: z.array(OrderEventSchema),
+  cursor: z
+    .string()
+    .describe('where to continue: the cursor of the last event, or `after` when there was none'),
+});
+
+export const OrderEventsSchema = z.object({ orderId: z.string(), events: z.array(OrderEventSchema) });
+
+export function toOrderEventResponse(event: StoredOrderEvent): z.output<typeof OrderEventSchema> {
+  return {
+    id: event.id,
+    type: event.type,
+    orderId: event.orderId,
+    sequence: event.sequence,
+    occurredAt: event.occurredAt,
+    cursor: String(event.position),
+    data: { order: toSnapshotResponse(event.snapshot) },
+  };
+}
