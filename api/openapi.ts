@@ -56,7 +56,10 @@ export const openApi = fp(async (app) => {
       tags: [
         { name: 'orders', description: 'Create, read and list orders' },
         { name: 'order events', description: 'Events of an order; each one answers with the order after it' },
-        { name: 'events', description: 'The feed of what happened to orders: the events the webhooks deliver' },
+        {
+          name: 'events',
+          description: 'The feed of what happened to orders: the events the webhooks deliver',
+        },
         { name: 'operations', description: 'Health, readiness and metrics: no API key needed' },
       ],
       components: {

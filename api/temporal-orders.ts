@@ -16,10 +16,8 @@ import {
   contractProblems,
   normalizeContract,
   type ParsedContractInput,
-  type Party,
 } from '../workflows/contract.js';
 import { INVALID_EVENT, orderQuery, orderWorkflowId, WRONG_STATE } from '../workflows/messages.js';
-import { formatMoney } from '../workflows/money.js';
 import {
   ORDER_STATUSES,
   type OrderOutcome,
@@ -27,6 +25,7 @@ import {
   type OrderStatus,
   type OrderWorkflowInput,
 } from '../workflows/order-state.js';
+import { orderSummary } from '../workflows/order-summary.js';
 import type { order } from '../workflows/order-workflow.js';
 import {
   ArbitrationDueAtKey,
@@ -117,7 +116,8 @@ export class TemporalOrders {
               { key: ShipByKey, value: new Date(contract.shipBy) },
               { key: EscrowAmountKey, value: 0 },
             ],
-            staticSummary: `Order ${contract.orderId}: ${formatMoney(contract.amount, contract.currency)}, ${party(contract.supplier)} → ${party(contract.buyer)}`,
+            // The same summary and details the arbitrator sees for every order, however it was started.
+            ...orderSummary(contract),
           }),
         );
         return { created: true, snapshot: await this.snapshot(input.orderId) };
@@ -280,8 +280,6 @@ export class TemporalOrders {
     >;
   }
 }
-
-const party = (p: Party) => (p.name ? `${p.name} (${p.id})` : p.id);
 
 /** A string literal of the visibility query language. */
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
