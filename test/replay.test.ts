@@ -1,9 +1,10 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { History } from '@temporalio/common/lib/proto-utils.js';
+// These two need one protobufjs 8 for all of @temporalio/*: package.json depends on protobufjs
+// directly so that npm hoists it instead of nesting a copy under each package (grpc keeps its 7).
+import { type History, historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -180,7 +181,7 @@ describe.runIf(RECORDING)('recording histories (RECORD_HISTORIES=1)', () => {
         const result = await handle.result();
         // A fixture named for an outcome must hold that outcome, or a race recorded another story.
         expect(`${result.outcome}-${result.reason}`).toBe(file);
-        await writeFile(join(FIXTURES, `${file}.json`), historyToJSON(await handle.fetchHistory()));
+        await writeFile(join(FIXTURES, `${file}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
       }),
     );
     expect(new Set(SCENARIOS.map((s) => s.file.split('-')[0]))).toEqual(
@@ -227,33 +228,4 @@ function workflowIdOf(history: History): string {
   if (!payload) throw new Error('history does not start with the workflow input');
   const input = defaultPayloadConverter.fromPayload<OrderWorkflowInput>(payload);
   return orderWorkflowId(input.contract.orderId);
-}
-
-/*
- * The proto JSON of `temporal workflow show --output json`, which `historyFromJSON` and
- * `historyToJSON` of @temporalio/common also read and write. We cannot call those two: npm installs
- * a separate protobufjs 8 under @temporalio/common and under @temporalio/proto (the top level holds
- * grpc's protobufjs 7), and protojson then refuses the History type of the other copy with "type
- * must be a Type" (in the worker's replay too, which parses JSON histories with them). So we use the
- * protojson of the very copy that built the History type.
- */
-const requireHere = createRequire(import.meta.url);
-const requireFromProto = createRequire(requireHere.resolve('@temporalio/proto'));
-const protojson = requireFromProto('protobufjs/ext/protojson') as {
-  fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
-  toJson(type: unknown, message: unknown): unknown;
-};
-const { patchProtobufRoot } = requireHere('@temporalio/proto/lib/patch-protobuf-root') as {
-  patchProtobufRoot<T>(root: T): T & { lookupType(name: string): unknown };
-};
-const historyType = patchProtobufRoot(requireHere('@temporalio/proto')).lookupType(
-  'temporal.api.history.v1.History',
-);
-
-function historyToJSON(history: History): string {
-  return `${JSON.stringify(protojson.toJson(historyType, history), null, 2)}\n`;
-}
-
-function historyFromJSON(json: unknown): History {
-  return protojson.fromJson(historyType, json, { ignoreUnknownFields: true }) as History;
 }
