@@ -1,19 +1,13 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateApiKey, parseApiKeys } from '../api/api-keys.js';
-import { type ApiUnderTest, startApi } from './api-client.js';
-import { createHarness, type Harness, testContract } from './harness.js';
+import { type ApiUnderTest, startApi, withApi } from './api-client.js';
+import { type Harness, testContract } from './harness.js';
 
 let h: Harness;
 let api: ApiUnderTest;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
-  api = await startApi(h);
-});
-afterAll(async () => {
-  await api?.close();
-  await h?.close();
+withApi((ready) => {
+  ({ h, api } = ready);
 });
 
 describe('API keys', () => {

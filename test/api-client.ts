@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
 import { generateApiKey, parseApiKeys, ROLES, type Role } from '../api/api-keys.js';
 import { type AppDeps, buildApp } from '../api/app.js';
-import type { Harness } from './harness.js';
+import { createHarness, type Harness } from './harness.js';
 
 /** The API of `buildApp` on a real port, called over real HTTP, with one fresh key per role. */
 export interface ApiUnderTest {
@@ -72,4 +73,20 @@ export async function eventually<T>(ask: () => Promise<T>, done: (value: T) => b
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** A worker and a listening API for the test file, shut down after it; `ready` hands them over. */
+export function withApi(ready: (under: { h: Harness; api: ApiUnderTest }) => void): void {
+  let h: Harness | undefined;
+  let api: ApiUnderTest | undefined;
+  beforeAll(async () => {
+    h = await createHarness();
+    await h.startWorker();
+    api = await startApi(h);
+    ready({ h, api });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await h?.close();
+  });
 }

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiUnderTest, startApi } from './api-client.js';
-import { createHarness, type Harness, testContract } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { type ApiUnderTest, withApi } from './api-client.js';
+import { type Harness, testContract } from './harness.js';
 
 let h: Harness;
 let api: ApiUnderTest;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
-  api = await startApi(h);
-});
-afterAll(async () => {
-  await api?.close();
-  await h?.close();
+withApi((ready) => {
+  ({ h, api } = ready);
 });
 
 interface FeedEvent {

@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiUnderTest, eventually, startApi } from './api-client.js';
-import { at, createHarness, type Harness, testContract } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { type ApiUnderTest, eventually, withApi } from './api-client.js';
+import { at, testContract } from './harness.js';
 
-let h: Harness;
 let api: ApiUnderTest;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
-  api = await startApi(h);
-});
-afterAll(async () => {
-  await api?.close();
-  await h?.close();
+withApi((ready) => {
+  ({ api } = ready);
 });
 
 const post = (

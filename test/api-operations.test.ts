@@ -1,17 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiUnderTest, eventually, startApi } from './api-client.js';
-import { createHarness, type Harness, testContract } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { type ApiUnderTest, eventually, withApi } from './api-client.js';
+import { testContract } from './harness.js';
 
-let h: Harness;
 let api: ApiUnderTest;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
-  api = await startApi(h);
-});
-afterAll(async () => {
-  await api?.close();
-  await h?.close();
+withApi((ready) => {
+  ({ api } = ready);
 });
 
 describe('operations routes, without an API key', () => {

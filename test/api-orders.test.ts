@@ -1,18 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiUnderTest, eventually, startApi } from './api-client.js';
-import { at, createHarness, type Harness, testContract } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { type ApiUnderTest, eventually, withApi } from './api-client.js';
+import { at, type Harness, testContract } from './harness.js';
 
 let h: Harness;
 let api: ApiUnderTest;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
-  api = await startApi(h);
-});
-afterAll(async () => {
-  await api?.close();
-  await h?.close();
+withApi((ready) => {
+  ({ h, api } = ready);
 });
 
 describe('POST /v1/orders', () => {
