@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type pg from 'pg';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createPool } from '../activities/db/pool.js';
 import type { Notifier } from '../activities/notifier.js';
 import type { PaymentsGateway } from '../activities/payments-gateway.js';
@@ -123,19 +123,12 @@ export async function startOrder(
   });
 }
 
-export async function waitForStatus(
+export function waitForStatus(
   handle: WorkflowHandle,
   status: OrderStatus,
   timeoutMs = 60 * SECOND,
 ): Promise<OrderSnapshot> {
-  const deadline = Date.now() + timeoutMs;
-  let last: OrderSnapshot | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query(orderQuery);
-    if (last.status === status) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`order did not reach ${status} in ${timeoutMs}ms; it is ${last?.status}`);
+  return waitForSnapshot(handle, (s) => s.status === status, timeoutMs);
 }
 
 /** Polls the `order` Query until the snapshot satisfies `done`: timers fire on the server's clock. */
@@ -151,9 +144,7 @@ export async function waitForSnapshot(
     if (done(last)) return last;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(
-    `order never reached the expected state in ${timeoutMs}ms; last: ${JSON.stringify(last?.status)}`,
-  );
+  throw new Error(`order never reached the expected state in ${timeoutMs}ms; it is ${last?.status}`);
 }
 
 /** Updates the workflow accepted: a rejected Update must leave none (nor any other trace). */
@@ -163,4 +154,18 @@ export async function acceptedUpdateIds(handle: WorkflowHandle): Promise<string[
     const accepted = e.workflowExecutionUpdateAcceptedEventAttributes;
     return accepted ? [accepted.acceptedRequest?.meta?.updateId ?? ''] : [];
   });
+}
+
+/** A harness with a running worker for the test file, closed after it; `ready` hands it over. */
+export function withWorker(
+  ready: (h: Harness) => void,
+  options?: Parameters<Harness['startWorker']>[0],
+): void {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    h = await createHarness();
+    await h.startWorker(options);
+    ready(h);
+  });
+  afterAll(() => h?.close());
 }

@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { arbitrateUpdate, orderQuery, settleUpdate, submitInspectionUpdate } from '../workflows/messages.js';
 import { OrderStatusKey } from '../workflows/search-attributes.js';
-import { acceptedUpdateIds, createHarness, type Harness, waitForSnapshot, waitForStatus } from './harness.js';
+import { acceptedUpdateIds, type Harness, waitForSnapshot, waitForStatus, withWorker } from './harness.js';
 import { conformingReport, contradictingReport, deliveredOrder, disputedOrder } from './scenarios.js';
 
 let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
+withWorker((ready) => {
+  h = ready;
 });
-afterAll(() => h?.close());
 
 const ledgerOf = async (orderId: string) => (await h.ledger.entries(orderId)).map((e) => [e.kind, e.amount]);
 const FUNDED = 1_250_000;

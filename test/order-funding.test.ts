@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   cancelUpdate,
   orderQuery,
   recordPaymentUpdate,
   recordShipmentUpdate,
 } from '../workflows/messages.js';
-import { acceptedUpdateIds, at, createHarness, type Harness, startOrder, testContract } from './harness.js';
+import { acceptedUpdateIds, at, type Harness, startOrder, testContract, withWorker } from './harness.js';
 import { deliveredOrder } from './scenarios.js';
 
 let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
+withWorker((ready) => {
+  h = ready;
 });
-afterAll(() => h?.close());
 
 const pay = (amount: number, reference: string) => ({
   args: [{ amount, reference }] as [{ amount: number; reference: string }],

@@ -1,13 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordDeliveryUpdate, recordPaymentUpdate, recordShipmentUpdate } from '../workflows/messages.js';
-import { createHarness, type Harness, startOrder, testContract } from './harness.js';
+import { type Harness, startOrder, testContract, withWorker } from './harness.js';
 
 let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
+withWorker((ready) => {
+  h = ready;
 });
-afterAll(() => h?.close());
 
 describe('order workflow on a real Temporal server', () => {
   it('releases to the supplier when the buyer stays silent through the inspection window', async () => {

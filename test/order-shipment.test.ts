@@ -1,19 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   cancelUpdate,
   orderQuery,
   recordDeliveryUpdate,
   recordShipmentUpdate,
 } from '../workflows/messages.js';
-import { at, createHarness, type Harness, waitForStatus } from './harness.js';
+import { at, type Harness, waitForStatus, withWorker } from './harness.js';
 import { fundedOrder, shippedOrder } from './scenarios.js';
 
 let h: Harness;
-beforeAll(async () => {
-  h = await createHarness();
-  await h.startWorker();
+withWorker((ready) => {
+  h = ready;
 });
-afterAll(() => h?.close());
 
 const ledgerOf = async (orderId: string) => (await h.ledger.entries(orderId)).map((e) => [e.kind, e.amount]);
 
