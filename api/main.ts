@@ -36,7 +36,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     await app.close();
-    await connection.close();
     await pool.end();
+    await connection.close();
+    // The SDK's gRPC retry timers of calls that already gave up can outlive them by seconds and
+    // would throw on the closed channel: exit now that every request has been answered.
+    process.exit(0);
   });
 }
