@@ -8,7 +8,9 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
 });
 
 export function createPool(databaseUrl: string, max = 10): pg.Pool {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max });
+  // A database that does not answer (a dropped route, not a refused port) fails a checkout after
+  // 10 s instead of holding it, and the activity or request behind it, forever.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return pool;
