@@ -39,7 +39,8 @@ import { provisionTemporalServer, type TemporalServerBinaries } from './temporal
 export const CLUSTER_NAMESPACE = 'default';
 /** How long Temporal keeps closed orders' histories: a month of arbitration appeals and audits. */
 export const NAMESPACE_RETENTION_DAYS = 30;
-const HISTORY_SHARDS = 4;
+/** Fixed at the first start of a cluster: changing it later needs a new database. */
+export const HISTORY_SHARDS = 4;
 const HOST = '127.0.0.1';
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
