@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
@@ -59,8 +59,21 @@ export function defaultClusterPorts(): ClusterPorts {
   };
 }
 
+/** A free port that fits the `smallint` column where the server records its membership port. */
+async function freeMembershipPort(): Promise<number> {
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, HOST, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
 export async function freeClusterPorts(): Promise<ClusterPorts> {
-  const pair = async () => ({ grpc: await freePort(), membership: await freePort() });
+  const pair = async () => ({ grpc: await freePort(), membership: await freeMembershipPort() });
   return {
     frontend: await pair(),
     history: await pair(),

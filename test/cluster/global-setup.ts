@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -28,7 +28,17 @@ export default async function setup(project: TestProject) {
   const [cluster, workflowBundlePath] = await Promise.all([
     startCluster({ dir, ports: await freeClusterPorts(), fast: true, log }),
     writeWorkflowBundle(join(dir, 'workflow-bundle.js')),
-  ]);
+  ]).catch(async (err) => {
+    // startCluster stopped what it had started; the logs say why, so keep them in the error.
+    const logs = join(dir, 'logs');
+    const tails = (await readdir(logs).catch(() => [] as string[])).map(async (file) => {
+      const text = await readFile(join(logs, file), 'utf8');
+      return `--- ${file}\n${text.split('\n').slice(-5).join('\n').slice(-3000)}`;
+    });
+    const detail = (await Promise.all(tails)).join('\n');
+    await rm(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}\n${detail}`);
+  });
   log(`[cluster] ready for the tests in ${Math.round((Date.now() - started) / 1000)}s`);
   const pool = createPool(cluster.databaseUrl, 1);
   await migrate(pool).finally(() => pool.end());
