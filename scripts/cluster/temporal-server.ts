@@ -1,4 +1,4 @@
-import { cpSync, existsSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, goInstall, goModCache, isExecutable } from '../go-install.js';
 
@@ -75,6 +75,14 @@ export async function provisionTemporalServer(
   // a cleaned module cache does not break the cluster.
   const moduleDir = join(await goModCache(), `${SERVER_MODULE}@${TEMPORAL_SERVER_VERSION}`);
   cpSync(join(moduleDir, 'schema', 'postgresql', 'v12'), wanted.schemaDir, { recursive: true });
+  // The module cache is read-only; its copy must stay removable with the rest of the cache.
+  makeWritable(wanted.schemaDir);
   log(`[temporal-server] ready in ${serverDir}`);
   return wanted;
+}
+
+function makeWritable(path: string): void {
+  const stat = statSync(path);
+  chmodSync(path, stat.mode | 0o200);
+  if (stat.isDirectory()) for (const entry of readdirSync(path)) makeWritable(join(path, entry));
 }
