@@ -17,6 +17,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY activities ./activities
 COPY api ./api
+COPY config ./config
+COPY db ./db
 COPY worker ./worker
 COPY workflows ./workflows
 COPY tsconfig.json ./

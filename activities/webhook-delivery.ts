@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { OrderEventStore, StoredOrderEvent } from './order-event-store.js';
+import type { OrderEventStore, StoredOrderEvent } from '../db/order-event-store.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface WebhookSettings {

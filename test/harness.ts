@@ -3,11 +3,11 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createPool } from '../activities/db/pool.js';
 import type { Notifier } from '../activities/notifier.js';
-import type { PaymentsGateway } from '../activities/payments-gateway.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
 import type { WebhookSettings } from '../activities/webhook-delivery.js';
+import type { PaymentsGateway } from '../db/payments-gateway.js';
+import { createPool } from '../db/pool.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { OrderEventStore } from '../../activities/order-event-store.js';
-import { ROLES } from '../api-keys.js';
+import { ROLES } from '../../config/api-keys.js';
+import type { OrderEventStore } from '../../db/order-event-store.js';
 import {
   EventFeedQuerySchema,
   EventFeedSchema,

@@ -1,6 +1,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
+import type { Role } from '../../config/api-keys.js';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
@@ -20,7 +21,6 @@ import {
   submitInspectionUpdate,
 } from '../../workflows/messages.js';
 import type { OrderSnapshot } from '../../workflows/order-state.js';
-import type { Role } from '../api-keys.js';
 import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
 import { IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';

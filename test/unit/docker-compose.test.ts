@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../../worker/config.js';
+import { loadConfig } from '../../config/env.js';
 
 /** No Docker engine runs here, so the deployment files are checked for what a `docker compose up` needs. */
 const root = join(import.meta.dirname, '..', '..');
