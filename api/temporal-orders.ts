@@ -8,9 +8,6 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
-import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 import {
   type ContractProblem,
   contractProblems,
@@ -40,6 +37,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
 import { HttpProblem } from './problem.js';
+import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
 
 export interface OrderSummary {
   orderId: string;
@@ -203,12 +201,11 @@ export class TemporalOrders {
         }),
       );
       const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-      const input = await decodeFromPayloadsAtIndex<OrderWorkflowInput>(
+      const input = await decodeFirstPayload<OrderWorkflowInput>(
         this.client.options.loadedDataConverter,
-        0,
         started?.input?.payloads,
       );
-      return input.requestFingerprint;
+      return input?.requestFingerprint;
     } catch (err) {
       if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) return undefined;
       throw err;
@@ -243,7 +240,7 @@ export class TemporalOrders {
     const token = page.nextPageToken;
     return {
       orders: page.executions.map((execution) => {
-        const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+        const attributes = orderSearchAttributes(execution.searchAttributes?.indexedFields);
         const workflowId = execution.execution?.workflowId ?? '';
         return {
           orderId: workflowId.startsWith(ORDER_ID_PREFIX)
@@ -257,8 +254,8 @@ export class TemporalOrders {
           escrowAmount: attributes.get(EscrowAmountKey),
           arbitrationDueAt: attributes.get(ArbitrationDueAtKey)?.toISOString(),
           arbitrationOverdue: attributes.get(ArbitrationOverdueKey),
-          createdAt: (optionalTsToDate(execution.startTime) ?? new Date(0)).toISOString(),
-          closedAt: optionalTsToDate(execution.closeTime)?.toISOString(),
+          createdAt: (timestampToDate(execution.startTime) ?? new Date(0)).toISOString(),
+          closedAt: timestampToDate(execution.closeTime)?.toISOString(),
         };
       }),
       nextCursor: token && token.length > 0 ? encodeCursor(token, query) : null,
