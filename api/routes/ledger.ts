@@ -24,6 +24,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<LedgerRouteOptions> = async (
       config: { roles: ROLES },
       schema: {
         tags: ['orders'],
+        operationId: 'getOrderLedger',
         summary: "The order's ledger entries, oldest first",
         params: OrderParamsSchema,
         response: {

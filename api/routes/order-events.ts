@@ -119,6 +119,8 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
         config: { roles: e.roles },
         schema: {
           tags: ['order events'],
+          // The Update's own name: stable for as long as running orders answer to it.
+          operationId: e.update.name,
           summary: e.summary,
           description: `${e.description} Answers with the order after the event was applied.`,
           params: OrderParamsSchema,

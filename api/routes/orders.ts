@@ -15,6 +15,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
       config: { roles: ['marketplace'] },
       schema: {
         tags: ['orders'],
+        operationId: 'createOrder',
         summary: 'Create an order and start its workflow',
         description:
           'Answers 201 with the new order, or 200 with the existing one when the same body was sent before. ' +
@@ -44,6 +45,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
       config: { roles: ROLES },
       schema: {
         tags: ['orders'],
+        operationId: 'getOrder',
         summary:
           'The order: status, outcome, contract, deadlines, money, evaluation, offers, decision, timeline',
         params: OrderParamsSchema,
@@ -59,6 +61,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
       config: { roles: ROLES },
       schema: {
         tags: ['orders'],
+        operationId: 'listOrders',
         summary: 'List orders, newest first',
         description:
           'From Temporal visibility, which is eventually consistent: an order shows up, and its status ' +
