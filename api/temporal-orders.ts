@@ -3,7 +3,6 @@ import {
   type Client,
   isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
@@ -22,7 +21,6 @@ import {
   type OrderStatus,
   type OrderWorkflowInput,
 } from '../workflows/order-state.js';
-import { orderSummary } from '../workflows/order-summary.js';
 import type { order } from '../workflows/order-workflow.js';
 import {
   ArbitrationDueAtKey,
@@ -36,10 +34,11 @@ import {
 } from '../workflows/search-attributes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
+import { orderStartOptions } from './order-start.js';
 import { HttpProblem } from './problem.js';
 import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
 
-export interface OrderSummary {
+export interface OrderListItem {
   orderId: string;
   status: OrderStatus;
   outcome?: OrderOutcome;
@@ -100,23 +99,10 @@ export class TemporalOrders {
       const contract = normalizeContract(input, now);
       try {
         await this.within(() =>
-          this.client.workflow.start<typeof order>('order', {
-            workflowId: orderWorkflowId(contract.orderId),
-            taskQueue: this.taskQueue,
-            args: [{ contract, requestFingerprint }],
-            // An order id names one order forever, even after its workflow closed.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            // Set at start so that lists and the Web UI show the order before its first workflow task.
-            typedSearchAttributes: [
-              { key: OrderStatusKey, value: 'awaiting_funding' },
-              { key: BuyerIdKey, value: contract.buyer.id },
-              { key: SupplierIdKey, value: contract.supplier.id },
-              { key: ShipByKey, value: new Date(contract.shipBy) },
-              { key: EscrowAmountKey, value: 0 },
-            ],
-            // The same summary and details the arbitrator sees for every order, however it was started.
-            ...orderSummary(contract),
-          }),
+          this.client.workflow.start<typeof order>(
+            'order',
+            orderStartOptions(input, contract, this.taskQueue),
+          ),
         );
         return { created: true, snapshot: await this.snapshot(input.orderId) };
       } catch (err) {
@@ -217,7 +203,7 @@ export class TemporalOrders {
     filter: OrderFilter,
     limit: number,
     cursor: string | undefined,
-  ): Promise<{ orders: OrderSummary[]; nextCursor: string | null }> {
+  ): Promise<{ orders: OrderListItem[]; nextCursor: string | null }> {
     const clauses = [`WorkflowType = 'order'`];
     if (filter.status) clauses.push(`OrderStatus = ${quote(filter.status)}`);
     if (filter.buyerId) clauses.push(`BuyerId = ${quote(filter.buyerId)}`);

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../../config/api-keys.js';
 import { ContractInputSchema } from '../../workflows/contract.js';
-import { OrderListSchema, toSummaryResponse } from '../schemas/order-list.js';
+import { OrderListSchema, toListItemResponse } from '../schemas/order-list.js';
 import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
 import { OrderListQuerySchema, OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
@@ -73,7 +73,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
       const page = await orders.list(filter, limit, cursor);
-      return { orders: page.orders.map(toSummaryResponse), nextCursor: page.nextCursor };
+      return { orders: page.orders.map(toListItemResponse), nextCursor: page.nextCursor };
     },
   );
 };
