@@ -14,7 +14,6 @@ import {
 import type { z } from 'zod';
 import type { Activities } from '../activities/index.js';
 import { caseFile } from './case-file.js';
-import { durationMs } from './duration.js';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
@@ -22,7 +21,8 @@ import {
   PaymentEventSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
-} from './events.js';
+} from './commands.js';
+import { durationMs } from './duration.js';
 import { InspectionReportSchema } from './inspection-report.js';
 import {
   arbitrateUpdate,
@@ -38,7 +38,14 @@ import {
 } from './messages.js';
 import { type SettlementOutcome, settlementPlan } from './money.js';
 import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
-import type { CloseReason, OrderSnapshot, OrderStatus, OrderWorkflowInput, Payout } from './order-state.js';
+import {
+  type CloseReason,
+  OPEN_STATUSES,
+  type OrderSnapshot,
+  type OrderStatus,
+  type OrderWorkflowInput,
+  type Payout,
+} from './order-state.js';
 import { evaluateQuality } from './quality.js';
 import {
   ArbitrationDueAtKey,
@@ -172,14 +179,6 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     description: 'The order snapshot: status, money, evaluation, timeline.',
   });
 
-  const OPEN: OrderStatus[] = [
-    'awaiting_funding',
-    'awaiting_shipment',
-    'in_transit',
-    'inspection',
-    'negotiation',
-    'arbitration',
-  ];
   setHandler(
     recordPaymentUpdate,
     async (arg) => {
@@ -230,7 +229,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
           );
         }
         if (existing) return;
-        requireStatus('record a payment', ...OPEN);
+        requireStatus('record a payment', ...OPEN_STATUSES);
         notInFuture('receivedAt', payment.receivedAt);
       },
     },
