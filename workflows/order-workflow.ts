@@ -24,6 +24,7 @@ import {
 } from './commands.js';
 import { durationMs } from './duration.js';
 import { InspectionReportSchema } from './inspection-report.js';
+import { allows, COMMANDS, type Command, DEADLINES, isOpen, STATUS_EVENTS } from './lifecycle.js';
 import {
   arbitrateUpdate,
   cancelUpdate,
@@ -38,13 +39,13 @@ import {
 } from './messages.js';
 import { type SettlementOutcome, settlementPlan } from './money.js';
 import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
-import {
-  type CloseReason,
-  OPEN_STATUSES,
-  type OrderSnapshot,
-  type OrderStatus,
-  type OrderWorkflowInput,
-  type Payout,
+import type {
+  CloseReason,
+  OpenStatus,
+  OrderSnapshot,
+  OrderStatus,
+  OrderWorkflowInput,
+  Payout,
 } from './order-state.js';
 import { evaluateQuality } from './quality.js';
 import {
@@ -142,7 +143,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   };
   const covered = () => Math.min(state.funded, contract.amount);
 
-  const wrongState = (action: string, allowed: OrderStatus[]): never => {
+  const wrongState = (action: string, allowed: readonly OrderStatus[]): never => {
     throw ApplicationFailure.create({
       type: WRONG_STATE,
       nonRetryable: true,
@@ -150,8 +151,10 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
       details: [{ status: state.status }],
     });
   };
-  const requireStatus = (action: string, ...allowed: OrderStatus[]) => {
-    if (!allowed.includes(state.status)) wrongState(action, allowed);
+  /** Refuses a command that the lifecycle table does not allow in the current status. */
+  const requireStatus = (command: Command) => {
+    const rule = COMMANDS[command];
+    if (!allows(command, state.status)) wrongState(rule.refusal, [...rule.allowedIn]);
   };
   const invalid = (message: string): never => {
     throw ApplicationFailure.create({ type: INVALID_EVENT, nonRetryable: true, message });
@@ -229,7 +232,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
           );
         }
         if (existing) return;
-        requireStatus('record a payment', ...OPEN_STATUSES);
+        requireStatus('recordPayment');
         notInFuture('receivedAt', payment.receivedAt);
       },
     },
@@ -247,7 +250,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
       description: 'The supplier shipped: { carrier, trackingNumber, shippedAt? }.',
       validator: (arg) => {
         const shipment = parse(ShipmentEventSchema, arg);
-        requireStatus('record a shipment', 'awaiting_shipment');
+        requireStatus('recordShipment');
         notInFuture('shippedAt', shipment.shippedAt);
         const shippedAt = shipment.shippedAt ? Date.parse(shipment.shippedAt) : Date.now();
         if (shippedAt > Date.parse(contract.shipBy))
@@ -272,7 +275,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
       description: 'The goods were delivered: { deliveredAt? }. Starts the inspection window.',
       validator: (arg) => {
         const delivery = parse(DeliveryEventSchema, arg);
-        requireStatus('record a delivery', 'in_transit');
+        requireStatus('recordDelivery');
         notInFuture('deliveredAt', delivery.deliveredAt);
         if (
           delivery.deliveredAt &&
@@ -330,7 +333,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
         'The inspection report: { measurements, receivedQuantity, evidence, inspector?, notes? }. Conforming releases; contradicting opens a dispute.',
       validator: (arg) => {
         parse(InspectionReportSchema, arg);
-        requireStatus('submit an inspection report', 'inspection');
+        requireStatus('submitInspection');
       },
     },
   );
@@ -375,7 +378,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
         'A move in the negotiation: supplier accept_claim | offer { refundAmount }; buyer accept_offer | withdraw_claim.',
       validator: (arg) => {
         const event = parse(SettlementEventSchema, arg);
-        requireStatus(`${event.action.replace('_', ' ')}`, 'negotiation');
+        requireStatus(event.action);
         if (event.action === 'offer' && event.refundAmount > covered()) {
           invalid(
             `refundAmount ${event.refundAmount} exceeds what escrow covers of the order (${covered()})`,
@@ -406,8 +409,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
         'Cancel the order: { party, reason }. Either party before funding; only the supplier before shipment.',
       validator: (arg) => {
         const cancel = parse(CancelEventSchema, arg);
-        if (cancel.party === 'buyer') requireStatus('cancel as the buyer', 'awaiting_funding');
-        else requireStatus('cancel as the supplier', 'awaiting_funding', 'awaiting_shipment');
+        requireStatus(cancel.party === 'buyer' ? 'cancelAsBuyer' : 'cancelAsSupplier');
       },
     },
   );
@@ -437,7 +439,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
         'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
       validator: (arg) => {
         const d = parse(ArbitrationDecisionSchema, arg);
-        requireStatus('arbitrate', 'arbitration');
+        requireStatus('arbitrate');
         const max = covered();
         if (d.outcome === 'split') {
           if (d.refundAmount === undefined)
@@ -456,75 +458,79 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   );
 
   const until = (deadline: string) => Math.max(1, Date.parse(deadline) - Date.now());
-  const leaves = (status: OrderStatus) => () => state.status !== status;
+  /** The timer of the current status (DEADLINES); none while it has no deadline or once it fired. */
+  const runningDeadline = (status: OpenStatus): string | undefined => {
+    if (status === 'arbitration' && state.arbitration?.overdue) return undefined;
+    return state.deadlines[DEADLINES[status].deadline];
+  };
+  /** What each status's deadline does when it passes; a promise returned is waited for. */
+  const deadlinePassed: Record<OpenStatus, () => Promise<unknown> | undefined> = {
+    awaiting_funding() {
+      if (state.status === 'awaiting_funding') {
+        decide({
+          outcome: 'cancelled',
+          reason: 'unfunded',
+          memo: `deposit not reached by ${contract.fundBy}`,
+        });
+      }
+      return undefined;
+    },
+    awaiting_shipment() {
+      decide({ outcome: 'refunded', reason: 'late_shipment', memo: `not shipped by ${contract.shipBy}` });
+      return undefined;
+    },
+    in_transit() {
+      note('not_delivered', `no delivery by ${contract.deliverBy}`);
+      openDispute('non_delivery');
+      return undefined;
+    },
+    inspection() {
+      decide({
+        outcome: 'released',
+        reason: 'inspection_lapsed',
+        memo: 'buyer silent through the inspection window',
+      });
+      return undefined;
+    },
+    negotiation() {
+      openArbitration('negotiation window passed');
+      return undefined;
+    },
+    arbitration() {
+      if (state.arbitration) state.arbitration.overdue = true;
+      note('arbitration_overdue', `no decision by ${state.arbitration?.dueAt}`);
+      publish();
+      emit('order.arbitration_overdue');
+      const notice = notifications.notifyArbitrationOverdue({
+        orderId: contract.orderId,
+        workflowId: workflowInfo().workflowId,
+        dueAt: state.arbitration?.dueAt ?? now(),
+      });
+      // A notifier that is down must neither hold up a decision nor fail the order.
+      if (patched('overdue-notice-detached')) {
+        notice.catch((err: Error) =>
+          log.warn('arbitration overdue notice not delivered', {
+            orderId: contract.orderId,
+            error: err.message,
+          }),
+        );
+        return undefined;
+      }
+      return notice;
+    },
+  };
 
   while (state.status !== 'settling') {
-    switch (state.status) {
-      case 'awaiting_funding':
-        if (!(await condition(leaves('awaiting_funding'), until(contract.fundBy)))) {
-          // A payment that was accepted before the deadline may still be on its way to the ledger.
-          await condition(() => paymentsInFlight === 0);
-          if (state.status === 'awaiting_funding') {
-            decide({
-              outcome: 'cancelled',
-              reason: 'unfunded',
-              memo: `deposit not reached by ${contract.fundBy}`,
-            });
-          }
-        }
-        break;
-      case 'awaiting_shipment':
-        if (!(await condition(leaves('awaiting_shipment'), until(contract.shipBy)))) {
-          decide({ outcome: 'refunded', reason: 'late_shipment', memo: `not shipped by ${contract.shipBy}` });
-        }
-        break;
-      case 'in_transit':
-        if (contract.deliverBy) {
-          if (!(await condition(leaves('in_transit'), until(contract.deliverBy)))) {
-            note('not_delivered', `no delivery by ${contract.deliverBy}`);
-            openDispute('non_delivery');
-          }
-        } else await condition(leaves('in_transit'));
-        break;
-      case 'inspection':
-        if (!(await condition(leaves('inspection'), until(state.deadlines.inspectionEndsAt ?? now())))) {
-          decide({
-            outcome: 'released',
-            reason: 'inspection_lapsed',
-            memo: 'buyer silent through the inspection window',
-          });
-        }
-        break;
-      case 'negotiation':
-        if (!(await condition(leaves('negotiation'), until(state.deadlines.negotiationEndsAt ?? now())))) {
-          openArbitration('negotiation window passed');
-        }
-        break;
-      case 'arbitration':
-        if (state.arbitration?.overdue) await condition(leaves('arbitration'));
-        else if (!(await condition(leaves('arbitration'), until(state.arbitration?.dueAt ?? now())))) {
-          if (state.arbitration) state.arbitration.overdue = true;
-          note('arbitration_overdue', `no decision by ${state.arbitration?.dueAt}`);
-          publish();
-          emit('order.arbitration_overdue');
-          const notice = notifications.notifyArbitrationOverdue({
-            orderId: contract.orderId,
-            workflowId: workflowInfo().workflowId,
-            dueAt: state.arbitration?.dueAt ?? now(),
-          });
-          // A notifier that is down must neither hold up a decision nor fail the order.
-          if (patched('overdue-notice-detached')) {
-            notice.catch((err: Error) =>
-              log.warn('arbitration overdue notice not delivered', {
-                orderId: contract.orderId,
-                error: err.message,
-              }),
-            );
-          } else await notice;
-        }
-        break;
-      default:
-        throw new Error(`unexpected status ${state.status}`);
+    const status = state.status;
+    if (!isOpen(status)) throw new Error(`unexpected status ${status}`);
+    const deadline = runningDeadline(status);
+    const left = () => state.status !== status;
+    if (deadline === undefined) await condition(left);
+    else if (!(await condition(left, until(deadline)))) {
+      // A payment that was accepted before fundBy may still be on its way to the ledger.
+      if (status === 'awaiting_funding') await condition(() => paymentsInFlight === 0);
+      const waiting = deadlinePassed[status]();
+      if (waiting) await waiting;
     }
   }
 
@@ -573,14 +579,6 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     await pay('excess_refund', plan.excessRefund);
   }
 }
-
-const STATUS_EVENTS: Partial<Record<OrderStatus, OrderEventType>> = {
-  awaiting_shipment: 'order.funded',
-  in_transit: 'order.shipped',
-  inspection: 'order.delivered',
-  negotiation: 'order.dispute_opened',
-  arbitration: 'order.arbitration_opened',
-};
 
 /**
  * Stores each event in PostgreSQL as it happens and delivers them to the webhooks one after the
