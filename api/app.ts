@@ -13,7 +13,7 @@ import {
 } from '../config/limits.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
-import { orderWorkflowId } from '../workflows/messages.js';
+import { workflowIdFor } from '../workflows/messages.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
@@ -62,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       (request.params as { orderId?: unknown } | undefined)?.orderId ??
       (request.body as { orderId?: unknown } | undefined)?.orderId;
     if (typeof orderId === 'string') {
-      const log = request.log.child({ orderId, workflowId: orderWorkflowId(orderId) });
+      const log = request.log.child({ orderId, workflowId: workflowIdFor(orderId) });
       request.log = log;
       reply.log = log;
     }

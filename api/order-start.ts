@@ -1,6 +1,6 @@
 import { WorkflowIdReusePolicy, type WorkflowStartOptions } from '@temporalio/client';
 import type { Contract, ParsedContractInput } from '../workflows/contract.js';
-import { orderWorkflowId } from '../workflows/messages.js';
+import { workflowIdFor } from '../workflows/messages.js';
 import { orderSummary } from '../workflows/order-summary.js';
 import type { order } from '../workflows/order-workflow.js';
 import {
@@ -23,7 +23,7 @@ export function orderStartOptions(
   taskQueue: string,
 ): WorkflowStartOptions<typeof order> {
   return {
-    workflowId: orderWorkflowId(contract.orderId),
+    workflowId: workflowIdFor(contract.orderId),
     taskQueue,
     args: [{ contract, requestFingerprint: canonicalJson(input) }],
     // An order id names one order forever, even after its workflow closed.
