@@ -1,4 +1,9 @@
-import { WorkflowIdReusePolicy, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  type Client,
+  type WorkflowHandle,
+  WorkflowIdReusePolicy,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type { Contract, ParsedContractInput } from '../workflows/contract.js';
 import { workflowIdFor } from '../workflows/messages.js';
 import { orderSummary } from '../workflows/order-summary.js';
@@ -11,6 +16,22 @@ import {
   SupplierIdKey,
 } from '../workflows/search-attributes.js';
 import { canonicalJson } from './fingerprint.js';
+
+/** The workflow type of every order: visibility queries select orders by it. */
+export const ORDER_WORKFLOW_TYPE = 'order';
+
+/** Starts the workflow of a validated, normalised contract, as the API does and the tests do. */
+export function startOrderWorkflow(
+  client: Client,
+  input: ParsedContractInput,
+  contract: Contract,
+  taskQueue: string,
+): Promise<WorkflowHandle<typeof order>> {
+  return client.workflow.start<typeof order>(
+    ORDER_WORKFLOW_TYPE,
+    orderStartOptions(input, contract, taskQueue),
+  );
+}
 
 /**
  * How an order's workflow starts, whoever starts it (the API, the tests): one workflow id per

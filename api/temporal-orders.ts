@@ -40,7 +40,7 @@ import {
 } from '../workflows/search-attributes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
-import { orderStartOptions } from './order-start.js';
+import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';
 import { HttpProblem } from './problem.js';
 import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
 
@@ -102,12 +102,7 @@ export class TemporalOrders {
     if (problems.length === 0) {
       const contract = normalizeContract(input, now);
       try {
-        await this.within(() =>
-          this.client.workflow.start<typeof order>(
-            'order',
-            orderStartOptions(input, contract, this.taskQueue),
-          ),
-        );
+        await this.within(() => startOrderWorkflow(this.client, input, contract, this.taskQueue));
         return { created: true, snapshot: await this.snapshot(input.orderId) };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -208,7 +203,7 @@ export class TemporalOrders {
     limit: number,
     cursor: string | undefined,
   ): Promise<{ orders: OrderListItem[]; nextCursor: string | null }> {
-    const clauses = [`WorkflowType = 'order'`];
+    const clauses = [`WorkflowType = '${ORDER_WORKFLOW_TYPE}'`];
     if (filter.status) clauses.push(`OrderStatus = ${quote(filter.status)}`);
     if (filter.buyerId) clauses.push(`BuyerId = ${quote(filter.buyerId)}`);
     if (filter.supplierId) clauses.push(`SupplierId = ${quote(filter.supplierId)}`);
@@ -257,7 +252,9 @@ export class TemporalOrders {
     const counts = await this.within(() =>
       Promise.all(
         ORDER_STATUSES.map((status) =>
-          this.client.workflow.count(`WorkflowType = 'order' AND OrderStatus = ${quote(status)}`),
+          this.client.workflow.count(
+            `WorkflowType = '${ORDER_WORKFLOW_TYPE}' AND OrderStatus = ${quote(status)}`,
+          ),
         ),
       ),
     );

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Notifier } from '../activities/notifier.js';
 import type { WebhookSettings } from '../activities/webhook-delivery.js';
-import { orderStartOptions } from '../api/order-start.js';
+import { startOrderWorkflow } from '../api/order-start.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { createPool } from '../db/pool.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
@@ -115,7 +115,7 @@ export async function startOrder(
   const problems = contractProblems(parsed, now);
   if (problems.length > 0) throw new Error(`test contract has problems: ${JSON.stringify(problems)}`);
   const contract = normalizeContract(parsed, now);
-  return client.workflow.start<typeof order>('order', orderStartOptions(parsed, contract, taskQueue));
+  return startOrderWorkflow(client, parsed, contract, taskQueue);
 }
 
 export function waitForStatus(
