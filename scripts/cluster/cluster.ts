@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import { msToTs } from '@temporalio/common';
 import pg from 'pg';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';

@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { migrate } from '../../activities/db/migrate.js';
-import { createPool } from '../../activities/db/pool.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from '../dev-api-keys.js';
 import {

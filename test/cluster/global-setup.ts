@@ -2,8 +2,8 @@ import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { migrate } from '../../activities/db/migrate.js';
-import { createPool } from '../../activities/db/pool.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
 import { clusterSizing, freeClusterPorts, startCluster } from '../../scripts/cluster/cluster.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 
