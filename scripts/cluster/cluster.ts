@@ -174,11 +174,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     for (const service of TEMPORAL_SERVICES) {
       const started = Date.now();
-      await startTemporalService(info, service);
+      // Registered before it is up: one that never comes up must be stopped all the same.
       stops.push({
         name: `the ${service} service`,
         stop: () => stopGroup(dirs, serviceProcessName(service)),
       });
+      await startTemporalService(info, service);
       log(`[cluster] ${service} service up in ${Date.now() - started} ms`);
     }
     await ensureNamespace(info.frontendAddress, log);
