@@ -1,10 +1,11 @@
 import { Client, Connection } from '@temporalio/client';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
-import { loadConfig, temporalConnectionSettings } from '../worker/config.js';
+import { eventSigningKey, loadConfig, temporalConnectionSettings } from '../worker/config.js';
 import { createLogger } from '../worker/logging.js';
 import { parseApiKeys } from './api-keys.js';
 import { buildApp } from './app.js';
+import { eventSigningInterceptor } from './event-signing.js';
 
 /** `npm run api`: one stateless API replica; run as many behind a load balancer as needed. */
 const config = loadConfig();
@@ -13,10 +14,15 @@ if (!config.API_KEYS) {
     'invalid configuration:\n  API_KEYS: required: comma-separated role:key entries (README, HTTP API)',
   );
 }
+const signingKey = eventSigningKey(config);
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
 const connection = await Connection.connect(temporalConnectionSettings(config));
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const temporal = new Client({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
+});
 const app = await buildApp({
   temporal,
   pool,

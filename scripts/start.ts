@@ -7,11 +7,14 @@ import { createPool } from '../activities/db/pool.js';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { parseApiKeys } from '../api/api-keys.js';
 import { buildApp } from '../api/app.js';
-import { loadConfig } from '../worker/config.js';
+import { eventSigningInterceptor } from '../api/event-signing.js';
+import { eventPublicKeys, eventSigningKey, loadConfig } from '../worker/config.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { publicKeyOf } from '../workflows/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
+import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
 import { type DevPostgres, startDevPostgres } from './dev-postgres.js';
 import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
 
@@ -58,6 +61,18 @@ const config = loadConfig({
   DATABASE_URL: process.env.DATABASE_URL ?? (postgres as DevPostgres).databaseUrl,
 });
 
+// EVENT_SIGNING_KEY(_FILE), when set, replaces the development key pair; EVENT_PUBLIC_KEYS(_FILE)
+// then defaults to its public key.
+const signingKeyGiven = Boolean(config.EVENT_SIGNING_KEY || config.EVENT_SIGNING_KEY_FILE);
+const devEventKeysFile = join(dataDir, 'dev-event-keys.json');
+const signingKey = signingKeyGiven
+  ? eventSigningKey(config)
+  : loadOrCreateDevEventKeys(devEventKeysFile, log).secretKey;
+const publicKeys =
+  config.EVENT_PUBLIC_KEYS || config.EVENT_PUBLIC_KEYS_FILE
+    ? eventPublicKeys(config)
+    : [publicKeyOf(signingKey)];
+
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 stops.unshift(() => pool.end());
 const applied = await migrate(pool);
@@ -66,7 +81,11 @@ if (applied.length > 0) log(`[start] applied migrations: ${applied.join(', ')}`)
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 stops.unshift(() => connection.close());
 if (externalTemporal) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const temporalClient = new Client({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
+});
 
 const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 stops.unshift(() => nativeConnection.close());
@@ -75,6 +94,7 @@ const worker = await createOrderWorker({
   namespace: config.TEMPORAL_NAMESPACE,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   pool,
+  eventPublicKeys: publicKeys,
   notifier: config.ARBITRATION_WEBHOOK_URL
     ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
     : undefined,
@@ -111,6 +131,9 @@ if (devKeys) {
   log(`  API keys     (development; kept in ${devKeysFile})`);
   for (const [role, key] of Object.entries(devKeys)) log(`    ${role.padEnd(12)} ${key}`);
 } else log('  API keys     from API_KEYS');
+log(
+  `  Event keys   ${signingKeyGiven ? 'from EVENT_SIGNING_KEY' : `development pair in ${devEventKeysFile}`}; workers accept ${publicKeys.join(', ')}`,
+);
 log('Press Ctrl-C to stop.');
 
 let stopping = false;

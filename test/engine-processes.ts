@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../scripts/free-port.js';
+import { TEST_EVENT_KEYS } from './event-keys.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -26,6 +27,8 @@ export function engineEnv(taskQueue: string, extra: Record<string, string> = {})
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     DATABASE_POOL_SIZE: '4',
     LOG_LEVEL: 'warn',
+    EVENT_PUBLIC_KEYS: TEST_EVENT_KEYS.publicKey,
+    EVENT_SIGNING_KEY: TEST_EVENT_KEYS.secretKey,
     ...extra,
   };
 }

@@ -3,7 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
-import { loadConfig, temporalConnectionSettings } from './config.js';
+import { eventPublicKeys, loadConfig, temporalConnectionSettings } from './config.js';
 import { createLogger, temporalLogger } from './logging.js';
 import { createOrderWorker } from './order-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -26,6 +26,7 @@ Runtime.install({
     : undefined,
 });
 const settings = temporalConnectionSettings(config);
+const publicKeys = eventPublicKeys(config);
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
 
@@ -47,6 +48,7 @@ const worker = await createOrderWorker({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   pool,
   workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  eventPublicKeys: publicKeys,
   notifier: config.ARBITRATION_WEBHOOK_URL
     ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
     : undefined,
@@ -62,6 +64,7 @@ logger.info(
     address: config.TEMPORAL_ADDRESS,
     metricsPort: config.WORKER_METRICS_PORT,
     webhooks: config.WEBHOOK_URLS.length,
+    eventPublicKeys: publicKeys,
   },
   'worker polling',
 );
