@@ -12,14 +12,14 @@ const [signingDir, publicDir] = process.argv.slice(2);
 if (!signingDir || !publicDir) throw new Error('usage: event-keys-init.ts <signing-dir> <public-dir>');
 const signingFile = join(signingDir, 'event-signing-key');
 const publicFile = join(publicDir, 'event-public-keys');
-// The engine's containers run as the image's `node` user.
+// The engine's containers run as the image's `node` user; compose runs this job as root.
 const NODE_UID = 1000;
 
 let secretKey = existsSync(signingFile) ? readFileSync(signingFile, 'utf8').trim() : '';
 if (!isSecretKey(secretKey)) {
   secretKey = generateEventKeyPair().secretKey;
   writeFileSync(signingFile, `${secretKey}\n`, { mode: 0o400 });
-  chownSync(signingFile, NODE_UID, NODE_UID);
+  if (process.getuid?.() === 0) chownSync(signingFile, NODE_UID, NODE_UID);
   console.log(`created the event signing key in ${signingFile}`);
 }
 if (!existsSync(publicFile)) {
