@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventPublicKeys, eventSigningKey, loadConfig } from '../../worker/config.js';
+import { eventPublicKeys, eventSigningKey, loadConfig } from '../../config/env.js';
 import { withEventPublicKeys } from '../../worker/workflow-bundle.js';
 import {
   generateEventKeyPair,
