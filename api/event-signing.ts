@@ -18,7 +18,7 @@ export function eventSigningInterceptor(secretKeyHex: string): WorkflowClientInt
   ) => ({
     ...headers,
     [SIGNATURE_HEADER]: defaultPayloadConverter.toPayload(
-      signEvent(secretKeyHex, { workflowId, updateName, updateId, args }, new Date()),
+      signEvent(secretKeyHex, { workflowId, updateName, updateId, args }),
     ),
   });
   return {

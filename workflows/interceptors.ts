@@ -54,7 +54,6 @@ class EventSignatureCheck implements WorkflowInboundCallsInterceptor {
           args: input.args,
         },
         claimed,
-        Date.now(),
       );
       if (problem) {
         throw ApplicationFailure.create({
