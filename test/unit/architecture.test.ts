@@ -149,6 +149,13 @@ describe('architecture: folders depend one way', () => {
     expect(deep.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
   });
 
+  it('starts orders in one place, so that the API and the tests start them alike', () => {
+    const starting = files.filter((file) =>
+      /\.workflow\.(start|execute|signalWithStart)\b/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(starting).toEqual(['api/order-start.ts']);
+  });
+
   it('catches what it is there to catch', () => {
     expect(
       violations([
