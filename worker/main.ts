@@ -3,7 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
-import { loadConfig, temporalConnectionSettings } from './config.js';
+import { loadConfigOrExit, temporalConnectionSettings } from './config.js';
 import { createLogger, temporalLogger } from './logging.js';
 import { createOrderWorker } from './order-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
@@ -13,7 +13,7 @@ import { ensureSearchAttributes } from './search-attributes.js';
  * polling and gives running activities the grace time to finish; one cut off is retried
  * elsewhere with the same idempotency key.
  */
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger('escrow-worker', config.LOG_LEVEL);
 Runtime.install({
   logger: temporalLogger(logger),
