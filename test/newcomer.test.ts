@@ -4,7 +4,7 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, syml
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { SYSTEM_DIR } from '../scripts/dev-postgres.js';
 import { freePort, portInUse } from '../scripts/free-port.js';
 
@@ -122,10 +122,11 @@ function tree(pgid: number): Proc[] {
   return [...found.values()];
 }
 
-async function until(condition: () => boolean, what: string, timeoutMs = 120_000) {
+async function until(condition: () => boolean, what: string, of: Run, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (of.child.exitCode !== null) throw new Error(`exited before ${what}:\n${of.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}:\n${of.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -152,6 +153,15 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
   beforeAll(async () => {
     repo = await cloneInto(0o700);
     for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = String(await freePort());
+  });
+
+  // A failed test must not leave its engine running into the next one.
+  afterEach(async () => {
+    for (const child of started) {
+      if (child.exitCode !== null || child.signalCode !== null || !child.pid) continue;
+      process.kill(-child.pid, 'SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+    }
   });
 
   afterAll(async () => {
@@ -204,7 +214,7 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
     expect(readFileSync(join(repo, '.data', 'dev-api-keys.json'), 'utf8')).toBe(keys);
     second.child.kill('SIGTERM');
     expect(await second.exited, second.output()).toBe(0);
-  });
+  }, 300_000);
 
   it('a second npm start names the running engine, or the ports taken, and starts nothing', async () => {
     const engine = run('npm', ['start'], repo, startEnv());
@@ -223,8 +233,8 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
     const elsewhere = await mkdtemp(join(tmpdir(), 'escrow-elsewhere-'));
     dirs.push(elsewhere);
     const other = run(
-      process.execPath,
-      ['--import', 'tsx', join(repo, 'scripts', 'start.ts')],
+      join(repo, 'node_modules', '.bin', 'tsx'),
+      [join(repo, 'scripts', 'start.ts')],
       elsewhere,
       startEnv(),
     );
@@ -238,7 +248,7 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
     expect((await fetch(`http://127.0.0.1:${ports.API_PORT}/readyz`)).status).toBe(200);
     engine.child.kill('SIGTERM');
     expect(await engine.exited).toBe(0);
-  });
+  }, 300_000);
 
   it('npm start killed while its servers start, by SIGKILL or SIGTERM, leaves none of them', async () => {
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
@@ -248,6 +258,7 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
       await until(
         () => tree(pgid).some((p) => p.comm === 'temporal') && tree(pgid).some((p) => p.comm === 'postgres'),
         'Temporal and PostgreSQL processes',
+        engine,
       );
       const seen = tree(pgid);
       if (signal === 'SIGKILL') {
@@ -270,7 +281,7 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
     await next.waitFor('Press Ctrl-C to stop.');
     next.child.kill('SIGTERM');
     expect(await next.exited).toBe(0);
-  });
+  }, 300_000);
 
   it('npm test killed while its global setup starts the servers leaves none of them', async () => {
     const tests = run('npm', ['test', '--', '--project', 'integration', 'test/process-config.test.ts'], repo);
@@ -280,6 +291,7 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
         tree(pgid).some((p) => p.comm === 'temporal') &&
         tree(pgid).some((p) => p.comm === 'postgres' || p.comm === 'initdb'),
       'Temporal and PostgreSQL processes',
+      tests,
     );
     const seen = tree(pgid);
     tests.child.kill('SIGTERM');

@@ -35,7 +35,11 @@ describe('production processes with a bad configuration fail like tools', () => 
     [
       'api',
       { TEMPORAL_ADDRESS: 'no-port', API_KEYS: 'root:key' },
-      ['  TEMPORAL_ADDRESS: must be host:port', '  DATABASE_URL: required: a postgres:// URL', '  API_KEYS: '],
+      [
+        '  TEMPORAL_ADDRESS: must be host:port',
+        '  DATABASE_URL: required: a postgres:// URL',
+        '  API_KEYS: ',
+      ],
     ],
   ])('npm run %s with %j prints the list of problems and exits 1', async (script, env, problems) => {
     const run = await npmRun(script, env);
