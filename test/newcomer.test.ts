@@ -144,6 +144,14 @@ async function leftOver(pgid: number, seen: Proc[]): Promise<string[]> {
 }
 
 const isServer = (p: Proc) => ['postgres', 'initdb', 'temporal'].includes(p.comm);
+/** The PostgreSQL server itself (`postgres -D <dir>`), not a `postgres --version` probe. */
+const isPostmaster = (p: Proc) => {
+  try {
+    return p.comm === 'postgres' && readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').includes('\0-D\0');
+  } catch {
+    return false;
+  }
+};
 
 describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 directory', () => {
   let repo: string;
@@ -256,7 +264,7 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
       const pgid = engine.child.pid as number;
       // The worst moment: the Temporal dev server runs and PostgreSQL is starting.
       await until(
-        () => tree(pgid).some((p) => p.comm === 'temporal') && tree(pgid).some((p) => p.comm === 'postgres'),
+        () => tree(pgid).some((p) => p.comm === 'temporal') && tree(pgid).some(isPostmaster),
         'Temporal and PostgreSQL processes',
         engine,
       );
@@ -289,7 +297,7 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
     await until(
       () =>
         tree(pgid).some((p) => p.comm === 'temporal') &&
-        tree(pgid).some((p) => p.comm === 'postgres' || p.comm === 'initdb'),
+        tree(pgid).some((p) => isPostmaster(p) || p.comm === 'initdb'),
       'Temporal and PostgreSQL processes',
       tests,
     );
