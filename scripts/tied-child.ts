@@ -22,9 +22,13 @@ process.on('exit', () => {
  * ends. On Linux the kernel itself sends `deathSignal` when this process dies, even by SIGKILL
  * (setpriv --pdeathsig, set after any change of user so that the kernel keeps it); a crash that
  * lets `exit` listeners run sends it too, which covers systems without setpriv.
+ *
+ * With setpriv the child gets its own process group: a Ctrl-C in the terminal then reaches only
+ * this process, which stops its servers in order (the worker drains while they still run).
  */
 export function spawnTied(command: string, args: readonly string[], options: TiedSpawnOptions): ChildProcess {
-  const { deathSignal, ...spawnOptions } = options;
+  const { deathSignal, ...rest } = options;
+  const spawnOptions = { ...rest, detached: Boolean(SETPRIV) };
   const child = SETPRIV
     ? spawn(SETPRIV, ['--pdeathsig', deathSignal, '--', command, ...args], spawnOptions)
     : spawn(command, args, spawnOptions);

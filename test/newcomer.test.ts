@@ -106,7 +106,7 @@ function processes(): Proc[] {
   return all.filter((p) => p.state !== 'Z');
 }
 
-/** Every live process of the run's group, and their descendants (PostgreSQL's backends leave the group). */
+/** Every live process of the run's group, and their descendants (servers and PostgreSQL's backends leave the group). */
 function tree(pgid: number): Proc[] {
   const all = processes();
   const found = new Map(all.filter((p) => p.pgid === pgid).map((p) => [p.pid, p]));
