@@ -1,7 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { spawnTied } from './tied-child.js';
 
 /**
  * Finds the official Temporal CLI (it carries the dev server and the Web UI) or builds it.
@@ -64,9 +65,10 @@ export async function buildTemporalCli(
       ' (one time only: about 5-15 minutes and a few GB of RAM on 2 cores)',
   );
   const started = Date.now();
-  const child = spawn(go, ['install', '-v', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
+  const child = spawnTied(go, ['install', '-v', `${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}`], {
     env: { ...process.env, GOBIN: dir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    deathSignal: 'SIGTERM',
   });
   let packages = 0;
   let lastLine = '';
@@ -80,8 +82,8 @@ export async function buildTemporalCli(
       lastLine = line;
     }
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
   const ticker = setInterval(() => {
     const secs = Math.round((Date.now() - started) / 1000);
     log(`[temporal-cli] still building: ${secs}s elapsed, ${packages} packages compiled, last: ${lastLine}`);

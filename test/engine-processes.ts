@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../scripts/free-port.js';
+import { spawnTied } from '../scripts/tied-child.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -31,10 +32,12 @@ export function engineEnv(taskQueue: string, extra: Record<string, string> = {})
 }
 
 export function spawnEngine(entry: 'worker/main.ts' | 'api/main.ts', env: NodeJS.ProcessEnv): EngineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // A test file that crashes or is killed must not leave its workers polling.
+  const child = spawnTied(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    deathSignal: 'SIGTERM',
   });
   const output: string[] = [];
   const keep = (chunk: Buffer) => output.push(chunk.toString());
