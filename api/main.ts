@@ -32,7 +32,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
+    // A keep-alive connection that finishes its request after close() began would otherwise hold
+    // the drain open for Fastify's 72 s keepAliveTimeout, past any stop grace period.
+    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 250);
     await app.close();
+    clearInterval(closeIdle);
     await pool.end();
     await connection.close();
     // The SDK's gRPC retry timers of calls that already gave up can outlive them by seconds and
