@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { spawnTied } from './tied-child.js';
 
 /**
  * Builds the Go programs the project runs (the Temporal CLI, the Temporal server, its SQL tool and
@@ -59,9 +60,10 @@ export async function goInstall(options: GoInstall): Promise<void> {
     `[${options.label}] building ${targets.join(' ')} into ${options.dir} with ${go} (${options.expected})`,
   );
   const started = Date.now();
-  const child = spawn(go, ['install', '-v', ...targets], {
+  const child = spawnTied(go, ['install', '-v', ...targets], {
     env: { ...process.env, GOBIN: options.dir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    deathSignal: 'SIGTERM',
   });
   let packages = 0;
   let lastLine = '';
@@ -75,8 +77,8 @@ export async function goInstall(options: GoInstall): Promise<void> {
       lastLine = line;
     }
   };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
   const ticker = setInterval(() => {
     const secs = Math.round((Date.now() - started) / 1000);
     log(

@@ -1,8 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../scripts/free-port.js';
+import { spawnTied } from '../scripts/tied-child.js';
+import { TEST_EVENT_KEYS } from './event-keys.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -26,15 +28,19 @@ export function engineEnv(taskQueue: string, extra: Record<string, string> = {})
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     DATABASE_POOL_SIZE: '4',
     LOG_LEVEL: 'warn',
+    EVENT_PUBLIC_KEYS: TEST_EVENT_KEYS.publicKey,
+    EVENT_SIGNING_KEY: TEST_EVENT_KEYS.secretKey,
     ...extra,
   };
 }
 
 export function spawnEngine(entry: 'worker/main.ts' | 'api/main.ts', env: NodeJS.ProcessEnv): EngineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // A test file that crashes or is killed must not leave its workers polling.
+  const child = spawnTied(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    deathSignal: 'SIGTERM',
   });
   const output: string[] = [];
   const keep = (chunk: Buffer) => output.push(chunk.toString());

@@ -5,6 +5,7 @@ import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from '../dev-api-keys.js';
+import { loadOrCreateDevEventKeys } from '../dev-event-keys.js';
 import {
   CLUSTER_NAMESPACE,
   clusterSizing,
@@ -69,6 +70,8 @@ try {
   const applied = await migrate(pool).finally(() => pool.end());
   if (applied.length > 0) log(`[cluster] ledger migrations applied: ${applied.join(', ')}`);
   const keys = loadOrCreateDevApiKeys(join(dir, 'dev-api-keys.json'), log);
+  // The APIs sign marketplace events with the private key; the workers hold the public key only.
+  const eventKeys = loadOrCreateDevEventKeys(join(dir, 'dev-event-keys.json'), log);
   const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -82,14 +85,24 @@ try {
   });
   for (let i = 1; i <= workers; i++) {
     if (stopping) break;
-    await startEngineProcess(cluster, 'worker', i, env({ WORKER_METRICS_PORT: String(9463 + i) }));
+    await startEngineProcess(
+      cluster,
+      'worker',
+      i,
+      env({ WORKER_METRICS_PORT: String(9463 + i), EVENT_PUBLIC_KEYS: eventKeys.publicKey }),
+    );
     engines.push(`worker-${i}`);
     log(`[cluster] worker-${i} polling (metrics on :${9463 + i})`);
   }
   for (let i = 1; i <= apis; i++) {
     if (stopping) break;
     const port = 2999 + i;
-    await startEngineProcess(cluster, 'api', i, env({ API_PORT: String(port), API_KEYS: apiKeysSpec(keys) }));
+    await startEngineProcess(
+      cluster,
+      'api',
+      i,
+      env({ API_PORT: String(port), API_KEYS: apiKeysSpec(keys), EVENT_SIGNING_KEY: eventKeys.secretKey }),
+    );
     engines.push(`api-${i}`);
     log(`[cluster] api-${i} ready on http://localhost:${port}`);
   }

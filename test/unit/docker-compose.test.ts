@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config/env.js';
@@ -29,6 +29,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   entrypoint?: string[];
+  command?: string[];
 }
 
 /** Compose substitutes `${VAR:-default}`; the test takes the default, as an unconfigured host would. */
@@ -42,7 +43,16 @@ describe('docker-compose.yml', () => {
 
   it('has the whole topology', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
+      [
+        'api',
+        'event-keys',
+        'postgres',
+        'temporal',
+        'temporal-schema',
+        'temporal-setup',
+        'temporal-ui',
+        'worker',
+      ].sort(),
     );
   });
 
@@ -75,12 +85,44 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('publishes the ports the README names', () => {
-    const published = Object.values(services).flatMap((s) => s.ports ?? []);
-    expect(published).toEqual(expect.arrayContaining(['3000:3000', '8080:8080', '7233:7233']));
+  it('publishes only the API and the UI, the UI on loopback until its login is configured', () => {
+    const defaults = (v: string) => v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+    const published = Object.fromEntries(
+      Object.entries(services).flatMap(([name, s]) => (s.ports ? [[name, s.ports.map(defaults)]] : [])),
+    );
+    expect(published).toEqual({ api: ['3000:3000'], 'temporal-ui': ['127.0.0.1:8080:8080'] });
+    expect(substituted(services['temporal-ui']?.environment).TEMPORAL_AUTH_ENABLED).toBe('false');
     expect(readme).toContain('http://localhost:3000');
     expect(readme).toContain('http://localhost:8080');
     expect(readme).toContain('docker compose up');
+  });
+
+  it('hides every UI action but Updates, and lets the UI pass the login on as the bearer', () => {
+    const env = services['temporal-ui']?.environment ?? {};
+    for (const action of ['RESET', 'TERMINATE', 'CANCEL', 'SIGNAL']) {
+      expect(env[`TEMPORAL_WORKFLOW_${action}_DISABLED`], action).toBe('true');
+    }
+    expect(env.TEMPORAL_START_WORKFLOW_DISABLED).toBe('true');
+    expect(env.TEMPORAL_BATCH_ACTIONS_DISABLED).toBe('true');
+    expect(env.TEMPORAL_WORKFLOW_UPDATE_DISABLED).toBeUndefined();
+    expect(env.TEMPORAL_AUTH_USE_ID_TOKEN_AS_BEARER).toBe('true');
+    expect(env.TEMPORAL_AUTH_CALLBACK_URL).toMatch(/\/auth\/sso\/callback$/);
+  });
+
+  it('gives the private event key to the API only and the public key to the workers', () => {
+    const mounts = (name: string) => services[name]?.volumes ?? [];
+    expect(services['event-keys']?.command).toEqual(expect.arrayContaining(['api/event-keys-init.ts']));
+    expect(existsSync(join(root, 'api/event-keys-init.ts'))).toBe(true);
+    const apiEnv = substituted(services.api?.environment);
+    const workerEnv = substituted(services.worker?.environment);
+    expect(mounts('api')).toEqual([`event-signing-key:${dirname(apiEnv.EVENT_SIGNING_KEY_FILE ?? '')}:ro`]);
+    expect(mounts('worker')).toEqual([
+      `event-public-keys:${dirname(workerEnv.EVENT_PUBLIC_KEYS_FILE ?? '')}:ro`,
+    ]);
+    const holders = Object.entries(services)
+      .filter(([, s]) => (s.volumes ?? []).some((v) => v.startsWith('event-signing-key:')))
+      .map(([name]) => name);
+    expect(holders.sort()).toEqual(['api', 'event-keys']);
   });
 
   it('mounts setup scripts that exist', () => {
