@@ -1,11 +1,14 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type {
+  AcceptanceEvent,
   ArbitrationDecision,
   CancelEvent,
+  ClaimEvent,
   DeliveryEvent,
   PaymentEvent,
   SettlementEvent,
   ShipmentEvent,
+  StatementEvent,
 } from './commands.js';
 import type { InspectionReport } from './inspection-report.js';
 import type { OrderSnapshot } from './order-state.js';
@@ -18,6 +21,9 @@ export const submitInspectionUpdate = defineUpdate<OrderSnapshot, [InspectionRep
 export const settleUpdate = defineUpdate<OrderSnapshot, [SettlementEvent]>('settle');
 export const cancelUpdate = defineUpdate<OrderSnapshot, [CancelEvent]>('cancel');
 export const arbitrateUpdate = defineUpdate<OrderSnapshot, [ArbitrationDecision]>('arbitrate');
+export const fileClaimUpdate = defineUpdate<OrderSnapshot, [ClaimEvent]>('fileClaim');
+export const acceptGoodsUpdate = defineUpdate<OrderSnapshot, [AcceptanceEvent]>('acceptGoods');
+export const addStatementUpdate = defineUpdate<OrderSnapshot, [StatementEvent]>('addStatement');
 export const orderQuery = defineQuery<OrderSnapshot>('order');
 
 /** Failure types that validators raise; the API maps them to HTTP status codes. */

@@ -13,6 +13,7 @@ import type {
   OrderSnapshot,
   OrderStatus,
   OrderWorkflowInput,
+  Statement,
 } from './order-state.js';
 import {
   ArbitrationDueAtKey,
@@ -46,7 +47,15 @@ export class Order {
   decision?: Decision;
   private readonly events: EventStream;
 
-  constructor(input: OrderWorkflowInput, events: EventStream) {
+  /**
+   * @param claims false for orders started before claims (SPEC §9.1): they keep releasing on an
+   *   incomplete conforming report, open disputes without a claim, and keep their overdue flag.
+   */
+  constructor(
+    input: OrderWorkflowInput,
+    events: EventStream,
+    readonly claims: boolean,
+  ) {
     const { contract } = input;
     this.contract = contract;
     this.events = events;
@@ -94,15 +103,16 @@ export class Order {
       ...(s.arbitration
         ? [
             { key: ArbitrationDueAtKey, value: new Date(s.arbitration.dueAt) },
-            { key: ArbitrationOverdueKey, value: s.arbitration.overdue },
+            // A decided case is no longer waiting for anyone, overdue or not.
+            { key: ArbitrationOverdueKey, value: s.arbitration.overdue && !(this.claims && s.decision) },
           ]
         : []),
     ]);
     setCurrentDetails(caseFile(s));
   }
 
-  emit(type: OrderEventType): void {
-    this.events.emit(type, this.now(), this.state);
+  emit(type: OrderEventType, statement?: Statement): void {
+    this.events.emit(type, this.now(), this.state, statement);
   }
 
   moveTo(status: OrderStatus, detail?: string): void {
@@ -140,6 +150,16 @@ export class Order {
       type: WRONG_STATE,
       nonRetryable: true,
       message: `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
+      details: [{ status: this.state.status }],
+    });
+  }
+
+  /** A refusal by the state of the order beyond its status (HTTP 409), e.g. a second open claim. */
+  conflict(message: string): never {
+    throw ApplicationFailure.create({
+      type: WRONG_STATE,
+      nonRetryable: true,
+      message,
       details: [{ status: this.state.status }],
     });
   }
