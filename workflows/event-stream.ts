@@ -80,11 +80,12 @@ export function eventStream(orderId: string, enabled: boolean) {
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 /**
- * Every event carries the order, and the history keeps each activity input: with every statement
- * in every copy, an order at the caps of SPEC §9.7 would store its statements thousands of times.
- * Each statement travels once, in its own `order.statement_added` event.
+ * Every event and every Update's answer carries the order, and the history keeps each of them: with
+ * every statement in every copy, an order at the caps of SPEC §9.7 would store its statements
+ * thousands of times. Each statement travels once, in its own `order.statement_added` event; the
+ * API adds the statements to its answers from the `order` query, which leaves no history.
  */
-function withoutStatements(snapshot: OrderSnapshot): OrderSnapshot {
+export function withoutStatements(snapshot: OrderSnapshot): OrderSnapshot {
   if (!snapshot.dispute?.statements) return copy(snapshot);
   const { statements: _, ...dispute } = snapshot.dispute;
   return copy({ ...snapshot, dispute });

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, log, patched, setHandler } from '@temporalio/workflow';
 import { Claims } from './claims.js';
-import { eventStream } from './event-stream.js';
+import { eventStream, withoutStatements as reply } from './event-stream.js';
 import { Fulfilment } from './fulfilment.js';
 import { isOpen } from './lifecycle.js';
 import {
@@ -38,8 +38,9 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   const statements = new Statements(order);
   order.start();
 
+  // Answers of the Updates a dispute takes leave its statements out (event-stream.ts).
   // The Web UI lists Updates in the order they are registered: the arbitrator's comes first.
-  setHandler(arbitrateUpdate, (arg) => negotiation.arbitrate(arg), {
+  setHandler(arbitrateUpdate, (arg) => reply(negotiation.arbitrate(arg)), {
     description:
       'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
     validator: (arg) => negotiation.validateArbitration(arg),
@@ -60,32 +61,32 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   const late = () => order.state.status === 'negotiation' || order.state.status === 'arbitration';
   setHandler(
     recordDeliveryUpdate,
-    (arg) => (late() ? claims.recordLateDelivery(arg) : fulfilment.recordDelivery(arg)),
+    (arg) => reply(late() ? claims.recordLateDelivery(arg) : fulfilment.recordDelivery(arg)),
     {
       description:
         'The goods were delivered: { deliveredAt? }. Starts the inspection window, also after a non-delivery dispute began.',
       validator: (arg) => (late() ? claims.validateLateDelivery(arg) : fulfilment.validateDelivery(arg)),
     },
   );
-  setHandler(submitInspectionUpdate, (arg) => claims.submitInspection(arg), {
+  setHandler(submitInspectionUpdate, (arg) => reply(claims.submitInspection(arg)), {
     description:
       'The inspection report: { measurements, receivedQuantity, evidence, inspector?, notes? }. Conforming and complete releases; contradicting opens a dispute.',
     validator: (arg) => claims.validateInspection(arg),
   });
-  setHandler(fileClaimUpdate, (arg) => claims.fileClaim(arg), {
+  setHandler(fileClaimUpdate, (arg) => reply(claims.fileClaim(arg)), {
     description:
       'The buyer complains: { reason, description, requestedRefund, evidence }. Opens the dispute.',
     validator: (arg) => claims.validateClaim(arg),
   });
-  setHandler(acceptGoodsUpdate, (arg) => claims.accept(arg), {
+  setHandler(acceptGoodsUpdate, (arg) => reply(claims.accept(arg)), {
     description: 'The buyer accepts the goods: {}. Releases to the supplier.',
     validator: (arg) => claims.validateAcceptance(arg),
   });
-  setHandler(addStatementUpdate, (arg) => statements.addStatement(arg), {
+  setHandler(addStatementUpdate, (arg) => reply(statements.addStatement(arg)), {
     description: "A party's statement in the dispute: { party, text, evidence }.",
     validator: (arg) => statements.validateStatement(arg),
   });
-  setHandler(settleUpdate, (arg) => negotiation.settle(arg), {
+  setHandler(settleUpdate, (arg) => reply(negotiation.settle(arg)), {
     description:
       'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim; buyer withdraw_claim.',
     validator: (arg) => negotiation.validateSettle(arg),
