@@ -1,7 +1,7 @@
-import { inWords } from './case-file-dispute.js';
-import { durationMs } from './duration.js';
 import { formatTime, partyLabel, text } from './case-file.js';
+import { inWords } from './case-file-dispute.js';
 import type { Contract } from './contract.js';
+import { durationMs } from './duration.js';
 import { formatMoney } from './money.js';
 
 export interface OrderSummary {
