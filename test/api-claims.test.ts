@@ -125,8 +125,17 @@ describe('claims (POST /v1/orders/:orderId/claims)', () => {
       currentStatus: 'awaiting_funding',
       detail: 'cannot file a claim while the order is awaiting_funding; allowed in: inspection',
     });
-    const unknown = await post(`never-${randomUUID()}`, 'claims', torn);
-    expect(unknown.status).toBe(404);
+    for (const route of ['claims', 'acceptance', 'statements']) {
+      const body = route === 'claims' ? torn : route === 'acceptance' ? {} : { party: 'buyer', text: 'hi' };
+      const unknown = await post(`never-${randomUUID()}`, route, body);
+      expect(unknown.status, route).toBe(404);
+      expect(unknown.body.type).toBe('/problems/order-not-found');
+      // The marketplace acts for the parties: an arbitrator's or a reader's key may not.
+      for (const as of ['arbitrator', 'reader'] as const) {
+        const forbidden = await api.call('POST', `/v1/orders/${orderId}/${route}`, { body, as });
+        expect(forbidden.status, `${route} as ${as}`).toBe(403);
+      }
+    }
   });
 
   it('keeps the amount fixed when filed: accept_claim refunds what was claimed, as a split', async () => {
