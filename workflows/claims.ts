@@ -54,7 +54,7 @@ export class Claims {
         memo: 'inspection report conforms to the contract',
       });
     } else if (order.claims) this.fromReport(report, evaluation);
-    else this.negotiation.openDispute('quality');
+    else this.withoutClaim('quality');
     return state;
   }
 
@@ -130,7 +130,7 @@ export class Claims {
     const { order } = this;
     order.note('not_delivered', `no delivery by ${order.state.deadlines.deliverBy}`);
     if (!order.claims) {
-      this.negotiation.openDispute('non_delivery');
+      this.withoutClaim('non_delivery');
       return;
     }
     this.open('non_delivery', {
@@ -140,6 +140,12 @@ export class Claims {
       evidence: [],
       source: 'delivery_deadline',
     });
+  }
+
+  /** Orders started before claims open their disputes without one. */
+  private withoutClaim(kind: 'quality' | 'non_delivery'): void {
+    this.order.state.dispute = { kind, openedAt: this.order.now() };
+    this.negotiation.openDispute(kind);
   }
 
   private open(

@@ -18,11 +18,10 @@ const notifications = proxyActivities<Activities>({
 export class Negotiation {
   constructor(private readonly order: Order) {}
 
-  /** The claim (claims.ts) is in `state.dispute` already, except on orders that predate claims. */
+  /** `state.dispute` holds what is disputed already (claims.ts). */
   openDispute(kind: 'quality' | 'non_delivery'): void {
     const { order } = this;
     const { state, contract } = order;
-    if (!order.claims) state.dispute = { kind, openedAt: order.now() };
     if (durationMs(contract.negotiationWindow) === 0) {
       this.openArbitration('negotiation window is PT0S');
       return;
