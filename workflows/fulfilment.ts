@@ -88,6 +88,7 @@ export class Fulfilment {
       ...shipment,
       shippedAt: new Date(shipment.shippedAt ?? order.now()).toISOString(),
     };
+    order.setTransitDeadline();
     order.moveTo('in_transit', `${shipment.carrier} ${shipment.trackingNumber}`);
     return order.state;
   }

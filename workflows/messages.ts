@@ -1,4 +1,4 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ArbitrationDecision,
   CancelEvent,
@@ -19,6 +19,8 @@ export const settleUpdate = defineUpdate<OrderSnapshot, [SettlementEvent]>('sett
 export const cancelUpdate = defineUpdate<OrderSnapshot, [CancelEvent]>('cancel');
 export const arbitrateUpdate = defineUpdate<OrderSnapshot, [ArbitrationDecision]>('arbitrate');
 export const orderQuery = defineQuery<OrderSnapshot>('order');
+/** Makes an order re-read its deadlines, e.g. one that shipped before it had a transit deadline. */
+export const reviewDeadlinesSignal = defineSignal('reviewDeadlines');
 
 /** Failure types that validators raise; the API maps them to HTTP status codes. */
 export const WRONG_STATE = 'OrderWrongState';

@@ -9,6 +9,7 @@ import {
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
+  reviewDeadlinesSignal,
   settleUpdate,
   submitInspectionUpdate,
 } from './messages.js';
@@ -67,6 +68,8 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     validator: (arg) => negotiation.validateArbitration(arg),
   });
 
+  setHandler(reviewDeadlinesSignal, () => void order.deadlineMoves++);
+
   /**
    * What each status's deadline does when it passes (lifecycle.ts DEADLINES). Only a promise
    * returned is awaited: an extra await would move the next commands to a later microtask.
@@ -85,9 +88,11 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     const status = order.state.status;
     if (!isOpen(status)) throw new Error(`unexpected status ${status}`);
     const deadline = order.runningDeadline(status);
-    const left = () => order.state.status !== status;
-    if (deadline === undefined) await condition(left);
-    else if (!(await condition(left, until(deadline)))) {
+    // The timer is restarted when the deadline moves (an extension, a transit deadline given late).
+    const moves = order.deadlineMoves;
+    const changed = () => order.state.status !== status || order.deadlineMoves !== moves;
+    if (deadline === undefined) await condition(changed);
+    else if (!(await condition(changed, until(deadline)))) {
       // A payment that was accepted before fundBy may still be on its way to the ledger.
       if (status === 'awaiting_funding') await condition(() => fulfilment.paymentsInFlight === 0);
       const waiting = deadlinePassed[status]();

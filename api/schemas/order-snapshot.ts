@@ -5,7 +5,12 @@ import {
   PaymentEventSchema,
   ShipmentEventSchema,
 } from '../../workflows/commands.js';
-import { ContractInputSchema, MinorUnitsSchema, TimestampSchema } from '../../workflows/contract.js';
+import {
+  ContractInputSchema,
+  DurationSchema,
+  MinorUnitsSchema,
+  TimestampSchema,
+} from '../../workflows/contract.js';
 import { InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
   CLOSE_REASONS,
@@ -31,6 +36,7 @@ export const ContractSchema = component(
     deposit: MinorUnitsSchema,
     fundBy: TimestampSchema,
     createdAt: TimestampSchema,
+    transitWindow: DurationSchema.optional().describe('absent on orders created before it: P60D'),
   }),
   'The contract as the order runs on it: every default resolved at creation',
 );
