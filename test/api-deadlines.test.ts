@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type ApiUnderTest, eventually, withApi } from './api-client.js';
-import { testContract } from './harness.js';
+import { at, testContract } from './harness.js';
 
-/** SPEC §9.5 over HTTP: the transit deadline. */
+/** SPEC §9.5 over HTTP: the transit deadline, the balance deadline and what is outstanding. */
 
 let api: ApiUnderTest;
 withApi((ready) => {
@@ -59,5 +59,104 @@ describe('the transit deadline', () => {
     expect(zero.body.errors).toEqual([
       { path: 'transitWindow', message: 'transitWindow must be longer than PT0S' },
     ]);
+  });
+});
+
+const eventTypes = async (orderId: string) =>
+  (await api.call('GET', `/v1/orders/${orderId}/events`, { as: 'reader' })).body.events.map(
+    (e: { type: string }) => e.type,
+  );
+const ledger = async (orderId: string) =>
+  (await api.call('GET', `/v1/orders/${orderId}/ledger`, { as: 'reader' })).body.entries;
+const closed = (orderId: string) =>
+  eventually(
+    () => get(orderId),
+    (r) => r.body.status === 'closed',
+    30_000,
+  ).then((r) => r.body);
+
+describe('the balance deadline', () => {
+  it('flags the balance overdue, and then lets the supplier cancel for balance_unpaid', async () => {
+    const contract = testContract({
+      deposit: 250_000,
+      fundBy: at(3_000),
+      balanceDueBy: at(5_000),
+    });
+    const { orderId } = contract;
+    expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
+    const deposit = await post(orderId, 'payments', { amount: 250_000, reference: 'deposit' });
+    expect(deposit.body).toMatchObject({
+      status: 'awaiting_shipment',
+      outstanding: 1_000_000,
+      deadlines: { balanceDueBy: contract.balanceDueBy },
+    });
+    expect(deposit.body.balanceOverdue).toBeUndefined();
+
+    const overdue = await eventually(
+      () => get(orderId),
+      (r) => r.body.balanceOverdue === true,
+      30_000,
+    );
+    expect(overdue.body).toMatchObject({ status: 'awaiting_shipment', balanceOverdue: true });
+    expect(overdue.body.timeline.map((t: { event: string }) => t.event)).toContain('balance_overdue');
+    expect(await eventTypes(orderId)).toContain('order.balance_overdue');
+
+    const cancelled = await post(orderId, 'cancel', { party: 'supplier', reason: 'balance never came' });
+    expect(cancelled.status).toBe(200);
+    expect(await closed(orderId)).toMatchObject({
+      outcome: 'refunded',
+      reason: 'balance_unpaid',
+      outstanding: 1_000_000,
+      payouts: [{ kind: 'refund', amount: 250_000 }],
+    });
+    expect((await ledger(orderId)).map((e: { kind: string; amount: number }) => [e.kind, e.amount])).toEqual([
+      ['funding', 250_000],
+      ['refund', 250_000],
+    ]);
+  });
+
+  it('stays quiet when the balance is paid in time', async () => {
+    const contract = testContract({ deposit: 250_000, fundBy: at(2_000), balanceDueBy: at(3_000) });
+    const { orderId } = contract;
+    await api.call('POST', '/v1/orders', { body: contract });
+    await post(orderId, 'payments', { amount: 250_000, reference: 'deposit' });
+    const paid = await post(orderId, 'payments', { amount: 1_000_000, reference: 'balance' });
+    expect(paid.body).toMatchObject({ outstanding: 0, funded: 1_250_000 });
+    await new Promise((r) => setTimeout(r, 4_000));
+    const later = (await get(orderId)).body;
+    expect(later.balanceOverdue).toBeUndefined();
+    expect(await eventTypes(orderId)).not.toContain('order.balance_overdue');
+    const cancelled = await post(orderId, 'cancel', { party: 'supplier', reason: 'out of stock' });
+    expect(cancelled.status).toBe(200);
+    expect(await closed(orderId)).toMatchObject({ outcome: 'refunded', reason: 'supplier_cancelled' });
+  });
+
+  it('refuses balanceDueBy without a deposit below amount, or not after fundBy', async () => {
+    const full = await api.call('POST', '/v1/orders', { body: testContract({ balanceDueBy: at(90_000) }) });
+    expect(full.status).toBe(422);
+    expect(full.body.errors).toEqual([
+      { path: 'balanceDueBy', message: 'balanceDueBy is only for a deposit below amount' },
+    ]);
+    const early = testContract({ deposit: 1, fundBy: at(60_000), balanceDueBy: at(30_000) });
+    const response = await api.call('POST', '/v1/orders', { body: early });
+    expect(response.status).toBe(422);
+    expect(response.body.errors[0].path).toBe('balanceDueBy');
+  });
+
+  it('releases what was funded and says in the memo what stays outstanding', async () => {
+    const contract = testContract({ deposit: 250_000, inspectionWindow: 'PT1S' });
+    const { orderId } = contract;
+    await api.call('POST', '/v1/orders', { body: contract });
+    await post(orderId, 'payments', { amount: 250_000, reference: 'deposit' });
+    await post(orderId, 'shipment', { carrier: 'Maersk', trackingNumber: 'MSK-2' });
+    await post(orderId, 'delivery', {});
+    expect(await closed(orderId)).toMatchObject({
+      outcome: 'released',
+      reason: 'inspection_lapsed',
+      outstanding: 1_000_000,
+      payouts: [{ kind: 'release', amount: 250_000 }],
+    });
+    const release = (await ledger(orderId)).find((e: { kind: string }) => e.kind === 'release');
+    expect(release.memo).toContain('1000000 USD of the order amount outstanding, never paid');
   });
 });

@@ -65,6 +65,7 @@ export const ContractInputSchema = z.strictObject({
   shipBy: TimestampSchema,
   deliverBy: TimestampSchema.optional(),
   transitWindow: DurationSchema.default(DEFAULT_TRANSIT_WINDOW),
+  balanceDueBy: TimestampSchema.optional(),
   inspectionWindow: DurationSchema.default('P7D'),
   negotiationWindow: DurationSchema.default('P3D'),
   arbitrationSla: DurationSchema.default('P5D'),
@@ -114,6 +115,12 @@ export function contractProblems(input: ParsedContractInput, now: Date): Contrac
   }
   if (parseDuration(input.transitWindow) === 0)
     add('transitWindow', 'transitWindow must be longer than PT0S');
+  if (input.balanceDueBy !== undefined) {
+    if ((input.deposit ?? input.amount) >= input.amount)
+      add('balanceDueBy', 'balanceDueBy is only for a deposit below amount');
+    else if (Date.parse(input.balanceDueBy) <= fundBy)
+      add('balanceDueBy', `balanceDueBy must be after fundBy (${new Date(fundBy).toISOString()})`);
+  }
   if ((parseDuration(input.inspectionWindow) ?? 0) > MAX_INSPECTION_WINDOW_MS) {
     add('inspectionWindow', 'inspectionWindow must be at most P30D');
   }
@@ -139,6 +146,7 @@ export function normalizeContract(input: ParsedContractInput, now: Date): Contra
       : new Date(now.getTime() + (parseDuration(DEFAULT_FUNDING_WINDOW) ?? 0)).toISOString(),
     shipBy: new Date(input.shipBy).toISOString(),
     deliverBy: input.deliverBy ? new Date(input.deliverBy).toISOString() : undefined,
+    balanceDueBy: input.balanceDueBy ? new Date(input.balanceDueBy).toISOString() : undefined,
     createdAt,
   };
 }

@@ -99,7 +99,11 @@ export const COMMANDS = {
     allowedIn: ['awaiting_funding', 'awaiting_shipment'],
     leadsTo: [
       { from: ['awaiting_funding'], to: 'settling', when: 'supplier cancels (cancelled)' },
-      { from: ['awaiting_shipment'], to: 'settling', when: 'supplier cancels (refunded)' },
+      {
+        from: ['awaiting_shipment'],
+        to: 'settling',
+        when: 'supplier cancels (refunded; balance_unpaid once the balance is overdue)',
+      },
     ],
   },
   arbitrate: {

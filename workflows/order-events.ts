@@ -12,6 +12,7 @@ export const ORDER_EVENT_TYPES = [
   'order.arbitration_opened',
   'order.arbitration_overdue',
   'order.arbitration_decided',
+  'order.balance_overdue',
   'order.payout',
   'order.released',
   'order.refunded',

@@ -32,6 +32,7 @@ export const CLOSE_REASONS = [
   'settlement_agreed',
   'claim_withdrawn',
   'arbitration',
+  'balance_unpaid',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -65,6 +66,7 @@ export interface Deadlines {
   fundBy: string;
   shipBy: string;
   deliverBy?: string;
+  balanceDueBy?: string;
   inspectionEndsAt?: string;
   negotiationEndsAt?: string;
   arbitrationDueAt?: string;
@@ -86,6 +88,10 @@ export interface OrderSnapshot {
   funded: number;
   /** What escrow holds now: funded minus payouts. */
   escrowBalance: number;
+  /** What the buyer still owes of the order amount: max(0, amount − funded). */
+  outstanding: number;
+  /** balanceDueBy passed with something outstanding; cleared when the balance is paid. */
+  balanceOverdue?: boolean;
   fundedAt?: string;
   payments: RecordedPayment[];
   shipment?: { carrier: string; trackingNumber: string; shippedAt: string };

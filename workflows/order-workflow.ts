@@ -30,6 +30,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   const fulfilment = new Fulfilment(order);
   const negotiation = new Negotiation(order);
   order.start();
+  void fulfilment.watchBalance();
 
   setHandler(orderQuery, () => order.state, {
     description: 'The order snapshot: status, money, evaluation, timeline.',

@@ -76,12 +76,15 @@ export const OrderSnapshotSchema = component(
       fundBy: TimestampSchema,
       shipBy: TimestampSchema,
       deliverBy: TimestampSchema.optional(),
+      balanceDueBy: TimestampSchema.optional(),
       inspectionEndsAt: TimestampSchema.optional(),
       negotiationEndsAt: TimestampSchema.optional(),
       arbitrationDueAt: TimestampSchema.optional(),
     }),
     funded: Amount.describe('everything paid into escrow'),
     escrowBalance: Amount.describe('what escrow holds now: funded minus payouts'),
+    outstanding: Amount.describe('what the buyer still owes: max(0, amount − funded)'),
+    balanceOverdue: z.boolean().optional().describe('balanceDueBy passed with something outstanding'),
     fundedAt: TimestampSchema.optional(),
     payments: z.array(
       PaymentEventSchema.extend({
