@@ -8,9 +8,11 @@ import { type History, historyFromJSON, historyToJSON } from '@temporalio/common
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  answerExtensionUpdate,
   arbitrateUpdate,
   cancelUpdate,
   orderQuery,
+  proposeExtensionUpdate,
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
@@ -158,6 +160,34 @@ const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
       });
       await waitFor(handle, (s) => s.balanceOverdue === true);
       await handle.executeUpdate(cancelUpdate, { args: [{ party: 'supplier', reason: 'balance unpaid' }] });
+      return handle;
+    },
+  },
+  {
+    // An accepted extension restarts the shipBy timer at the new deadline, which then passes.
+    file: 'refunded-late_shipment+extension_accepted',
+    async drive(h) {
+      const { handle, snapshot } = await fundedOrder(h, { fundBy: at(5_000), shipBy: at(8_000) });
+      const until = new Date(Date.parse(snapshot.deadlines.shipBy) + 2_000).toISOString();
+      await handle.executeUpdate(proposeExtensionUpdate, {
+        args: [{ party: 'supplier', deadline: 'shipBy', until, reason: 'port strike' }],
+      });
+      await handle.executeUpdate(answerExtensionUpdate, {
+        args: [{ extensionId: 'ext-1', party: 'buyer', action: 'accept' }],
+      });
+      return handle;
+    },
+  },
+  {
+    // A proposal still open when the status changes expires.
+    file: 'released-buyer_accepted+extension_expired',
+    async drive(h) {
+      const { handle, snapshot } = await deliveredOrder(h);
+      const until = new Date(Date.parse(snapshot.deadlines.inspectionEndsAt ?? '') + 60_000).toISOString();
+      await handle.executeUpdate(proposeExtensionUpdate, {
+        args: [{ party: 'buyer', deadline: 'inspection', until, reason: 'lab backlog' }],
+      });
+      await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
       return handle;
     },
   },

@@ -90,6 +90,15 @@ export function caseFile(s: OrderSnapshot): string {
       ),
     );
   }
+  if (s.extensions.length > 0) {
+    block(
+      '### Extensions of deadlines',
+      ...s.extensions.map(
+        (e) =>
+          `- ${formatTime(e.proposedAt)}: ${e.party} proposes ${e.deadline} until ${formatTime(e.until)} (was ${formatTime(e.from)}): ${text(e.reason)} (${e.status})`,
+      ),
+    );
+  }
   deadlines(s, block);
   // Temporal UI 2.42 sizes the details frame from the body's scrollHeight, which leaves out the
   // margins of the first and last blocks: without a blank last paragraph the last line is hidden.

@@ -1,5 +1,4 @@
 import { condition } from '@temporalio/workflow';
-import { isOpen } from './lifecycle.js';
 import {
   CancelEventSchema,
   DeliveryEventSchema,
@@ -7,6 +6,7 @@ import {
   ShipmentEventSchema,
 } from './commands.js';
 import { durationMs } from './duration.js';
+import { isOpen } from './lifecycle.js';
 import type { Order } from './order.js';
 import type { CloseReason, OrderSnapshot } from './order-state.js';
 import { creditEscrow } from './settlement.js';
@@ -83,8 +83,8 @@ export class Fulfilment {
     order.require('recordShipment');
     order.notInFuture('shippedAt', shipment.shippedAt);
     const shippedAt = shipment.shippedAt ? Date.parse(shipment.shippedAt) : Date.now();
-    if (shippedAt > Date.parse(order.contract.shipBy))
-      order.invalid(`shippedAt is after the ship-by deadline ${order.contract.shipBy}`);
+    const { shipBy } = order.state.deadlines;
+    if (shippedAt > Date.parse(shipBy)) order.invalid(`shippedAt is after the ship-by deadline ${shipBy}`);
   }
 
   recordShipment(arg: unknown): OrderSnapshot {
@@ -184,7 +184,7 @@ export class Fulfilment {
     order.decide({
       outcome: 'refunded',
       reason: 'late_shipment',
-      memo: `not shipped by ${order.contract.shipBy}`,
+      memo: `not shipped by ${order.state.deadlines.shipBy}`,
     });
   }
 }

@@ -72,6 +72,23 @@ export interface Deadlines {
   arbitrationDueAt?: string;
 }
 
+export const EXTENSION_DEADLINES = ['shipBy', 'deliverBy', 'inspection', 'negotiation'] as const;
+export type ExtensionDeadline = (typeof EXTENSION_DEADLINES)[number];
+
+/** A later deadline one party proposed and the other answers (SPEC §9.4). */
+export interface Extension {
+  extensionId: string;
+  party: 'buyer' | 'supplier';
+  deadline: ExtensionDeadline;
+  until: string;
+  reason: string;
+  status: 'proposed' | 'accepted' | 'rejected' | 'expired';
+  proposedAt: string;
+  /** The deadline in force when proposed. */
+  from: string;
+  answeredAt?: string;
+}
+
 export interface Dispute {
   kind: 'quality' | 'non_delivery';
   openedAt: string;
@@ -100,6 +117,7 @@ export interface OrderSnapshot {
   evaluation?: Evaluation;
   dispute?: Dispute;
   offers: Offer[];
+  extensions: Extension[];
   arbitration?: { openedAt: string; dueAt: string; overdue: boolean };
   decision?: ArbitrationDecision & { decidedAt: string };
   cancellation?: CancelEvent & { at: string };

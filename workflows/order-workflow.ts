@@ -1,11 +1,14 @@
 import { allHandlersFinished, condition, log, patched, setHandler } from '@temporalio/workflow';
 import { eventStream } from './event-stream.js';
+import { Extensions } from './extensions.js';
 import { Fulfilment } from './fulfilment.js';
 import { isOpen } from './lifecycle.js';
 import {
+  answerExtensionUpdate,
   arbitrateUpdate,
   cancelUpdate,
   orderQuery,
+  proposeExtensionUpdate,
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
@@ -29,6 +32,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   const order = new Order(input, events);
   const fulfilment = new Fulfilment(order);
   const negotiation = new Negotiation(order);
+  const extensions = new Extensions(order);
   order.start();
   void fulfilment.watchBalance();
 
@@ -69,6 +73,16 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     validator: (arg) => negotiation.validateArbitration(arg),
   });
 
+  setHandler(proposeExtensionUpdate, (arg) => extensions.propose(arg), {
+    description:
+      'Propose a later deadline: { party, deadline: "shipBy"|"deliverBy"|"inspection"|"negotiation", until, reason }.',
+    validator: (arg) => extensions.validatePropose(arg),
+  });
+  setHandler(answerExtensionUpdate, (arg) => extensions.answer(arg), {
+    description:
+      'The other party answers a proposed extension: { extensionId, party, action: "accept"|"reject" }.',
+    validator: (arg) => extensions.validateAnswer(arg),
+  });
   setHandler(reviewDeadlinesSignal, () => void order.deadlineMoves++);
 
   /**

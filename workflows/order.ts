@@ -4,6 +4,7 @@ import { caseFile } from './case-file.js';
 import { type Contract, DEFAULT_TRANSIT_WINDOW } from './contract.js';
 import { durationMs } from './duration.js';
 import type { EventStream } from './event-stream.js';
+import { expireOpenExtensions } from './extensions.js';
 import { allows, COMMANDS, type Command, DEADLINES, STATUS_EVENTS } from './lifecycle.js';
 import { INVALID_EVENT, WRONG_STATE } from './messages.js';
 import type { SettlementOutcome } from './money.js';
@@ -68,6 +69,7 @@ export class Order {
       outstanding: contract.amount,
       payments: [],
       offers: [],
+      extensions: [],
       payouts: [],
       timeline: [{ at: contract.createdAt, event: 'created' }],
     };
@@ -115,6 +117,7 @@ export class Order {
   }
 
   moveTo(status: OrderStatus, detail?: string): void {
+    expireOpenExtensions(this);
     this.state.status = status;
     this.note(status, detail);
     this.publish();
@@ -164,6 +167,16 @@ export class Order {
       type: WRONG_STATE,
       nonRetryable: true,
       message: `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
+      details: [{ status: this.state.status }],
+    });
+  }
+
+  /** The order's state does not allow this beyond what the lifecycle table says (HTTP 409). */
+  conflict(message: string): never {
+    throw ApplicationFailure.create({
+      type: WRONG_STATE,
+      nonRetryable: true,
+      message,
       details: [{ status: this.state.status }],
     });
   }

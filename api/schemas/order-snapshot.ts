@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
+  ExtensionAnswerSchema,
   PaymentEventSchema,
   ShipmentEventSchema,
 } from '../../workflows/commands.js';
@@ -14,6 +15,7 @@ import {
 import { InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
   CLOSE_REASONS,
+  EXTENSION_DEADLINES,
   ORDER_OUTCOMES,
   ORDER_STATUSES,
   type OrderSnapshot,
@@ -103,6 +105,19 @@ export const OrderSnapshotSchema = component(
         refundAmount: Amount,
         offeredAt: TimestampSchema,
         status: z.enum(['open', 'accepted', 'superseded']),
+      }),
+    ),
+    extensions: z.array(
+      z.object({
+        extensionId: z.string(),
+        party: ExtensionAnswerSchema.shape.party,
+        deadline: z.enum(EXTENSION_DEADLINES),
+        until: TimestampSchema,
+        reason: z.string(),
+        status: z.enum(['proposed', 'accepted', 'rejected', 'expired']),
+        proposedAt: TimestampSchema,
+        from: TimestampSchema.describe('the deadline in force when proposed'),
+        answeredAt: TimestampSchema.optional(),
       }),
     ),
     arbitration: z

@@ -47,6 +47,7 @@ function inArbitration(c = contract(), r = report): OrderSnapshot {
     escrowBalance: c.amount,
     outstanding: 0,
     payments: [],
+    extensions: [],
     inspection: { report: r, submittedAt: '2026-04-01T10:00:00.000Z' },
     evaluation: evaluateQuality(c, r),
     dispute: { kind: 'quality', openedAt: '2026-04-01T10:00:00.000Z' },
@@ -216,5 +217,27 @@ describe('the case file of an order paid only in part', () => {
       '- release: USD 2,500.00 (ledger key PO-2026-0042:release), USD 10,000.00 outstanding never paid',
     );
     expect(caseFile(inArbitration())).not.toContain('Outstanding');
+  });
+
+  it('lists the extensions of deadlines, who proposed them and what became of them', () => {
+    const s: OrderSnapshot = {
+      ...inArbitration(),
+      extensions: [
+        {
+          extensionId: 'ext-1',
+          party: 'supplier',
+          deadline: 'shipBy',
+          until: '2026-03-25T00:00:00.000Z',
+          reason: 'port *strike*',
+          status: 'accepted',
+          proposedAt: '2026-03-18T10:00:00.000Z',
+          from: '2026-03-20T00:00:00.000Z',
+          answeredAt: '2026-03-18T11:00:00.000Z',
+        },
+      ],
+    };
+    expect(caseFile(s)).toContain(
+      '- 2026-03-18 10:00:00 UTC: supplier proposes shipBy until 2026-03-25 00:00:00 UTC (was 2026-03-20 00:00:00 UTC): port \\*strike\\* (accepted)',
+    );
   });
 });
