@@ -107,7 +107,8 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     const moves = order.deadlineMoves;
     const changed = () => order.state.status !== status || order.deadlineMoves !== moves;
     if (deadline === undefined) await condition(changed);
-    else if (!(await condition(changed, until(deadline)))) {
+    // A deadline moved in the same activation as its old timer fired: wait for the new one instead.
+    else if (!(await condition(changed, until(deadline))) && order.deadlineMoves === moves) {
       // A payment that was accepted before fundBy may still be on its way to the ledger.
       if (status === 'awaiting_funding') await condition(() => fulfilment.paymentsInFlight === 0);
       const waiting = deadlinePassed[status]();
