@@ -19,7 +19,9 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_URL: z
+    .string({ error: 'required: a postgres:// URL' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
@@ -61,20 +63,51 @@ const EnvSchema = z.object({
 });
 export type Config = z.output<typeof EnvSchema>;
 
+/** A deployment mistake, not a bug: its message lists every problem and no stack helps. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = EnvSchema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
   if (config.WEBHOOK_URLS.length > 0 && (config.WEBHOOK_SECRET?.length ?? 0) < 16) {
-    throw new Error(
+    throw new ConfigError(
       'invalid configuration:\n  WEBHOOK_SECRET: at least 16 characters, required with WEBHOOK_URLS',
     );
   }
   if (Boolean(config.TEMPORAL_TLS_CERT_PATH) !== Boolean(config.TEMPORAL_TLS_KEY_PATH)) {
-    throw new Error('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
+    throw new ConfigError(
+      'invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+    );
+  }
+  return config;
+}
+
+/**
+ * For the production entry points: a bad configuration prints every problem (including the
+ * variables this process requires on top of the schema) and exits 1, like a command-line tool,
+ * instead of crashing with a stack trace around the list.
+ */
+export function loadConfigOrExit(
+  env: NodeJS.ProcessEnv = process.env,
+  required: { name: keyof Config; hint: string }[] = [],
+): Config {
+  const problems = required.filter((r) => !env[r.name]).map((r) => `  ${r.name}: ${r.hint}`);
+  let config: Config | undefined;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.unshift(...err.message.split('\n').slice(1));
+  }
+  if (!config || problems.length > 0) {
+    console.error(`invalid configuration:\n${problems.join('\n')}`);
+    process.exit(1);
   }
   return config;
 }

