@@ -17,6 +17,7 @@ import {
   INVALID_EVENT,
   ORDER_WORKFLOW_ID_PREFIX,
   orderQuery,
+  UNKNOWN_EXTENSION,
   WRONG_STATE,
   workflowIdFor,
 } from '../workflows/messages.js';
@@ -163,6 +164,8 @@ export class TemporalOrders {
           throw new HttpProblem('wrong-state', err.cause.message, { currentStatus: details?.status });
         }
         if (err.cause.type === INVALID_EVENT) throw new HttpProblem('invalid-event', err.cause.message);
+        if (err.cause.type === UNKNOWN_EXTENSION)
+          throw new HttpProblem('extension-not-found', err.cause.message);
       }
       // The server answers an Update on a closed workflow as if the workflow did not exist.
       if (err instanceof WorkflowNotFoundError) {
