@@ -24,6 +24,8 @@ export interface OrderWorkerOptions {
   shutdownGraceTime?: string;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  /** Activities of workflows bundled beside the order, e.g. the benchmark's ceiling. */
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
 
 export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -33,12 +35,15 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...workflowSource(options.workflowBundlePath),
-    activities: createActivities({
-      payments: options.payments ?? new PostgresLedger(options.pool),
-      notifier: options.notifier ?? logNotifier,
-      events,
-      webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
-    }),
+    activities: {
+      ...options.extraActivities,
+      ...createActivities({
+        payments: options.payments ?? new PostgresLedger(options.pool),
+        notifier: options.notifier ?? logNotifier,
+        events,
+        webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
+      }),
+    },
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,

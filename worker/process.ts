@@ -1,0 +1,82 @@
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { migrate } from '../activities/db/migrate.js';
+import { createPool } from '../activities/db/pool.js';
+import { webhookNotifier } from '../activities/webhook-notifier.js';
+import { loadConfig, temporalConnectionSettings } from './config.js';
+import { createLogger, temporalLogger } from './logging.js';
+import { createOrderWorker } from './order-worker.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+
+/**
+ * One worker replica as its own process (`npm run worker`); run as many as the load needs. SIGINT
+ * or SIGTERM stops polling and gives running activities the grace time to finish; one cut off is
+ * retried elsewhere with the same idempotency key. `extraActivities` serve workflows added to the
+ * bundle beside the order (the benchmark's ceiling), under the very same worker settings.
+ */
+export async function runWorkerProcess(
+  extraActivities: Record<string, (...args: never[]) => Promise<unknown>> = {},
+) {
+  const config = loadConfig();
+  const logger = createLogger('escrow-worker', config.LOG_LEVEL);
+  Runtime.install({
+    logger: temporalLogger(logger),
+    telemetryOptions: config.WORKER_METRICS_PORT
+      ? {
+          metrics: {
+            prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: true },
+          },
+        }
+      : undefined,
+  });
+  const settings = temporalConnectionSettings(config);
+  const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  await migrate(pool);
+
+  const client = await Connection.connect(settings);
+  try {
+    const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  } catch (err) {
+    // Temporal Cloud refuses the operator API to ordinary keys; there they are set up in the console.
+    logger.warn({ err }, 'could not check the search attributes; make sure they exist');
+  } finally {
+    await client.close();
+  }
+
+  const connection = await NativeConnection.connect(settings);
+  const worker = await createOrderWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    pool,
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    notifier: config.ARBITRATION_WEBHOOK_URL
+      ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+      : undefined,
+    webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+    shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    extraActivities,
+  });
+  logger.info(
+    {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      address: config.TEMPORAL_ADDRESS,
+      metricsPort: config.WORKER_METRICS_PORT,
+      webhooks: config.WEBHOOK_URLS.length,
+    },
+    'worker polling',
+  );
+  // The SDK's runtime starts the shutdown on the first signal and then stops listening; a repeated
+  // signal (a supervisor and a relay both sending it) must not kill the process while it drains.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => logger.info({ signal }, 'draining: finishing the activities in flight'));
+  }
+  await worker.run();
+  await connection.close();
+  await pool.end();
+  logger.info('worker stopped');
+}
