@@ -1,5 +1,14 @@
 import type pg from 'pg';
-import type { OrderEvent } from '../workflows/order-events.js';
+import type { OrderEvent, OrderEventType } from '../workflows/order-events.js';
+import type { OrderSnapshot } from '../workflows/order-state.js';
+
+/** The event an order closes with: `order.<outcome>`. */
+const CLOSING_EVENTS: OrderEventType[] = [
+  'order.released',
+  'order.refunded',
+  'order.split',
+  'order.cancelled',
+];
 
 export interface StoredOrderEvent extends OrderEvent {
   /** Position in the global feed: the cursor of `GET /v1/events?after=`. */
@@ -58,6 +67,20 @@ export class OrderEventStore {
       limit,
     ]);
     return result.rows.map(toEvent);
+  }
+
+  /**
+   * The snapshot of a closed order: the one its closing event carries, which is final because the
+   * workflow changes nothing after it. Undefined while the order is open (and for orders whose
+   * workflow predates order events): the workflow itself answers for those.
+   */
+  async finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> {
+    const result = await this.pool.query(
+      `SELECT payload FROM order_events WHERE order_id = $1 AND type = ANY($2)
+       ORDER BY sequence DESC LIMIT 1`,
+      [orderId, CLOSING_EVENTS],
+    );
+    return result.rows[0]?.payload as OrderSnapshot | undefined;
   }
 
   async forOrder(orderId: string): Promise<StoredOrderEvent[]> {

@@ -64,7 +64,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs);
+  const events = new OrderEventStore(deps.pool);
+  const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs, events);
   await app.register(problemJson);
   await app.register(helmet);
   // Before every route: the generator sees only routes registered after it.
@@ -84,7 +85,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(orderRoutes, { orders });
       await v1.register(orderEventRoutes, { orders });
       await v1.register(ledgerRoutes, { orders, ledger: new PostgresLedger(deps.pool), timeoutMs });
-      await v1.register(eventFeedRoutes, { orders, events: new OrderEventStore(deps.pool), timeoutMs });
+      await v1.register(eventFeedRoutes, { orders, events, timeoutMs });
     },
     { prefix: '/v1' },
   );

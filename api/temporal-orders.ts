@@ -40,6 +40,7 @@ import {
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
 import { HttpProblem } from './problem.js';
+import { withTimeout } from './upstream-errors.js';
 
 export interface OrderSummary {
   orderId: string;
@@ -80,6 +81,8 @@ export class TemporalOrders {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly timeoutMs: number,
+    /** The read model of closed orders (their final event's snapshot in PostgreSQL), when there is one. */
+    private readonly closedOrders?: { finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> },
   ) {}
 
   private within<T>(fn: () => Promise<T>): Promise<T> {
@@ -137,7 +140,18 @@ export class TemporalOrders {
     return { created: false, snapshot: await this.snapshot(input.orderId) };
   }
 
+  /**
+   * A closed order is read from PostgreSQL: no Query replaying its whole history on a worker, and
+   * an answer while no worker runs. An open one is asked of its workflow, so that a read after an
+   * event's answer sees that event even before the event is stored.
+   */
   async snapshot(orderId: string): Promise<OrderSnapshot> {
+    const closed = await withTimeout(
+      this.closedOrders?.finalSnapshot(orderId) ?? Promise.resolve(undefined),
+      this.timeoutMs,
+      'postgres',
+    );
+    if (closed) return closed;
     try {
       return await this.within(() => this.handle(orderId).query(orderQuery));
     } catch (err) {
