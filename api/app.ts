@@ -8,8 +8,8 @@ import type pg from 'pg';
 import { OrderEventStore } from '../activities/order-event-store.js';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
 import { orderWorkflowId } from '../workflows/messages.js';
-import type { ApiKey } from './api-keys.js';
-import { BODY_LIMIT_BYTES, DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
+import type { ApiKey, Role } from './api-keys.js';
+import { BODY_LIMIT_BYTES, DEFAULT_RATE_LIMITS_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
@@ -29,8 +29,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** The keys that may call /v1 (see api-keys.ts); none means every /v1 request is a 401. */
   apiKeys: readonly ApiKey[];
-  /** Requests per minute and API key. */
-  rateLimitPerMinute?: number;
+  /** Requests per minute and API key: one figure for every role, or per role (defaults for the rest). */
+  rateLimitPerMinute?: number | Partial<Record<Role, number>>;
   /** How long a request waits for Temporal or PostgreSQL before it answers 503. */
   upstreamTimeoutMs?: number;
 }
@@ -38,6 +38,7 @@ export interface AppDeps {
 /** The one Fastify app of `npm run api`, `npm start` and the tests. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const timeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const limits = rateLimits(deps.rateLimitPerMinute);
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -76,7 +77,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(auth, { keys: deps.apiKeys });
       await v1.register(rateLimit, {
-        max: deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+        max: (request) =>
+          request.principal ? limits[request.principal.role] : Math.min(...Object.values(limits)),
         timeWindow: 60_000,
         // After authentication (onRequest), before the body is read.
         hook: 'preParsing',
@@ -90,4 +92,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+function rateLimits(configured: AppDeps['rateLimitPerMinute']): Record<Role, number> {
+  if (typeof configured === 'number') {
+    return Object.fromEntries(
+      Object.keys(DEFAULT_RATE_LIMITS_PER_MINUTE).map((role) => [role, configured]),
+    ) as Record<Role, number>;
+  }
+  return { ...DEFAULT_RATE_LIMITS_PER_MINUTE, ...configured };
 }

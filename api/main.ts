@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { migrate } from '../activities/db/migrate.js';
 import { createPool } from '../activities/db/pool.js';
-import { loadConfig, temporalConnectionSettings } from '../worker/config.js';
+import { loadConfig, rateLimitsPerMinute, temporalConnectionSettings } from '../worker/config.js';
 import { createLogger } from '../worker/logging.js';
 import { parseApiKeys } from './api-keys.js';
 import { buildApp } from './app.js';
@@ -23,7 +23,7 @@ const app = await buildApp({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   logger: createLogger('escrow-api', config.LOG_LEVEL),
   apiKeys: parseApiKeys(config.API_KEYS),
-  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  rateLimitPerMinute: rateLimitsPerMinute(config),
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });

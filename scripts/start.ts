@@ -7,7 +7,7 @@ import { createPool } from '../activities/db/pool.js';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { parseApiKeys } from '../api/api-keys.js';
 import { buildApp } from '../api/app.js';
-import { loadConfig } from '../worker/config.js';
+import { loadConfig, rateLimitsPerMinute } from '../worker/config.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
@@ -36,6 +36,7 @@ if (!externalTemporal) {
     dbFilename: join(dataDir, 'temporal.sqlite'),
     port: Number(process.env.TEMPORAL_PORT ?? 7233),
     uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
+    walSqlite: true,
     log,
   });
   stops.unshift(temporal.stop);
@@ -79,6 +80,9 @@ const worker = await createOrderWorker({
     ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
     : undefined,
   webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+  maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
 });
 const workerDone = worker.run();
 stops.unshift(async () => {
@@ -95,7 +99,7 @@ const app = await buildApp({
   pool,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   apiKeys: parseApiKeys(devKeys ? apiKeysSpec(devKeys) : (config.API_KEYS ?? '')),
-  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  rateLimitPerMinute: rateLimitsPerMinute(config),
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });

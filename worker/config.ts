@@ -1,7 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { Role } from '../api/api-keys.js';
 import { parseApiKeys } from '../api/api-keys.js';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from '../api/limits.js';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../api/limits.js';
+
+/**
+ * Workflows kept in a worker's memory between their tasks; an order evicted from the cache replays
+ * its history on its next event or timer. Measured at about 2 MiB each (docs/bench), so the default
+ * keeps a worker well under 1 GiB whatever the number of open orders.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
 
 /**
  * Environment of the production processes, validated at start: a bad deployment fails at once
@@ -24,6 +32,8 @@ const EnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).optional(),
+  // Open orders wait for weeks: the cache, not their number, must bound the worker's memory.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   // Empty counts as unset: compose files pass `VAR: ${VAR:-}` through.
   ARBITRATION_WEBHOOK_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -56,7 +66,11 @@ const EnvSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  // One figure for every role; the per-role variables win over it; unset means the defaults of api/limits.ts.
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_PER_MINUTE_MARKETPLACE: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_PER_MINUTE_ARBITRATOR: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_PER_MINUTE_READER: z.coerce.number().int().min(1).optional(),
   API_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
 });
 export type Config = z.output<typeof EnvSchema>;
@@ -77,6 +91,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
   }
   return config;
+}
+
+/** The API's rate limits per role as configured; roles left out keep their defaults. */
+export function rateLimitsPerMinute(config: Config): Partial<Record<Role, number>> {
+  const limits: Partial<Record<Role, number>> = {};
+  for (const [role, value] of [
+    ['marketplace', config.RATE_LIMIT_PER_MINUTE_MARKETPLACE],
+    ['arbitrator', config.RATE_LIMIT_PER_MINUTE_ARBITRATOR],
+    ['reader', config.RATE_LIMIT_PER_MINUTE_READER],
+  ] as const) {
+    const limit = value ?? config.RATE_LIMIT_PER_MINUTE;
+    if (limit !== undefined) limits[role] = limit;
+  }
+  return limits;
 }
 
 export interface TemporalConnectionSettings {

@@ -6,6 +6,7 @@ import { OrderEventStore } from '../activities/order-event-store.js';
 import type { PaymentsGateway } from '../activities/payments-gateway.js';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
 import { WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from './config.js';
 import { workflowSource } from './workflow-bundle.js';
 
 export const DEFAULT_TASK_QUEUE = 'escrow-orders';
@@ -24,6 +25,7 @@ export interface OrderWorkerOptions {
   shutdownGraceTime?: string;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
   /** Activities of workflows bundled beside the order, e.g. the benchmark's ceiling. */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
@@ -47,5 +49,6 @@ export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> 
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
 }
