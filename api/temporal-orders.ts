@@ -123,7 +123,8 @@ export class TemporalOrders {
             ...orderSummary(contract),
           }),
         );
-        return { created: true, snapshot: await this.snapshot(input.orderId) };
+        // Just started: open, so its workflow answers (the read model holds only closed orders).
+        return { created: true, snapshot: await this.query(input.orderId) };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
@@ -151,7 +152,10 @@ export class TemporalOrders {
       this.timeoutMs,
       'postgres',
     );
-    if (closed) return closed;
+    return closed ?? this.query(orderId);
+  }
+
+  private async query(orderId: string): Promise<OrderSnapshot> {
     try {
       return await this.within(() => this.handle(orderId).query(orderQuery));
     } catch (err) {
