@@ -181,6 +181,15 @@ export function markdownTable(r: BenchReport): string {
   for (const [count, m] of Object.entries(r.memory.openOrders ?? {})) {
     if (count !== '0') memoryRow(`RSS with ${count} open orders`, m);
   }
+  if (r.webhooks) {
+    add(
+      'webhooks received (out of order)',
+      `${r.webhooks.received} for ${r.webhooks.orders} orders (${r.webhooks.outOfOrder})`,
+      '',
+      '',
+      'every event, 0 out of order',
+    );
+  }
   if (r.ledger) {
     add(
       'ledger movement vs bare INSERT',
