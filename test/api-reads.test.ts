@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toSnapshotResponse } from '../api/schemas/order-snapshot.js';
-import { orderWorkflowId } from '../workflows/messages.js';
+import { workflowIdFor } from '../workflows/messages.js';
 import type { OrderSnapshot } from '../workflows/order-state.js';
 import { type ApiUnderTest, startApi } from './api-client.js';
 import { createHarness, type Harness, testContract } from './harness.js';
@@ -29,7 +29,7 @@ async function walkToRelease(orderId: string) {
   ] as const) {
     expect((await api.call('POST', `/v1/orders/${orderId}/${route}`, { body })).status).toBe(200);
   }
-  return h.client.workflow.getHandle(orderWorkflowId(orderId)).result() as Promise<OrderSnapshot>;
+  return h.client.workflow.getHandle(workflowIdFor(orderId)).result() as Promise<OrderSnapshot>;
 }
 
 describe('GET /v1/orders/:orderId', () => {

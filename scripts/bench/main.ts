@@ -16,11 +16,11 @@ import { TemporalOrders } from '../../api/temporal-orders.js';
 import { ContractInputSchema } from '../../workflows/contract.js';
 import {
   arbitrateUpdate,
-  orderWorkflowId,
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
   submitInspectionUpdate,
+  workflowIdFor,
 } from '../../workflows/messages.js';
 import { startDevPostgres } from '../dev-postgres.js';
 import { startDevTemporal } from '../dev-temporal-server.js';
@@ -413,7 +413,7 @@ async function httpRun(rep: number, latencies: Latencies) {
       const { ms } = await http('POST', `/v1/orders/${orderId}/${step.route}`, step.body, step.key);
       record(latencies, step.route, ms);
     }
-    await wait(orderWorkflowId(orderId));
+    await wait(workflowIdFor(orderId));
     if (dispute) closedDisputeOrders.push(orderId);
   });
 }
@@ -425,7 +425,7 @@ async function directRun(rep: number, latencies: Latencies) {
     let started = performance.now();
     await orders.create(ContractInputSchema.parse(contractInput(orderId)), new Date());
     record(latencies, 'create', performance.now() - started);
-    const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+    const handle = client.workflow.getHandle(workflowIdFor(orderId));
     for (const step of stepsOf(dispute)) {
       started = performance.now();
       await handle.executeUpdate(step.update, {
@@ -542,8 +542,8 @@ try {
       })),
       refusals: { ...refusals },
       history: {
-        happy: await historyBytes(orderWorkflowId(happy)),
-        dispute: await historyBytes(orderWorkflowId(dispute)),
+        happy: await historyBytes(workflowIdFor(happy)),
+        dispute: await historyBytes(workflowIdFor(dispute)),
         ceilingHappy: await historyBytes(`bench-shape-${run}-1-0`),
         ceilingDispute: await historyBytes(`bench-shape-${run}-1-1`),
       },
@@ -586,7 +586,7 @@ try {
       await http('POST', '/v1/orders', contractInput(closed));
       for (const step of stepsOf(true))
         await http('POST', `/v1/orders/${closed}/${step.route}`, step.body, step.key);
-      await wait(orderWorkflowId(closed));
+      await wait(workflowIdFor(closed));
       closedDisputeOrders.push(closed);
     }
     report.reads = { open: await readCase(openOrder, 'open'), closed: await readCase(closed, 'closed') };
@@ -622,6 +622,18 @@ try {
     const m = settings.memory;
     progress(`memory: ${m} open orders waiting on timers, created over HTTP`);
     const points: Record<string, ReturnType<typeof memoryNow>> = { '0': memoryNow() };
+    // Ceiling: as many bare workflows waiting on a timer, measured first (the orders evict them).
+    const bare = Math.min(m, 200);
+    await timedRun(`bare timer workflows 0→${bare}`, bare, async (i) => {
+      await client.workflow.start<typeof benchTimer>('benchTimer', {
+        workflowId: `bench-idle-${run}-${i}`,
+        taskQueue,
+        args: [{ fireAt: Date.now() + 24 * hour }],
+      });
+    });
+    await sleep(5000);
+    report.memory.bareTimers = { count: bare, ...memoryNow() };
+    progress(`  RSS with ${bare} bare timer workflows: ${JSON.stringify(report.memory.bareTimers)}`);
     let created = 0;
     for (const target of [Math.floor(m / 2), m]) {
       const from = created;
@@ -699,7 +711,7 @@ async function stormOrders(rep: number, k: number): Promise<StormResult> {
       new Date(),
     );
     await client.workflow
-      .getHandle(orderWorkflowId(orderId))
+      .getHandle(workflowIdFor(orderId))
       .executeUpdate(recordPaymentUpdate, { args: [{ amount: 1_250_000, reference: 'wire-1' }] });
     funded++;
   });

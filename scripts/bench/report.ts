@@ -39,7 +39,7 @@ export interface BenchReport {
     ordersLateness: Distribution;
     reps: { ceiling: number; orders: number; refunded: number; notFundedInTime: number }[];
   };
-  memory: { idle: Memory; openOrders?: Record<string, Memory> };
+  memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
   webhooks?: { received: number; outOfOrder: number; orders: number };
 }
 
@@ -178,6 +178,8 @@ export function markdownTable(r: BenchReport): string {
       '',
     );
   memoryRow('RSS idle (at start)', r.memory.idle);
+  if (r.memory.bareTimers)
+    memoryRow(`RSS with ${r.memory.bareTimers.count} bare timer workflows (ceiling)`, r.memory.bareTimers);
   for (const [count, m] of Object.entries(r.memory.openOrders ?? {})) {
     if (count !== '0') memoryRow(`RSS with ${count} open orders`, m);
   }
