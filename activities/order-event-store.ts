@@ -56,6 +56,35 @@ export class OrderEventStore {
     }
   }
 
+  /** Stores the events, in the order given, in one transaction; those already stored are left as they are. */
+  async recordAll(events: readonly OrderEvent[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      for (const event of events) {
+        await client.query(
+          `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [
+            event.id,
+            event.orderId,
+            event.sequence,
+            event.type,
+            event.occurredAt,
+            JSON.stringify(event.snapshot),
+          ],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   async get(id: string): Promise<StoredOrderEvent | undefined> {
     const result = await this.pool.query(`${SELECT} WHERE id = $1`, [id]);
     return result.rows[0] ? toEvent(result.rows[0]) : undefined;
