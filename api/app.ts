@@ -5,11 +5,15 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
-import { OrderEventStore } from '../activities/order-event-store.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
+import type { ApiKey, Role } from '../config/api-keys.js';
+import {
+  BODY_LIMIT_BYTES,
+  DEFAULT_RATE_LIMITS_PER_MINUTE,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+} from '../config/limits.js';
+import { OrderEventStore } from '../db/order-event-store.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
 import { workflowIdFor } from '../workflows/messages.js';
-import type { ApiKey, Role } from './api-keys.js';
-import { BODY_LIMIT_BYTES, DEFAULT_RATE_LIMITS_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';

@@ -1,6 +1,6 @@
-import { createPool } from '../../activities/db/pool.js';
-import type { Movement } from '../../activities/payments-gateway.js';
-import { PostgresLedger } from '../../activities/postgres-ledger.js';
+import type { Movement } from '../../db/payments-gateway.js';
+import { createPool } from '../../db/pool.js';
+import { PostgresLedger } from '../../db/postgres-ledger.js';
 
 export interface LedgerRates {
   baselinePerSecond: number;

@@ -10,9 +10,9 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { migrate } from '../../activities/db/migrate.js';
-import { createPool } from '../../activities/db/pool.js';
 import { TemporalOrders } from '../../api/temporal-orders.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
 import { ContractInputSchema } from '../../workflows/contract.js';
 import {
   arbitrateUpdate,

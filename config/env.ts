@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Role } from '../api/api-keys.js';
-import { parseApiKeys } from '../api/api-keys.js';
-import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../api/limits.js';
+import type { Role } from './api-keys.js';
+import { parseApiKeys } from './api-keys.js';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 
 /**
  * Workflows kept in a worker's memory between their tasks; an order evicted from the cache replays
