@@ -6,10 +6,11 @@ import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 
 /**
  * Workflows kept in a worker's memory between their tasks; an order evicted from the cache replays
- * its history on its next event or timer. Measured at about 2 MiB each (docs/bench), so the default
- * keeps a worker well under 1 GiB whatever the number of open orders.
+ * its history (about a hundred events) on its next event or timer. An order costs about 3 MiB of
+ * worker memory while cached (docs/bench): 100 kept the worker at ~700 MiB with 600 open orders,
+ * 250 let it reach ~1.1 GiB.
  */
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 250;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 /**
  * Environment of the production processes, validated at start: a bad deployment fails at once

@@ -17,7 +17,7 @@ describe('configuration', () => {
   });
 
   it('bounds the workflow cache by default, so that memory does not grow with the open orders', () => {
-    expect(loadConfig(minimal).WORKER_MAX_CACHED_WORKFLOWS).toBe(250);
+    expect(loadConfig(minimal).WORKER_MAX_CACHED_WORKFLOWS).toBe(100);
     expect(loadConfig({ ...minimal, WORKER_MAX_CACHED_WORKFLOWS: '1000' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(
       1000,
     );
