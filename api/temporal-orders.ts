@@ -43,7 +43,7 @@ import { canonicalJson } from './fingerprint.js';
 import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';
 import { HttpProblem } from './problem.js';
 import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
-import { withTimeout } from './upstream-errors.js';
+import { isUnavailable, withTimeout } from './upstream-errors.js';
 
 export interface OrderListItem {
   orderId: string;
@@ -130,12 +130,20 @@ export class TemporalOrders {
    * event's answer sees that event even before the event is stored.
    */
   async snapshot(orderId: string): Promise<OrderSnapshot> {
-    const closed = await withTimeout(
-      this.closedOrders?.finalSnapshot(orderId) ?? Promise.resolve(undefined),
-      this.timeoutMs,
-      'postgres',
-    );
+    const closed = await this.finalSnapshot(orderId);
     return closed ?? this.query(orderId);
+  }
+
+  /** A PostgreSQL that is down costs the read model, not the read: the workflow still answers. */
+  private async finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> {
+    if (!this.closedOrders) return undefined;
+    try {
+      // Half the budget, so that the Query behind it still has time.
+      return await withTimeout(this.closedOrders.finalSnapshot(orderId), this.timeoutMs / 2, 'postgres');
+    } catch (err) {
+      if (isUnavailable(err)) return undefined;
+      throw err;
+    }
   }
 
   private async query(orderId: string): Promise<OrderSnapshot> {
