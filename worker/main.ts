@@ -1,4 +1,80 @@
-import { runWorkerProcess } from './process.js';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { webhookNotifier } from '../activities/webhook-notifier.js';
+import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
+import { createLogger, temporalLogger } from '../config/logging.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pool.js';
+import { createOrderWorker } from './order-worker.js';
+import { ensureSearchAttributes } from './search-attributes.js';
 
-/** `npm run worker`: one worker replica (see process.ts). */
-await runWorkerProcess();
+/**
+ * `npm run worker`: one worker replica; run as many as the load needs. SIGINT or SIGTERM stops
+ * polling and gives running activities the grace time to finish; one cut off is retried
+ * elsewhere with the same idempotency key.
+ */
+const config = loadConfigOrExit();
+const logger = createLogger('escrow-worker', config.LOG_LEVEL);
+Runtime.install({
+  logger: temporalLogger(logger),
+  telemetryOptions: config.WORKER_METRICS_PORT
+    ? {
+        metrics: {
+          prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: true },
+        },
+      }
+    : undefined,
+});
+const settings = temporalConnectionSettings(config);
+const publicKeys = orExit(() => eventPublicKeys(config));
+const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+await migrate(pool);
+
+const client = await Connection.connect(settings);
+try {
+  const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
+  if (added.length > 0) logger.info({ added }, 'registered search attributes');
+} catch (err) {
+  // Temporal Cloud refuses the operator API to ordinary keys; there they are set up in the console.
+  logger.warn({ err }, 'could not check the search attributes; make sure they exist');
+} finally {
+  await client.close();
+}
+
+const connection = await NativeConnection.connect(settings);
+const worker = await createOrderWorker({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  pool,
+  workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  eventPublicKeys: publicKeys,
+  notifier: config.ARBITRATION_WEBHOOK_URL
+    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+    : undefined,
+  webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+  shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
+  maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+});
+logger.info(
+  {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    address: config.TEMPORAL_ADDRESS,
+    metricsPort: config.WORKER_METRICS_PORT,
+    webhooks: config.WEBHOOK_URLS.length,
+    eventPublicKeys: publicKeys,
+  },
+  'worker polling',
+);
+// The SDK's runtime starts the shutdown on the first signal and then stops listening; a repeated
+// signal (a supervisor and a relay both sending it) must not kill the process while it drains.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => logger.info({ signal }, 'draining: finishing the activities in flight'));
+}
+await worker.run();
+await connection.close();
+await pool.end();
+logger.info('worker stopped');

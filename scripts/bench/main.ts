@@ -10,10 +10,13 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { eventSigningInterceptor } from '../../api/event-signing.js';
 import { TemporalOrders } from '../../api/temporal-orders.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
+import { WORKFLOW_INTERCEPTORS_PATH } from '../../worker/workflow-bundle.js';
 import { ContractInputSchema } from '../../workflows/contract.js';
+import { generateEventKeyPair } from '../../workflows/event-signature.js';
 import {
   arbitrateUpdate,
   recordDeliveryUpdate,
@@ -119,6 +122,7 @@ const [temporalServer, postgres, bundlePath] = await Promise.all([
       ),
   bundleWorkflowCode({
     workflowsPath: join(import.meta.dirname, 'workflows.ts'),
+    workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
   }).then(async ({ code }) => {
     const path = join(dir, 'bench-bundle.js');
@@ -134,7 +138,13 @@ await migrate(db);
 
 const connection = await Connection.connect({ address: temporalServer.address });
 stops.push(() => connection.close());
-const client = new Client({ connection });
+// The API signs every event it sends to an order and the worker accepts only its key: the
+// direct client signs as the API does, so that both carry the same work.
+const eventKeys = generateEventKeyPair();
+const client = new Client({
+  connection,
+  interceptors: { workflow: [eventSigningInterceptor(eventKeys.secretKey)] },
+});
 const taskQueue = `bench-${Date.now()}`;
 const MARKETPLACE_KEY = `bench-marketplace-${randomUUID()}`;
 const ARBITRATOR_KEY = `bench-arbitrator-${randomUUID()}`;
@@ -147,6 +157,8 @@ const engineEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
   TEMPORAL_TASK_QUEUE: taskQueue,
   WORKFLOW_BUNDLE_PATH: bundlePath,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  EVENT_PUBLIC_KEYS: eventKeys.publicKey,
+  EVENT_SIGNING_KEY: eventKeys.secretKey,
   WEBHOOK_URLS: `http://127.0.0.1:${webhookPort}/hooks`,
   WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
   ...extra,
