@@ -25,13 +25,13 @@ import {
   submitInspectionUpdate,
   workflowIdFor,
 } from '../../workflows/messages.js';
-import { startDevPostgres } from '../dev-postgres.js';
+import { DevPostgresError, startDevPostgres } from '../dev-postgres.js';
 import { startDevTemporal } from '../dev-temporal-server.js';
 import { freePort } from '../free-port.js';
 import { findTemporalCli } from '../temporal-cli.js';
 import { ledgerBench } from './ledger.js';
 import { benchStepUpdate } from './messages.js';
-import { type BenchReport, writeReport } from './report.js';
+import { type BenchReport, markdownTable, writeReport } from './report.js';
 import { type Distribution, distribution, median, pool, round } from './stats.js';
 import type { benchShape, benchTimer } from './workflows.js';
 
@@ -108,17 +108,24 @@ const cleanup = async () => {
 process.on('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 progress(`settings ${JSON.stringify(settings)}; sections ${[...sections].join(',')}`);
-const [temporalServer, postgres, bundlePath] = await Promise.all([
+// PostgreSQL first: when it cannot run here, its message says what to do, and nothing else started.
+const postgres = process.env.DATABASE_URL
+  ? { databaseUrl: process.env.DATABASE_URL, stop: async () => {} }
+  : await freePort()
+      .then((port) => startDevPostgres({ dir: join(dir, 'pg'), port, ephemeral: true, log: progress }))
+      .catch(async (err: Error) => {
+        await cleanup();
+        if (!(err instanceof DevPostgresError)) throw err;
+        console.error(`[bench] ${err.message}`);
+        process.exit(1);
+      });
+stops.push(postgres.stop);
+const [temporalServer, bundlePath] = await Promise.all([
   process.env.TEMPORAL_ADDRESS
     ? { address: process.env.TEMPORAL_ADDRESS, pid: undefined, stop: async () => {} }
     : freePort().then((port) =>
         // The same server settings as `npm start`: a SQLite file with a write-ahead log.
         startDevTemporal({ port, dbFilename: join(dir, 'temporal.sqlite'), walSqlite: true, log: progress }),
-      ),
-  process.env.DATABASE_URL
-    ? { databaseUrl: process.env.DATABASE_URL, stop: async () => {} }
-    : freePort().then((port) =>
-        startDevPostgres({ dir: join(dir, 'pg'), port, ephemeral: true, log: progress }),
       ),
   bundleWorkflowCode({
     workflowsPath: join(import.meta.dirname, 'workflows.ts'),
@@ -130,7 +137,7 @@ const [temporalServer, postgres, bundlePath] = await Promise.all([
     return path;
   }),
 ]);
-stops.push(temporalServer.stop, postgres.stop);
+stops.push(temporalServer.stop);
 progress(`Temporal at ${temporalServer.address}, PostgreSQL ready, workflows bundled`);
 const db = createPool(postgres.databaseUrl, 4);
 stops.push(() => db.end());
@@ -678,6 +685,7 @@ try {
   report.webhooks = { ...webhookStats, orders: lastSequence.size };
   report.durationSeconds = Math.round((Date.now() - benchStarted) / 1000);
   await writeReport(outDir, report);
+  console.log(`\n${markdownTable(report)}\n`);
   progress(`wrote ${outDir}/latest.json, README.md, latency.svg in ${report.durationSeconds} s`);
   await cleanup();
 }
