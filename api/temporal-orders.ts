@@ -131,7 +131,14 @@ export class TemporalOrders {
    */
   async snapshot(orderId: string): Promise<OrderSnapshot> {
     const closed = await this.finalSnapshot(orderId);
-    return closed ?? this.query(orderId);
+    return closed ? this.withSender(orderId, closed) : this.query(orderId);
+  }
+
+  /** The decision's sender is in history, not in the snapshot: both read paths add it. */
+  private async withSender(orderId: string, snapshot: OrderSnapshot): Promise<OrderSnapshot> {
+    if (!snapshot.decision) return snapshot;
+    const sentBy = await this.acceptedUpdateIdentity(orderId, 'arbitrate');
+    return { ...snapshot, decision: { ...snapshot.decision, sentBy } } as OrderSnapshot;
   }
 
   /** A PostgreSQL that is down costs the read model, not the read: the workflow still answers. */
@@ -148,10 +155,7 @@ export class TemporalOrders {
 
   private async query(orderId: string): Promise<OrderSnapshot> {
     try {
-      const snapshot = await this.within(() => this.handle(orderId).query(orderQuery));
-      if (!snapshot.decision) return snapshot;
-      const sentBy = await this.acceptedUpdateIdentity(orderId, 'arbitrate');
-      return { ...snapshot, decision: { ...snapshot.decision, sentBy } } as OrderSnapshot;
+      return await this.withSender(orderId, await this.within(() => this.handle(orderId).query(orderQuery)));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
       throw err;
