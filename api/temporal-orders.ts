@@ -17,6 +17,7 @@ import {
   INVALID_EVENT,
   ORDER_WORKFLOW_ID_PREFIX,
   orderQuery,
+  UNKNOWN_EXTENSION,
   WRONG_STATE,
   workflowIdFor,
 } from '../workflows/messages.js';
@@ -183,9 +184,15 @@ export class TemporalOrders {
     updateId: string | undefined,
   ): Promise<OrderSnapshot> {
     try {
-      return await this.within(() =>
+      const snapshot = await this.within(() =>
         this.handle(orderId).executeUpdate(update, updateId ? { args: [arg], updateId } : { args: [arg] }),
       );
+      // The workflow answers without the dispute's statements, to keep them out of its history.
+      if (snapshot.dispute && !snapshot.dispute.statements) {
+        const current = await this.snapshot(orderId);
+        snapshot.dispute.statements = current.dispute?.statements ?? [];
+      }
+      return snapshot;
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         if (err.cause.type === WRONG_STATE) {
@@ -193,6 +200,8 @@ export class TemporalOrders {
           throw new HttpProblem('wrong-state', err.cause.message, { currentStatus: details?.status });
         }
         if (err.cause.type === INVALID_EVENT) throw new HttpProblem('invalid-event', err.cause.message);
+        if (err.cause.type === UNKNOWN_EXTENSION)
+          throw new HttpProblem('extension-not-found', err.cause.message);
       }
       // The server answers an Update on a closed workflow as if the workflow did not exist.
       if (err instanceof WorkflowNotFoundError) {

@@ -31,7 +31,12 @@ export interface CommandRule {
     | 'submitInspection'
     | 'settle'
     | 'cancel'
-    | 'arbitrate';
+    | 'arbitrate'
+    | 'fileClaim'
+    | 'acceptGoods'
+    | 'addStatement'
+    | 'proposeExtension'
+    | 'answerExtension';
   /** Completes the refusal "cannot <refusal> while the order is <status>". */
   refusal: string;
   /** In this order in the refusal's "allowed in: …". */
@@ -58,28 +63,63 @@ export const COMMANDS = {
     allowedIn: ['in_transit'],
     leadsTo: [{ to: 'inspection', when: 'delivery (window starts at deliveredAt)' }],
   },
+  lateDelivery: {
+    update: 'recordDelivery',
+    refusal: 'record a delivery',
+    allowedIn: ['negotiation', 'arbitration'],
+    leadsTo: [
+      { from: ['negotiation'], to: 'inspection', when: 'late delivery supersedes a not_delivered claim' },
+    ],
+  },
   submitInspection: {
     update: 'submitInspection',
     refusal: 'submit an inspection report',
     allowedIn: ['inspection'],
     leadsTo: [
-      { to: 'settling', when: 'report conforms (released, buyer_accepted)' },
-      { to: 'negotiation', when: 'report contradicts the contract' },
+      { to: 'settling', when: 'report conforms and measures every term (released, buyer_accepted)' },
+      { to: 'negotiation', when: 'report contradicts the contract (automatic claim)' },
       { to: 'arbitration', when: 'contradicts, negotiationWindow PT0S' },
     ],
+  },
+  fileClaim: {
+    update: 'fileClaim',
+    refusal: 'file a claim',
+    allowedIn: ['inspection'],
+    leadsTo: [
+      { to: 'negotiation', when: 'buyer files a claim' },
+      { to: 'arbitration', when: 'claim, negotiationWindow PT0S' },
+    ],
+  },
+  acceptGoods: {
+    update: 'acceptGoods',
+    refusal: 'accept the goods',
+    allowedIn: ['inspection'],
+    leadsTo: [{ to: 'settling', when: 'buyer accepts (released, buyer_accepted)' }],
   },
   accept_claim: {
     update: 'settle',
     refusal: 'accept claim',
     allowedIn: ['negotiation'],
-    leadsTo: [{ to: 'settling', when: 'accept_claim (refunded)' }],
+    leadsTo: [{ to: 'settling', when: 'accept_claim (refunded, or split below covered)' }],
   },
   offer: { update: 'settle', refusal: 'offer', allowedIn: ['negotiation'], leadsTo: [] },
   accept_offer: {
     update: 'settle',
     refusal: 'accept offer',
     allowedIn: ['negotiation'],
-    leadsTo: [{ to: 'settling', when: 'accept_offer (split)' }],
+    leadsTo: [{ to: 'settling', when: 'accept_offer (split, or refunded at covered)' }],
+  },
+  escalate: {
+    update: 'settle',
+    refusal: 'escalate',
+    allowedIn: ['negotiation'],
+    leadsTo: [{ to: 'arbitration', when: 'either party escalates' }],
+  },
+  addStatement: {
+    update: 'addStatement',
+    refusal: 'add a statement',
+    allowedIn: ['negotiation', 'arbitration'],
+    leadsTo: [],
   },
   withdraw_claim: {
     update: 'settle',
@@ -99,7 +139,11 @@ export const COMMANDS = {
     allowedIn: ['awaiting_funding', 'awaiting_shipment'],
     leadsTo: [
       { from: ['awaiting_funding'], to: 'settling', when: 'supplier cancels (cancelled)' },
-      { from: ['awaiting_shipment'], to: 'settling', when: 'supplier cancels (refunded)' },
+      {
+        from: ['awaiting_shipment'],
+        to: 'settling',
+        when: 'supplier cancels (refunded; balance_unpaid once the balance is overdue)',
+      },
     ],
   },
   arbitrate: {
@@ -107,6 +151,37 @@ export const COMMANDS = {
     refusal: 'arbitrate',
     allowedIn: ['arbitration'],
     leadsTo: [{ to: 'settling', when: 'arbitrator decides refund / release / split' }],
+  },
+  // SPEC §9.4: the deadline running in the status moves only when the other party accepts.
+  extendShipBy: {
+    update: 'proposeExtension',
+    refusal: 'propose a shipBy extension',
+    allowedIn: ['awaiting_shipment'],
+    leadsTo: [],
+  },
+  extendDeliverBy: {
+    update: 'proposeExtension',
+    refusal: 'propose a deliverBy extension',
+    allowedIn: ['in_transit'],
+    leadsTo: [],
+  },
+  extendInspection: {
+    update: 'proposeExtension',
+    refusal: 'propose an inspection extension',
+    allowedIn: ['inspection'],
+    leadsTo: [],
+  },
+  extendNegotiation: {
+    update: 'proposeExtension',
+    refusal: 'propose a negotiation extension',
+    allowedIn: ['negotiation'],
+    leadsTo: [],
+  },
+  answerExtension: {
+    update: 'answerExtension',
+    refusal: 'answer an extension',
+    allowedIn: ['awaiting_shipment', 'in_transit', 'inspection', 'negotiation'],
+    leadsTo: [],
   },
 } as const satisfies Record<string, CommandRule>;
 export type Command = keyof typeof COMMANDS;

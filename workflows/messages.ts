@@ -1,11 +1,16 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  AcceptanceEvent,
   ArbitrationDecision,
   CancelEvent,
+  ClaimEvent,
   DeliveryEvent,
+  ExtensionAnswer,
+  ExtensionProposal,
   PaymentEvent,
   SettlementEvent,
   ShipmentEvent,
+  StatementEvent,
 } from './commands.js';
 import type { InspectionReport } from './inspection-report.js';
 import type { OrderSnapshot } from './order-state.js';
@@ -18,11 +23,19 @@ export const submitInspectionUpdate = defineUpdate<OrderSnapshot, [InspectionRep
 export const settleUpdate = defineUpdate<OrderSnapshot, [SettlementEvent]>('settle');
 export const cancelUpdate = defineUpdate<OrderSnapshot, [CancelEvent]>('cancel');
 export const arbitrateUpdate = defineUpdate<OrderSnapshot, [ArbitrationDecision]>('arbitrate');
+export const fileClaimUpdate = defineUpdate<OrderSnapshot, [ClaimEvent]>('fileClaim');
+export const acceptGoodsUpdate = defineUpdate<OrderSnapshot, [AcceptanceEvent]>('acceptGoods');
+export const addStatementUpdate = defineUpdate<OrderSnapshot, [StatementEvent]>('addStatement');
+export const proposeExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionProposal]>('proposeExtension');
+export const answerExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionAnswer]>('answerExtension');
 export const orderQuery = defineQuery<OrderSnapshot>('order');
+/** Makes an order re-read its deadlines, e.g. one that shipped before it had a transit deadline. */
+export const reviewDeadlinesSignal = defineSignal('reviewDeadlines');
 
 /** Failure types that validators raise; the API maps them to HTTP status codes. */
 export const WRONG_STATE = 'OrderWrongState';
 export const INVALID_EVENT = 'OrderInvalidEvent';
+export const UNKNOWN_EXTENSION = 'OrderUnknownExtension';
 
 /** Every order runs as the workflow `order-<orderId>`: one id per order, forever. */
 export const ORDER_WORKFLOW_ID_PREFIX = 'order-';

@@ -1,8 +1,10 @@
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { caseFile } from './case-file.js';
-import type { Contract } from './contract.js';
+import { type Contract, DEFAULT_TRANSIT_WINDOW } from './contract.js';
+import { durationMs } from './duration.js';
 import type { EventStream } from './event-stream.js';
+import { expireOpenExtensions } from './extensions.js';
 import { allows, COMMANDS, type Command, DEADLINES, STATUS_EVENTS } from './lifecycle.js';
 import { INVALID_EVENT, WRONG_STATE } from './messages.js';
 import type { SettlementOutcome } from './money.js';
@@ -13,6 +15,7 @@ import type {
   OrderSnapshot,
   OrderStatus,
   OrderWorkflowInput,
+  Statement,
 } from './order-state.js';
 import {
   ArbitrationDueAtKey,
@@ -44,9 +47,19 @@ export class Order {
   readonly state: OrderSnapshot;
   /** Set when the order moves to settling. */
   decision?: Decision;
+  /** Counts moves of a running deadline: the timer loop wakes on a change and waits anew. */
+  deadlineMoves = 0;
   private readonly events: EventStream;
 
-  constructor(input: OrderWorkflowInput, events: EventStream) {
+  /**
+   * @param claims false for orders started before claims (SPEC §9.1): they keep releasing on an
+   *   incomplete conforming report, open disputes without a claim, and keep their overdue flag.
+   */
+  constructor(
+    input: OrderWorkflowInput,
+    events: EventStream,
+    readonly claims: boolean,
+  ) {
     const { contract } = input;
     this.contract = contract;
     this.events = events;
@@ -54,11 +67,18 @@ export class Order {
       orderId: contract.orderId,
       status: 'awaiting_funding',
       contract,
-      deadlines: { fundBy: contract.fundBy, shipBy: contract.shipBy, deliverBy: contract.deliverBy },
+      deadlines: {
+        fundBy: contract.fundBy,
+        shipBy: contract.shipBy,
+        deliverBy: contract.deliverBy,
+        balanceDueBy: contract.balanceDueBy,
+      },
       funded: 0,
       escrowBalance: 0,
+      outstanding: contract.amount,
       payments: [],
       offers: [],
+      extensions: [],
       payouts: [],
       timeline: [{ at: contract.createdAt, event: 'created' }],
     };
@@ -94,18 +114,20 @@ export class Order {
       ...(s.arbitration
         ? [
             { key: ArbitrationDueAtKey, value: new Date(s.arbitration.dueAt) },
-            { key: ArbitrationOverdueKey, value: s.arbitration.overdue },
+            // A decided case is no longer waiting for anyone, overdue or not.
+            { key: ArbitrationOverdueKey, value: s.arbitration.overdue && !(this.claims && s.decision) },
           ]
         : []),
     ]);
     setCurrentDetails(caseFile(s));
   }
 
-  emit(type: OrderEventType): void {
-    this.events.emit(type, this.now(), this.state);
+  emit(type: OrderEventType, statement?: Statement): void {
+    this.events.emit(type, this.now(), this.state, statement);
   }
 
   moveTo(status: OrderStatus, detail?: string): void {
+    expireOpenExtensions(this);
     this.state.status = status;
     this.note(status, detail);
     this.publish();
@@ -127,7 +149,22 @@ export class Order {
   /** The timer of a status (DEADLINES): none while it has no deadline, nor once the SLA fired. */
   runningDeadline(status: OpenStatus): string | undefined {
     if (status === 'arbitration' && this.state.arbitration?.overdue) return undefined;
+    if (status === 'in_transit' && !this.state.deadlines.deliverBy) this.setTransitDeadline();
     return this.state.deadlines[DEADLINES[status].deadline];
+  }
+
+  /**
+   * Without `deliverBy`, delivery is due `transitWindow` after shipment (SPEC §9.5). Orders that
+   * shipped before 'transit-deadline' waited without a timer: they get it when next woken.
+   */
+  setTransitDeadline(): void {
+    const { state, contract } = this;
+    if (!state.shipment || state.deadlines.deliverBy || !patched('transit-deadline')) return;
+    const window = contract.transitWindow ?? DEFAULT_TRANSIT_WINDOW;
+    state.deadlines.deliverBy = new Date(
+      Date.parse(state.shipment.shippedAt) + durationMs(window),
+    ).toISOString();
+    this.note('delivery_deadline', `deliver by ${state.deadlines.deliverBy} (transit window ${window})`);
   }
 
   // Validators throw: the Update is refused, nothing is written to the history.
@@ -140,6 +177,16 @@ export class Order {
       type: WRONG_STATE,
       nonRetryable: true,
       message: `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
+      details: [{ status: this.state.status }],
+    });
+  }
+
+  /** The order's state does not allow this beyond what the lifecycle table says (HTTP 409). */
+  conflict(message: string): never {
+    throw ApplicationFailure.create({
+      type: WRONG_STATE,
+      nonRetryable: true,
+      message,
       details: [{ status: this.state.status }],
     });
   }

@@ -2,13 +2,22 @@ import { z } from 'zod';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
+  CLAIM_REASONS,
+  ExtensionAnswerSchema,
+  PARTIES,
   PaymentEventSchema,
   ShipmentEventSchema,
 } from '../../workflows/commands.js';
-import { ContractInputSchema, MinorUnitsSchema, TimestampSchema } from '../../workflows/contract.js';
-import { InspectionReportSchema } from '../../workflows/inspection-report.js';
+import {
+  ContractInputSchema,
+  DurationSchema,
+  MinorUnitsSchema,
+  TimestampSchema,
+} from '../../workflows/contract.js';
+import { EvidenceSchema, InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
   CLOSE_REASONS,
+  EXTENSION_DEADLINES,
   ORDER_OUTCOMES,
   ORDER_STATUSES,
   type OrderSnapshot,
@@ -31,6 +40,7 @@ export const ContractSchema = component(
     deposit: MinorUnitsSchema,
     fundBy: TimestampSchema,
     createdAt: TimestampSchema,
+    transitWindow: DurationSchema.optional().describe('absent on orders created before it: P60D'),
   }),
   'The contract as the order runs on it: every default resolved at creation',
 );
@@ -44,6 +54,10 @@ const Violation = z.object({
 
 const Evaluation = z.object({
   conforms: z.boolean(),
+  complete: z
+    .boolean()
+    .optional()
+    .describe('every quality term measured; absent on reports evaluated before it existed'),
   violations: z.array(Violation),
   unmeasured: z.array(z.string()),
   quantity: z.object({
@@ -58,6 +72,26 @@ const Evaluation = z.object({
   suggestedRefund: Amount,
 });
 
+const Party = z.enum(PARTIES);
+
+const Claim = z.object({
+  reason: z.enum([...CLAIM_REASONS, 'not_delivered']),
+  description: z.string(),
+  requestedRefund: Amount.describe('fixed when filed'),
+  evidence: z.array(EvidenceSchema),
+  filedAt: TimestampSchema,
+  source: z
+    .enum(['buyer', 'inspection_report', 'delivery_deadline'])
+    .describe('`buyer` for a filed claim; otherwise what opened it automatically'),
+  status: z.enum(['open', 'accepted', 'settled', 'withdrawn', 'decided', 'superseded']),
+});
+
+export const StatementSchema = component(
+  'Statement',
+  z.object({ party: Party, text: z.string(), evidence: z.array(EvidenceSchema), at: TimestampSchema }),
+  "A party's statement in a dispute",
+);
+
 export const OrderSnapshotSchema = component(
   'OrderSnapshot',
   z.object({
@@ -70,12 +104,15 @@ export const OrderSnapshotSchema = component(
       fundBy: TimestampSchema,
       shipBy: TimestampSchema,
       deliverBy: TimestampSchema.optional(),
+      balanceDueBy: TimestampSchema.optional(),
       inspectionEndsAt: TimestampSchema.optional(),
       negotiationEndsAt: TimestampSchema.optional(),
       arbitrationDueAt: TimestampSchema.optional(),
     }),
     funded: Amount.describe('everything paid into escrow'),
     escrowBalance: Amount.describe('what escrow holds now: funded minus payouts'),
+    outstanding: Amount.describe('what the buyer still owes: max(0, amount − funded)'),
+    balanceOverdue: z.boolean().optional().describe('balanceDueBy passed with something outstanding'),
     fundedAt: TimestampSchema.optional(),
     payments: z.array(
       PaymentEventSchema.extend({
@@ -88,12 +125,44 @@ export const OrderSnapshotSchema = component(
     delivery: z.object({ deliveredAt: TimestampSchema }).optional(),
     inspection: z.object({ report: InspectionReportSchema, submittedAt: TimestampSchema }).optional(),
     evaluation: Evaluation.optional(),
-    dispute: z.object({ kind: z.enum(['quality', 'non_delivery']), openedAt: TimestampSchema }).optional(),
+    dispute: z
+      .object({
+        kind: z.enum(['quality', 'non_delivery']),
+        openedAt: TimestampSchema,
+        claim: Claim.optional().describe('absent only on disputes opened before claims existed'),
+        earlierClaims: z
+          .array(Claim)
+          .optional()
+          .describe('claims of earlier disputes, superseded by a late delivery'),
+        statements: z
+          .array(StatementSchema)
+          .optional()
+          .describe('in time order; left out of the copies of the order in events'),
+        lateDelivery: z
+          .object({ deliveredAt: TimestampSchema, reportedAt: TimestampSchema })
+          .optional()
+          .describe('a delivery reported while the non-delivery dispute was in arbitration'),
+      })
+      .optional(),
     offers: z.array(
       z.object({
+        party: Party.optional().describe('who made it; absent on offers made before buyers could offer'),
         refundAmount: Amount,
         offeredAt: TimestampSchema,
         status: z.enum(['open', 'accepted', 'superseded']),
+      }),
+    ),
+    extensions: z.array(
+      z.object({
+        extensionId: z.string(),
+        party: ExtensionAnswerSchema.shape.party,
+        deadline: z.enum(EXTENSION_DEADLINES),
+        until: TimestampSchema,
+        reason: z.string(),
+        status: z.enum(['proposed', 'accepted', 'rejected', 'expired']),
+        proposedAt: TimestampSchema,
+        from: TimestampSchema.describe('the deadline in force when proposed'),
+        answeredAt: TimestampSchema.optional(),
       }),
     ),
     arbitration: z

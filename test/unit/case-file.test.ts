@@ -45,7 +45,9 @@ function inArbitration(c = contract(), r = report): OrderSnapshot {
     deadlines: { fundBy: c.fundBy, shipBy: c.shipBy, arbitrationDueAt: '2026-04-06T10:00:00.000Z' },
     funded: c.amount,
     escrowBalance: c.amount,
+    outstanding: 0,
     payments: [],
+    extensions: [],
     inspection: { report: r, submittedAt: '2026-04-01T10:00:00.000Z' },
     evaluation: evaluateQuality(c, r),
     dispute: { kind: 'quality', openedAt: '2026-04-01T10:00:00.000Z' },
@@ -157,6 +159,64 @@ describe('caseFile', () => {
     expect(md).toContain('- [\\[click\\](https://evil.example)](https://x.example/a%29b%3Cc)');
   });
 
+  it('shows the claim, offers of both sides, statements in order, the formula, the rubric and windows in words', () => {
+    const s = inArbitration();
+    s.dispute = {
+      kind: 'quality',
+      openedAt: '2026-04-01T10:00:00.000Z',
+      claim: {
+        reason: 'damaged',
+        description: 'Bags torn; *mould* inside',
+        requestedRefund: 300_000,
+        evidence: [{ uri: 'https://files.example/torn.jpg', description: 'torn bags' }],
+        filedAt: '2026-04-01T10:00:00.000Z',
+        source: 'buyer',
+        status: 'open',
+      },
+      statements: [
+        { party: 'buyer', text: 'Mould on 40 bags.', evidence: [], at: '2026-04-02T09:00:00.000Z' },
+        {
+          party: 'supplier',
+          text: 'Dry when loaded.',
+          evidence: [{ uri: 'https://files.example/loading.jpg', description: 'loading photo' }],
+          at: '2026-04-03T09:00:00.000Z',
+        },
+      ],
+    };
+    s.offers = [
+      { party: 'buyer', refundAmount: 350_000, offeredAt: '2026-04-02T08:00:00.000Z', status: 'superseded' },
+      {
+        party: 'supplier',
+        refundAmount: 100_000,
+        offeredAt: '2026-04-02T09:00:00.000Z',
+        status: 'superseded',
+      },
+    ];
+    const md = caseFile(s);
+    expect(md).toContain(
+      '### Claim: damaged goods (open), filed by the buyer 2026-04-01 10:00:00 UTC\n**Requested refund USD 3,000.00**',
+    );
+    expect(md).toContain('> Bags torn; \\*mould\\* inside');
+    expect(md).toContain('- [torn bags](https://files.example/torn.jpg)');
+    expect(md).toContain('- 2026-04-02 08:00:00 UTC: buyer offers a refund of USD 3,500.00 (superseded)');
+    expect(md).toContain('- 2026-04-02 09:00:00 UTC: supplier offers a refund of USD 1,000.00 (superseded)');
+    const buyer = md.indexOf('**buyer**, 2026-04-02 09:00:00 UTC:\n> Mould on 40 bags.');
+    const supplier = md.indexOf('**supplier**, 2026-04-03 09:00:00 UTC:\n> Dry when loaded.');
+    expect(buyer).toBeGreaterThan(0);
+    expect(supplier).toBeGreaterThan(buyer);
+    expect(md).toContain('Evidence of the supplier:\n\n- [loading photo](https://files.example/loading.jpg)');
+    expect(md).toContain('= floor(covered × shortfall / ordered) = floor(USD 12,500.00 × 50 kg / 1000 kg)');
+    expect(md).toContain('### How to decide');
+    expect(md).toContain('Never **Reset** or **Terminate** an order');
+    expect(md).toContain('- windows: inspection 7 days, negotiation 3 days, arbitration 5 days');
+  });
+
+  it('suggests the pro-rata refund on what escrow covers, not on the order amount', () => {
+    const s = { ...inArbitration(), funded: 250_000, escrowBalance: 250_000 };
+    expect(caseFile(s)).toContain('Suggested pro-rata refund for the quantity shortfall: USD 125.00');
+    expect(templates(caseFile(s))[2]).toMatchObject({ refundAmount: 12_500 });
+  });
+
   it('ends with a blank paragraph, so that the UI does not clip the last line', () => {
     expect(caseFile(inArbitration()).endsWith('\n\u00a0')).toBe(true);
   });
@@ -172,7 +232,7 @@ describe('orderSummary', () => {
       '- deposit USD 12,500.00 by 2026-03-10 00:00:00 UTC',
       '- ship by 2026-03-20 00:00:00 UTC',
       '- 1000 kg (tolerance 2%), 2 quality terms',
-      '- windows: inspection P7D, negotiation P3D, arbitration P5D',
+      '- windows: inspection 7 days, negotiation 3 days, arbitration 5 days',
     ]);
   });
 });
@@ -181,5 +241,61 @@ describe('formatTime', () => {
   it('reads like the Web UI in UTC', () => {
     expect(formatTime('2026-11-25T21:43:38.015Z')).toBe('2026-11-25 21:43:38 UTC');
     expect(formatTime('2026-11-25T21:43:38Z')).toBe('2026-11-25 21:43:38 UTC');
+  });
+});
+
+describe('the case file of an order paid only in part', () => {
+  it('says what is outstanding, when the balance was due, and that the release left it unpaid', () => {
+    const c = contract({ deposit: 250_000, balanceDueBy: '2026-03-15T00:00:00Z' });
+    const s: OrderSnapshot = {
+      ...inArbitration(c),
+      status: 'closed',
+      outcome: 'released',
+      reason: 'inspection_lapsed',
+      funded: 250_000,
+      escrowBalance: 0,
+      outstanding: 1_000_000,
+      balanceOverdue: true,
+      deadlines: { fundBy: c.fundBy, shipBy: c.shipBy, balanceDueBy: '2026-03-15T00:00:00.000Z' },
+      payouts: [
+        {
+          kind: 'release',
+          amount: 250_000,
+          idempotencyKey: 'PO-2026-0042:release',
+          transactionId: 'tx-1',
+          at: '2026-04-10T00:00:00.000Z',
+        },
+      ],
+    };
+    const md = caseFile(s);
+    expect(md).toContain(
+      '**Outstanding: USD 10,000.00 of the order amount was never paid**, due by 2026-03-15 00:00:00 UTC (overdue).',
+    );
+    expect(md).toContain(
+      '- release: USD 2,500.00 (ledger key PO-2026-0042:release), USD 10,000.00 outstanding never paid',
+    );
+    expect(caseFile(inArbitration())).not.toContain('Outstanding');
+  });
+
+  it('lists the extensions of deadlines, who proposed them and what became of them', () => {
+    const s: OrderSnapshot = {
+      ...inArbitration(),
+      extensions: [
+        {
+          extensionId: 'ext-1',
+          party: 'supplier',
+          deadline: 'shipBy',
+          until: '2026-03-25T00:00:00.000Z',
+          reason: 'port *strike*',
+          status: 'accepted',
+          proposedAt: '2026-03-18T10:00:00.000Z',
+          from: '2026-03-20T00:00:00.000Z',
+          answeredAt: '2026-03-18T11:00:00.000Z',
+        },
+      ],
+    };
+    expect(caseFile(s)).toContain(
+      '- 2026-03-18 10:00:00 UTC: supplier proposes shipBy until 2026-03-25 00:00:00 UTC (was 2026-03-20 00:00:00 UTC): port \\*strike\\* (accepted)',
+    );
   });
 });
