@@ -41,6 +41,17 @@ export function createActivities({ payments, notifier, events, webhooks }: Activ
       const stored = await events.record(event);
       return { id: stored.id, position: stored.position };
     },
+    recordOrderEvents: async ({ events: batch }: { events: OrderEvent[] }) => {
+      await events.recordAll(batch);
+      return { stored: batch.length };
+    },
+    /** In sequence, stopping at the first event an endpoint has not acknowledged: the retry starts there. */
+    deliverOrderEvents: async ({ eventIds }: { eventIds: string[] }) => {
+      const { attempt } = Context.current().info;
+      const nextAttemptAt = new Date(Date.now() + webhookRetryDelayMs(attempt));
+      for (const eventId of eventIds) await webhooks.deliver(eventId, { attempt, nextAttemptAt });
+      return { delivered: eventIds.length };
+    },
     deliverOrderEvent: ({ eventId }: { eventId: string }) => {
       const { attempt } = Context.current().info;
       return webhooks.deliver(eventId, {

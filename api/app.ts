@@ -5,10 +5,10 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
-import type { ApiKey } from '../config/api-keys.js';
+import type { ApiKey, Role } from '../config/api-keys.js';
 import {
   BODY_LIMIT_BYTES,
-  DEFAULT_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_RATE_LIMITS_PER_MINUTE,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
 } from '../config/limits.js';
 import { OrderEventStore } from '../db/order-event-store.js';
@@ -33,8 +33,8 @@ export interface AppDeps {
   logger?: FastifyBaseLogger;
   /** The keys that may call /v1 (see api-keys.ts); none means every /v1 request is a 401. */
   apiKeys: readonly ApiKey[];
-  /** Requests per minute and API key. */
-  rateLimitPerMinute?: number;
+  /** Requests per minute and API key: one figure for every role, or per role (defaults for the rest). */
+  rateLimitPerMinute?: number | Partial<Record<Role, number>>;
   /** How long a request waits for Temporal or PostgreSQL before it answers 503. */
   upstreamTimeoutMs?: number;
 }
@@ -42,6 +42,7 @@ export interface AppDeps {
 /** The one Fastify app of `npm run api`, `npm start` and the tests. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const timeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
+  const limits = rateLimits(deps.rateLimitPerMinute);
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -68,7 +69,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   });
 
-  const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs);
+  const events = new OrderEventStore(deps.pool);
+  const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs, events);
   await app.register(problemJson);
   await app.register(helmet);
   // Before every route: the generator sees only routes registered after it.
@@ -79,7 +81,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     async (v1) => {
       await v1.register(auth, { keys: deps.apiKeys });
       await v1.register(rateLimit, {
-        max: deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE,
+        max: (request) =>
+          request.principal ? limits[request.principal.role] : Math.min(...Object.values(limits)),
         timeWindow: 60_000,
         // After authentication (onRequest), before the body is read.
         hook: 'preParsing',
@@ -88,9 +91,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(orderRoutes, { orders });
       await v1.register(orderEventRoutes, { orders });
       await v1.register(ledgerRoutes, { orders, ledger: new PostgresLedger(deps.pool), timeoutMs });
-      await v1.register(eventFeedRoutes, { orders, events: new OrderEventStore(deps.pool), timeoutMs });
+      await v1.register(eventFeedRoutes, { orders, events, timeoutMs });
     },
     { prefix: '/v1' },
   );
   return app;
+}
+
+function rateLimits(configured: AppDeps['rateLimitPerMinute']): Record<Role, number> {
+  if (typeof configured === 'number') {
+    return Object.fromEntries(
+      Object.keys(DEFAULT_RATE_LIMITS_PER_MINUTE).map((role) => [role, configured]),
+    ) as Record<Role, number>;
+  }
+  return { ...DEFAULT_RATE_LIMITS_PER_MINUTE, ...configured };
 }

@@ -1,6 +1,12 @@
 import { Client, Connection } from '@temporalio/client';
 import { parseApiKeys } from '../config/api-keys.js';
-import { eventSigningKey, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
+import {
+  eventSigningKey,
+  loadConfigOrExit,
+  orExit,
+  rateLimitsPerMinute,
+  temporalConnectionSettings,
+} from '../config/env.js';
 import { createLogger } from '../config/logging.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
@@ -26,7 +32,7 @@ const app = await buildApp({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   logger: createLogger('escrow-api', config.LOG_LEVEL),
   apiKeys: parseApiKeys(config.API_KEYS ?? ''),
-  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+  rateLimitPerMinute: rateLimitsPerMinute(config),
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });

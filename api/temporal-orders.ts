@@ -44,6 +44,7 @@ import { canonicalJson } from './fingerprint.js';
 import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';
 import { HttpProblem } from './problem.js';
 import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
+import { isUnavailable, withTimeout } from './upstream-errors.js';
 
 export interface OrderListItem {
   orderId: string;
@@ -82,6 +83,8 @@ export class TemporalOrders {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly timeoutMs: number,
+    /** The read model of closed orders (their final event's snapshot in PostgreSQL), when there is one. */
+    private readonly closedOrders?: { finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> },
   ) {}
 
   private within<T>(fn: () => Promise<T>): Promise<T> {
@@ -104,7 +107,8 @@ export class TemporalOrders {
       const contract = normalizeContract(input, now);
       try {
         await this.within(() => startOrderWorkflow(this.client, input, contract, this.taskQueue));
-        return { created: true, snapshot: await this.snapshot(input.orderId) };
+        // Just started: open, so its workflow answers (the read model holds only closed orders).
+        return { created: true, snapshot: await this.query(input.orderId) };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
@@ -121,12 +125,38 @@ export class TemporalOrders {
     return { created: false, snapshot: await this.snapshot(input.orderId) };
   }
 
+  /**
+   * A closed order is read from PostgreSQL: no Query replaying its whole history on a worker, and
+   * an answer while no worker runs. An open one is asked of its workflow, so that a read after an
+   * event's answer sees that event even before the event is stored.
+   */
   async snapshot(orderId: string): Promise<OrderSnapshot> {
+    const closed = await this.finalSnapshot(orderId);
+    return closed ? this.withSender(orderId, closed) : this.query(orderId);
+  }
+
+  /** The decision's sender is in history, not in the snapshot: both read paths add it. */
+  private async withSender(orderId: string, snapshot: OrderSnapshot): Promise<OrderSnapshot> {
+    if (!snapshot.decision) return snapshot;
+    const sentBy = await this.acceptedUpdateIdentity(orderId, 'arbitrate');
+    return { ...snapshot, decision: { ...snapshot.decision, sentBy } } as OrderSnapshot;
+  }
+
+  /** A PostgreSQL that is down costs the read model, not the read: the workflow still answers. */
+  private async finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> {
+    if (!this.closedOrders) return undefined;
     try {
-      const snapshot = await this.within(() => this.handle(orderId).query(orderQuery));
-      if (!snapshot.decision) return snapshot;
-      const sentBy = await this.acceptedUpdateIdentity(orderId, 'arbitrate');
-      return { ...snapshot, decision: { ...snapshot.decision, sentBy } } as OrderSnapshot;
+      // Half the budget, so that the Query behind it still has time.
+      return await withTimeout(this.closedOrders.finalSnapshot(orderId), this.timeoutMs / 2, 'postgres');
+    } catch (err) {
+      if (isUnavailable(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async query(orderId: string): Promise<OrderSnapshot> {
+    try {
+      return await this.withSender(orderId, await this.within(() => this.handle(orderId).query(orderQuery)));
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
       throw err;

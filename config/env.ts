@@ -1,8 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { isSecretKey, parsePublicKeys } from '../workflows/event-signature.js';
+import type { Role } from './api-keys.js';
 import { parseApiKeys } from './api-keys.js';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
+
+/**
+ * Workflows kept in a worker's memory between their tasks; an order evicted from the cache replays
+ * its history (about a hundred events) on its next event or timer. An order costs about 3 MiB of
+ * worker memory while cached (docs/bench): 100 kept the worker at ~700 MiB with 600 open orders,
+ * 250 let it reach ~1.1 GiB.
+ */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 /**
  * Environment of the production processes, validated at start: a bad deployment fails at once
@@ -27,6 +36,8 @@ const EnvSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).optional(),
+  // Open orders wait for weeks: the cache, not their number, must bound the worker's memory.
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(DEFAULT_MAX_CACHED_WORKFLOWS),
   // Empty counts as unset: compose files pass `VAR: ${VAR:-}` through.
   ARBITRATION_WEBHOOK_URL: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -78,7 +89,11 @@ const EnvSchema = z.object({
     .optional()
     .refine((v) => v === undefined || isSecretKey(v), 'must be an Ed25519 private key (64 hex digits)'),
   EVENT_SIGNING_KEY_FILE: z.string().optional(),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
+  // One figure for every role; the per-role variables win over it; unset means the defaults of api/limits.ts.
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_PER_MINUTE_MARKETPLACE: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_PER_MINUTE_ARBITRATOR: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_PER_MINUTE_READER: z.coerce.number().int().min(1).optional(),
   API_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
 });
 export type Config = z.output<typeof EnvSchema>;
@@ -106,6 +121,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   return config;
+}
+
+/** The API's rate limits per role as configured; roles left out keep their defaults. */
+export function rateLimitsPerMinute(config: Config): Partial<Record<Role, number>> {
+  const limits: Partial<Record<Role, number>> = {};
+  for (const [role, value] of [
+    ['marketplace', config.RATE_LIMIT_PER_MINUTE_MARKETPLACE],
+    ['arbitrator', config.RATE_LIMIT_PER_MINUTE_ARBITRATOR],
+    ['reader', config.RATE_LIMIT_PER_MINUTE_READER],
+  ] as const) {
+    const limit = value ?? config.RATE_LIMIT_PER_MINUTE;
+    if (limit !== undefined) limits[role] = limit;
+  }
+  return limits;
 }
 
 /**

@@ -1,4 +1,15 @@
-/** The API's limits; `npm run api` can override the last two (RATE_LIMIT_PER_MINUTE, API_UPSTREAM_TIMEOUT_MS). */
+import type { Role } from './api-keys.js';
+
+/** The API's limits; `npm run api` overrides the rate limits and the upstream timeout from its environment. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
-export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+/**
+ * Requests per minute per API key, by role. A marketplace backend sends every event of thousands
+ * of orders through one key: 100 requests/s, Stripe's default per account. Arbitrators are people
+ * in a UI and readers poll; their budgets are smaller.
+ */
+export const DEFAULT_RATE_LIMITS_PER_MINUTE: Readonly<Record<Role, number>> = {
+  marketplace: 6000,
+  arbitrator: 600,
+  reader: 1200,
+};
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;

@@ -1,5 +1,14 @@
 import type pg from 'pg';
-import type { OrderEvent } from '../workflows/order-events.js';
+import type { OrderEvent, OrderEventType } from '../workflows/order-events.js';
+import type { OrderSnapshot } from '../workflows/order-state.js';
+
+/** The event an order closes with: `order.<outcome>`. */
+const CLOSING_EVENTS: OrderEventType[] = [
+  'order.released',
+  'order.refunded',
+  'order.split',
+  'order.cancelled',
+];
 
 export interface StoredOrderEvent extends OrderEvent {
   /** Position in the global feed: the cursor of `GET /v1/events?after=`. */
@@ -48,6 +57,35 @@ export class OrderEventStore {
     }
   }
 
+  /** Stores the events, in the order given, in one transaction; those already stored are left as they are. */
+  async recordAll(events: readonly OrderEvent[]): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+      for (const event of events) {
+        await client.query(
+          `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload)
+           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+          [
+            event.id,
+            event.orderId,
+            event.sequence,
+            event.type,
+            event.occurredAt,
+            JSON.stringify(event.snapshot),
+          ],
+        );
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   async get(id: string): Promise<StoredOrderEvent | undefined> {
     const result = await this.pool.query(`${SELECT} WHERE id = $1`, [id]);
     return result.rows[0] ? toEvent(result.rows[0]) : undefined;
@@ -59,6 +97,20 @@ export class OrderEventStore {
       limit,
     ]);
     return result.rows.map(toEvent);
+  }
+
+  /**
+   * The snapshot of a closed order: the one its closing event carries, which is final because the
+   * workflow changes nothing after it. Undefined while the order is open (and for orders whose
+   * workflow predates order events): the workflow itself answers for those.
+   */
+  async finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> {
+    const result = await this.pool.query(
+      `SELECT payload FROM order_events WHERE order_id = $1 AND type = ANY($2)
+       ORDER BY sequence DESC LIMIT 1`,
+      [orderId, CLOSING_EVENTS],
+    );
+    return result.rows[0]?.payload as OrderSnapshot | undefined;
   }
 
   async forOrder(orderId: string): Promise<StoredOrderEvent[]> {

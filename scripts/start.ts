@@ -12,6 +12,7 @@ import {
   eventSigningKey,
   loadConfig,
   loadConfigOrExit,
+  rateLimitsPerMinute,
 } from '../config/env.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
@@ -125,6 +126,7 @@ async function start() {
       dbFilename: join(dataDir, 'temporal.sqlite'),
       port: temporalPort,
       uiPort,
+      walSqlite: true,
       log,
     });
     stops.unshift(temporal.stop);
@@ -183,6 +185,9 @@ async function start() {
       : undefined,
     webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   });
   const workerDone = worker.run();
   stops.unshift(async () => {
@@ -199,7 +204,7 @@ async function start() {
     pool,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     apiKeys: parseApiKeys(devKeys ? apiKeysSpec(devKeys) : (config.API_KEYS ?? '')),
-    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    rateLimitPerMinute: rateLimitsPerMinute(config),
     upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });

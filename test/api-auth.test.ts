@@ -113,4 +113,33 @@ describe('rate limit', () => {
       await limited.close();
     }
   });
+
+  it('budgets each role on its own: a marketplace backend is not held to a reader’s limit', async () => {
+    const limited = await startApi(h, { rateLimitPerMinute: { reader: 2 } });
+    try {
+      for (let i = 0; i < 2; i++) {
+        expect((await limited.call('GET', '/v1/orders?limit=1', { as: 'reader' })).status).toBe(200);
+      }
+      expect((await limited.call('GET', '/v1/orders?limit=1', { as: 'reader' })).status).toBe(429);
+      for (let i = 0; i < 5; i++) {
+        expect((await limited.call('GET', '/v1/orders?limit=1', { as: 'marketplace' })).status).toBe(200);
+      }
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('lets a marketplace key send far more than 600 requests a minute by default', async () => {
+    const statuses = new Map<number, number>();
+    const missing = `/v1/orders/T-missing-${Date.now()}`;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        for (let i = 0; i < 70; i++) {
+          const { status } = await api.call('GET', missing);
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        }
+      }),
+    );
+    expect(Object.fromEntries(statuses)).toEqual({ 404: 700 });
+  });
 });

@@ -184,12 +184,17 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
   });
 
   it('npm run bench runs the PostgreSQL binaries from a root-owned copy', async () => {
-    const bench = run('npm', ['run', 'bench'], repo, { BENCH_OPERATIONS: '40' });
+    const bench = run(
+      'npm',
+      ['run', 'bench', '--', '--sections', 'ledger', '--ledger-ops', '40', '--reps', '1'],
+      repo,
+      {},
+    );
 
     expect(await bench.exited, bench.output()).toBe(0);
     const copy = join(systemDirOf(repo), 'postgres');
     expect(bench.output()).toContain(`copying the PostgreSQL binaries to ${copy}`);
-    expect(bench.output()).toContain('ratio to baseline');
+    expect(bench.output()).toContain('ledger movement vs bare INSERT');
     const binary = statSync(join(copy, 'bin', 'postgres'));
     expect([binary.uid, binary.mode & 0o777]).toEqual([0, 0o755]);
   });
@@ -328,7 +333,7 @@ describe.runIf(isRoot)('where the embedded PostgreSQL cannot run', () => {
         process.execPath,
         '--import',
         'tsx',
-        'scripts/bench.ts',
+        'scripts/bench/main.ts',
       ],
       repo,
       { HOME: '/tmp' },

@@ -56,6 +56,7 @@ const worker = await createOrderWorker({
   shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
 });
 logger.info(
   {

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
 import { WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
@@ -26,6 +27,9 @@ export interface OrderWorkerOptions {
   shutdownGraceTime?: string;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+  /** Activities of workflows bundled beside the order, e.g. the benchmark's ceiling. */
+  extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
@@ -35,14 +39,18 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(await workflowSource(options.eventPublicKeys, options.workflowBundlePath)),
-    activities: createActivities({
-      payments: options.payments ?? new PostgresLedger(options.pool),
-      notifier: options.notifier ?? logNotifier,
-      events,
-      webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
-    }),
+    activities: {
+      ...options.extraActivities,
+      ...createActivities({
+        payments: options.payments ?? new PostgresLedger(options.pool),
+        notifier: options.notifier ?? logNotifier,
+        events,
+        webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
+      }),
+    },
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
 }

@@ -1,4 +1,4 @@
-import { condition, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import { condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
 import type { OrderSnapshot, Statement } from './order-state.js';
@@ -20,6 +20,11 @@ export type EventStream = ReturnType<typeof eventStream>;
  * Stores each event in PostgreSQL as it happens and delivers them to the webhooks one after the
  * other, so that a receiver sees an order's events in sequence even when it was down for hours.
  * Storing runs ahead of delivery: the pull feed never waits for a slow receiver.
+ *
+ * Orders started since 'event-batches' store every event waiting at that moment with one activity,
+ * and deliver every stored event waiting with one: an activity costs a workflow task and three
+ * history events, and the events of one transition (a payment that funds the order, a payout and
+ * the close) are emitted together. Older orders go on with one activity per event.
  */
 export function eventStream(orderId: string, enabled: boolean) {
   let sequence = 0;
@@ -27,29 +32,33 @@ export function eventStream(orderId: string, enabled: boolean) {
   let storing = false;
   const toStore: OrderEvent[] = [];
   const toDeliver: string[] = [];
+  const batched = enabled && patched('event-batches');
 
   const storeLoop = async () => {
     for (;;) {
       await condition(() => toStore.length > 0 || closing);
-      const event = toStore.shift();
-      if (!event) return;
+      if (toStore.length === 0) return;
+      const batch = batched ? toStore.splice(0) : toStore.splice(0, 1);
       storing = true;
-      await webhooks.recordOrderEvent(event);
+      if (batched) await webhooks.recordOrderEvents({ events: batch });
+      else await webhooks.recordOrderEvent(batch[0] as OrderEvent);
       storing = false;
-      toDeliver.push(event.id);
+      toDeliver.push(...batch.map((event) => event.id));
     }
   };
   const deliverLoop = async () => {
     for (;;) {
       await condition(() => toDeliver.length > 0 || (closing && toStore.length === 0 && !storing));
-      const eventId = toDeliver.shift();
-      if (!eventId) return;
+      if (toDeliver.length === 0) return;
+      const eventIds = batched ? toDeliver.splice(0) : toDeliver.splice(0, 1);
       try {
-        await webhooks.deliverOrderEvent({ eventId });
+        // In sequence: an event goes out only once the one before it was acknowledged.
+        if (batched) await webhooks.deliverOrderEvents({ eventIds });
+        else await webhooks.deliverOrderEvent({ eventId: eventIds[0] as string });
       } catch (err) {
         if (isCancellation(err)) throw err;
-        // After 72 hours the event stays in the pull feed and the delivery log; the next events go on.
-        log.error('webhook delivery abandoned', { orderId, eventId, error: (err as Error).message });
+        // After 72 hours the events stay in the pull feed and the delivery log; the next events go on.
+        log.error('webhook delivery abandoned', { orderId, eventIds, error: (err as Error).message });
       }
     }
   };

@@ -153,7 +153,8 @@ describe('architecture: folders depend one way', () => {
     const starting = files.filter((file) =>
       /\.workflow\.(start|execute|signalWithStart)\b/.test(readFileSync(join(ROOT, file), 'utf8')),
     );
-    expect(starting).toEqual(['api/order-start.ts']);
+    // The benchmark starts its ceilings (bare workflows beside the order), and its orders through the API's code.
+    expect(starting).toEqual(['api/order-start.ts', 'scripts/bench/main.ts']);
   });
 
   it('catches what it is there to catch', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, temporalConnectionSettings } from '../../config/env.js';
+import { loadConfig, rateLimitsPerMinute, temporalConnectionSettings } from '../../config/env.js';
 
 const minimal = { DATABASE_URL: 'postgres://escrow:escrow@db:5432/escrow' };
 
@@ -14,6 +14,30 @@ describe('configuration', () => {
       WORKER_SHUTDOWN_GRACE_SECONDS: 30,
       API_PORT: 3000,
     });
+  });
+
+  it('bounds the workflow cache by default, so that memory does not grow with the open orders', () => {
+    expect(loadConfig(minimal).WORKER_MAX_CACHED_WORKFLOWS).toBe(100);
+    expect(loadConfig({ ...minimal, WORKER_MAX_CACHED_WORKFLOWS: '1000' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(
+      1000,
+    );
+  });
+
+  it('takes rate limits per role, over one figure for all, over the defaults', () => {
+    expect(rateLimitsPerMinute(loadConfig(minimal))).toEqual({});
+    expect(rateLimitsPerMinute(loadConfig({ ...minimal, RATE_LIMIT_PER_MINUTE: '300' }))).toEqual({
+      marketplace: 300,
+      arbitrator: 300,
+      reader: 300,
+    });
+    expect(
+      rateLimitsPerMinute(
+        loadConfig({ ...minimal, RATE_LIMIT_PER_MINUTE: '300', RATE_LIMIT_PER_MINUTE_MARKETPLACE: '12000' }),
+      ),
+    ).toEqual({ marketplace: 12000, arbitrator: 300, reader: 300 });
+    expect(() => loadConfig({ ...minimal, RATE_LIMIT_PER_MINUTE_READER: '0' })).toThrow(
+      /RATE_LIMIT_PER_MINUTE_READER/,
+    );
   });
 
   it('names every missing or malformed variable at once', () => {

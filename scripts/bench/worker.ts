@@ -1,0 +1,32 @@
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../../config/env.js';
+import { createLogger, temporalLogger } from '../../config/logging.js';
+import { createPool } from '../../db/pool.js';
+import { createOrderWorker } from '../../worker/order-worker.js';
+import { benchActivities } from './activities.js';
+
+/**
+ * The benchmark's worker: the options `npm run worker` derives from the same environment, with
+ * the ceilings' no-op activity beside the order's (the bench's bundle holds their workflows).
+ */
+const config = loadConfigOrExit();
+Runtime.install({ logger: temporalLogger(createLogger('escrow-bench-worker', config.LOG_LEVEL)) });
+const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+const connection = await NativeConnection.connect(temporalConnectionSettings(config));
+const worker = await createOrderWorker({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  pool,
+  workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  eventPublicKeys: orExit(() => eventPublicKeys(config)),
+  webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+  shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
+  maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+  maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+  maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  extraActivities: benchActivities,
+});
+await worker.run();
+await connection.close();
+await pool.end();
