@@ -15,7 +15,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
+          // The chaos soak brings its own servers and runs alone: npm run test:chaos.
+          exclude: ['test/unit/**', 'test/chaos/**'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
