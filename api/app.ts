@@ -7,7 +7,7 @@ import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { OrderEventStore } from '../activities/order-event-store.js';
 import { PostgresLedger } from '../activities/postgres-ledger.js';
-import { orderWorkflowId } from '../workflows/messages.js';
+import { workflowIdFor } from '../workflows/messages.js';
 import type { ApiKey } from './api-keys.js';
 import {
   BODY_LIMIT_BYTES,
@@ -65,7 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       (request.params as { orderId?: unknown } | undefined)?.orderId ??
       (request.body as { orderId?: unknown } | undefined)?.orderId;
     if (typeof orderId === 'string') {
-      const log = request.log.child({ orderId, workflowId: orderWorkflowId(orderId) });
+      const log = request.log.child({ orderId, workflowId: workflowIdFor(orderId) });
       request.log = log;
       reply.log = log;
     }

@@ -17,7 +17,13 @@ import {
   normalizeContract,
   type ParsedContractInput,
 } from '../workflows/contract.js';
-import { INVALID_EVENT, orderQuery, orderWorkflowId, WRONG_STATE } from '../workflows/messages.js';
+import {
+  INVALID_EVENT,
+  ORDER_WORKFLOW_ID_PREFIX,
+  orderQuery,
+  WRONG_STATE,
+  workflowIdFor,
+} from '../workflows/messages.js';
 import {
   ORDER_STATUSES,
   type OrderOutcome,
@@ -68,8 +74,6 @@ export interface CreateResult {
 
 const GRPC_NOT_FOUND = 5;
 
-const ORDER_ID_PREFIX = orderWorkflowId('');
-
 /**
  * The orders as the API sees them in Temporal: one workflow per order, its `order` query, its
  * Updates, and visibility for lists and counts. Every call runs under a deadline, so that an
@@ -87,7 +91,7 @@ export class TemporalOrders {
   }
 
   private handle(orderId: string) {
-    return this.client.workflow.getHandle<typeof order>(orderWorkflowId(orderId));
+    return this.client.workflow.getHandle<typeof order>(workflowIdFor(orderId));
   }
 
   /**
@@ -103,7 +107,7 @@ export class TemporalOrders {
       try {
         await this.within(() =>
           this.client.workflow.start<typeof order>('order', {
-            workflowId: orderWorkflowId(contract.orderId),
+            workflowId: workflowIdFor(contract.orderId),
             taskQueue: this.taskQueue,
             args: [{ contract, requestFingerprint }],
             // An order id names one order forever, even after its workflow closed.
@@ -198,7 +202,7 @@ export class TemporalOrders {
       const { history } = await this.within(() =>
         this.client.workflowService.getWorkflowExecutionHistory({
           namespace: this.client.options.namespace,
-          execution: { workflowId: orderWorkflowId(orderId) },
+          execution: { workflowId: workflowIdFor(orderId) },
           maximumPageSize: 1,
         }),
       );
@@ -246,8 +250,8 @@ export class TemporalOrders {
         const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
         const workflowId = execution.execution?.workflowId ?? '';
         return {
-          orderId: workflowId.startsWith(ORDER_ID_PREFIX)
-            ? workflowId.slice(ORDER_ID_PREFIX.length)
+          orderId: workflowId.startsWith(ORDER_WORKFLOW_ID_PREFIX)
+            ? workflowId.slice(ORDER_WORKFLOW_ID_PREFIX.length)
             : workflowId,
           status: (attributes.get(OrderStatusKey) ?? 'awaiting_funding') as OrderStatus,
           outcome: attributes.get(OrderOutcomeKey) as OrderOutcome | undefined,

@@ -16,7 +16,7 @@ import {
   contractProblems,
   normalizeContract,
 } from '../workflows/contract.js';
-import { orderQuery, orderWorkflowId } from '../workflows/messages.js';
+import { orderQuery, workflowIdFor } from '../workflows/messages.js';
 import type { OrderSnapshot, OrderStatus } from '../workflows/order-state.js';
 import { orderSummary } from '../workflows/order-summary.js';
 import type { order } from '../workflows/order-workflow.js';
@@ -116,7 +116,7 @@ export async function startOrder(
   if (problems.length > 0) throw new Error(`test contract has problems: ${JSON.stringify(problems)}`);
   const contract = normalizeContract(parsed, now);
   return client.workflow.start<typeof order>('order', {
-    workflowId: orderWorkflowId(contract.orderId),
+    workflowId: workflowIdFor(contract.orderId),
     taskQueue,
     args: [{ contract, requestFingerprint: JSON.stringify(parsed) }],
     ...orderSummary(contract),

@@ -11,12 +11,12 @@ import {
   arbitrateUpdate,
   cancelUpdate,
   orderQuery,
-  orderWorkflowId,
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
   settleUpdate,
   submitInspectionUpdate,
+  workflowIdFor,
 } from '../workflows/messages.js';
 import type { OrderSnapshot, OrderWorkflowInput } from '../workflows/order-state.js';
 import { at, createHarness, type Harness, startOrder, testContract, waitForStatus } from './harness.js';
@@ -227,5 +227,5 @@ function workflowIdOf(history: History): string {
   const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
   if (!payload) throw new Error('history does not start with the workflow input');
   const input = defaultPayloadConverter.fromPayload<OrderWorkflowInput>(payload);
-  return orderWorkflowId(input.contract.orderId);
+  return workflowIdFor(input.contract.orderId);
 }

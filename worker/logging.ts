@@ -1,5 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { type Logger, pino } from 'pino';
+import { ORDER_WORKFLOW_ID_PREFIX } from '../workflows/messages.js';
 
 /** JSON logs on stdout, one line an event, for whatever collects container output. */
 export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
@@ -17,8 +18,12 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 /** The workflow id of an order is `order-<orderId>`: every line about an order carries both ids. */
 export function orderFields(meta: LogMetadata = {}): LogMetadata {
   const workflowId = meta.workflowId;
-  if (typeof workflowId === 'string' && workflowId.startsWith('order-') && meta.orderId === undefined) {
-    return { ...meta, orderId: workflowId.slice('order-'.length) };
+  if (
+    typeof workflowId === 'string' &&
+    workflowId.startsWith(ORDER_WORKFLOW_ID_PREFIX) &&
+    meta.orderId === undefined
+  ) {
+    return { ...meta, orderId: workflowId.slice(ORDER_WORKFLOW_ID_PREFIX.length) };
   }
   return meta;
 }

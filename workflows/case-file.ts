@@ -1,4 +1,5 @@
 import type { QualityTerm } from './contract.js';
+import { allows } from './lifecycle.js';
 import { formatMoney } from './money.js';
 import type { OrderSnapshot } from './order-state.js';
 
@@ -16,7 +17,9 @@ export function caseFile(s: OrderSnapshot): string {
   const block = (...lines: string[]) => out.push(...lines, '');
 
   const state = s.outcome ? `${s.status} (${s.outcome}, ${s.reason})` : s.status;
-  const due = s.status === 'arbitration' && s.arbitration ? arbitrationDue(s.arbitration) : '';
+  // Whenever the lifecycle takes a decision: the due date on top, the payloads to paste below.
+  const deciding = allows('arbitrate', s.status);
+  const due = deciding && s.arbitration ? arbitrationDue(s.arbitration) : '';
   block(`## Order ${text(s.orderId)}: ${state}${due}`);
   block(`**Supplier** ${partyLabel(c.supplier)} → **Buyer** ${partyLabel(c.buyer)}`);
   block(
@@ -64,7 +67,7 @@ export function caseFile(s: OrderSnapshot): string {
       ),
     );
   }
-  if (s.status === 'arbitration' && covered > 0) decide(s, covered, money, block);
+  if (deciding && covered > 0) decide(s, covered, money, block);
   if (s.decision) {
     const d = s.decision;
     block(

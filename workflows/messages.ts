@@ -6,7 +6,7 @@ import type {
   PaymentEvent,
   SettlementEvent,
   ShipmentEvent,
-} from './events.js';
+} from './commands.js';
 import type { InspectionReport } from './inspection-report.js';
 import type { OrderSnapshot } from './order-state.js';
 
@@ -24,4 +24,6 @@ export const orderQuery = defineQuery<OrderSnapshot>('order');
 export const WRONG_STATE = 'OrderWrongState';
 export const INVALID_EVENT = 'OrderInvalidEvent';
 
-export const orderWorkflowId = (orderId: string) => `order-${orderId}`;
+/** Every order runs as the workflow `order-<orderId>`: one id per order, forever. */
+export const ORDER_WORKFLOW_ID_PREFIX = 'order-';
+export const workflowIdFor = (orderId: string) => `${ORDER_WORKFLOW_ID_PREFIX}${orderId}`;

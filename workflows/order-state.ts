@@ -1,35 +1,39 @@
+import type { ArbitrationDecision, CancelEvent, PaymentEvent } from './commands.js';
 import type { Contract } from './contract.js';
-import type { ArbitrationDecision, CancelEvent, PaymentEvent } from './events.js';
 import type { InspectionReport } from './inspection-report.js';
 import type { Evaluation } from './quality.js';
 
-export const ORDER_STATUSES = [
+/** The statuses in which an order takes events and waits on a deadline (see lifecycle.ts). */
+export const OPEN_STATUSES = [
   'awaiting_funding',
   'awaiting_shipment',
   'in_transit',
   'inspection',
   'negotiation',
   'arbitration',
-  'settling',
-  'closed',
 ] as const;
+export type OpenStatus = (typeof OPEN_STATUSES)[number];
+
+export const ORDER_STATUSES = [...OPEN_STATUSES, 'settling', 'closed'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const ORDER_OUTCOMES = ['released', 'refunded', 'split', 'cancelled'] as const;
 export type OrderOutcome = (typeof ORDER_OUTCOMES)[number];
 
-export type CloseReason =
-  | 'buyer_accepted'
-  | 'inspection_lapsed'
-  | 'late_shipment'
-  | 'unfunded'
-  | 'not_delivered'
-  | 'supplier_cancelled'
-  | 'buyer_cancelled'
-  | 'claim_accepted'
-  | 'settlement_agreed'
-  | 'claim_withdrawn'
-  | 'arbitration';
+export const CLOSE_REASONS = [
+  'buyer_accepted',
+  'inspection_lapsed',
+  'late_shipment',
+  'unfunded',
+  'not_delivered',
+  'supplier_cancelled',
+  'buyer_cancelled',
+  'claim_accepted',
+  'settlement_agreed',
+  'claim_withdrawn',
+  'arbitration',
+] as const;
+export type CloseReason = (typeof CLOSE_REASONS)[number];
 
 export interface RecordedPayment extends PaymentEvent {
   receivedAt: string;

@@ -8,7 +8,7 @@ import {
   PaymentEventSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
-} from '../../workflows/events.js';
+} from '../../workflows/commands.js';
 import { InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
   arbitrateUpdate,

@@ -1,13 +1,18 @@
 import { z } from 'zod';
-import { ContractInputSchema, MinorUnitsSchema, TimestampSchema } from '../../workflows/contract.js';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
   PaymentEventSchema,
   ShipmentEventSchema,
-} from '../../workflows/events.js';
+} from '../../workflows/commands.js';
+import { ContractInputSchema, MinorUnitsSchema, TimestampSchema } from '../../workflows/contract.js';
 import { InspectionReportSchema } from '../../workflows/inspection-report.js';
-import { ORDER_OUTCOMES, ORDER_STATUSES, type OrderSnapshot } from '../../workflows/order-state.js';
+import {
+  CLOSE_REASONS,
+  ORDER_OUTCOMES,
+  ORDER_STATUSES,
+  type OrderSnapshot,
+} from '../../workflows/order-state.js';
 import { component } from './registry.js';
 
 /**
@@ -19,20 +24,6 @@ import { component } from './registry.js';
 const Amount = z.number().int().describe('minor units');
 
 export const OrderStatusSchema = component('OrderStatus', z.enum(ORDER_STATUSES));
-
-export const CLOSE_REASONS = [
-  'buyer_accepted',
-  'inspection_lapsed',
-  'late_shipment',
-  'unfunded',
-  'not_delivered',
-  'supplier_cancelled',
-  'buyer_cancelled',
-  'claim_accepted',
-  'settlement_agreed',
-  'claim_withdrawn',
-  'arbitration',
-] as const;
 
 export const ContractSchema = component(
   'Contract',

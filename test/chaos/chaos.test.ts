@@ -8,7 +8,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPool } from '../../activities/db/pool.js';
 import { generateApiKey } from '../../api/api-keys.js';
-import { orderWorkflowId } from '../../workflows/messages.js';
+import { workflowIdFor } from '../../workflows/messages.js';
 import { accessMatrix } from './access.js';
 import { ChaosClient, Traffic } from './client.js';
 import { ChaosCluster, sleep } from './cluster.js';
@@ -403,7 +403,7 @@ describe('chaos soak', () => {
     const temporal = new Client({ connection });
     const taskFailures: string[] = [];
     for (const id of [...models.map((m) => m.orderId), ...fuzzCreated]) {
-      const handle = temporal.workflow.getHandle(orderWorkflowId(id));
+      const handle = temporal.workflow.getHandle(workflowIdFor(id));
       const [history, description] = await Promise.all([handle.fetchHistory(), handle.describe()]);
       for (const e of history.events ?? []) {
         const failed = e.workflowTaskFailedEventAttributes;

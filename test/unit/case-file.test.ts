@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { caseFile, formatTime } from '../../workflows/case-file.js';
+import { ArbitrationDecisionSchema } from '../../workflows/commands.js';
 import { ContractInputSchema, normalizeContract } from '../../workflows/contract.js';
-import { ArbitrationDecisionSchema } from '../../workflows/events.js';
 import type { InspectionReport } from '../../workflows/inspection-report.js';
 import type { OrderSnapshot } from '../../workflows/order-state.js';
 import { orderSummary } from '../../workflows/order-summary.js';

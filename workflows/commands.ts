@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { MinorUnitsSchema, TimestampSchema } from './contract.js';
 
-/** Bodies of the marketplace's events (SPEC §6): the API's request schemas and the Updates' arguments. */
+/**
+ * Inbound commands from the marketplace (SPEC §6: payment, shipment, …): the API's request schemas
+ * and the Updates' arguments. What the engine sends out is in order-events.ts.
+ */
 
 export const PaymentEventSchema = z.strictObject({
   amount: MinorUnitsSchema,

@@ -1,0 +1,80 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SettlementEventSchema } from '../../workflows/commands.js';
+import {
+  COMMANDS,
+  type CommandRule,
+  DEADLINES,
+  isOpen,
+  lifecycleDiagram,
+  SETTLEMENT,
+  type Transition,
+} from '../../workflows/lifecycle.js';
+import * as messages from '../../workflows/messages.js';
+import { OPEN_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../workflows/order-state.js';
+
+const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+const commands: [string, CommandRule][] = Object.entries(COMMANDS);
+
+/** Every arrow of the table as from → to. */
+function arrows(): { from: OrderStatus; t: Transition }[] {
+  const out: { from: OrderStatus; t: Transition }[] = [];
+  for (const [, rule] of commands) {
+    for (const t of rule.leadsTo) for (const from of t.from ?? rule.allowedIn) out.push({ from, t });
+  }
+  for (const status of OPEN_STATUSES)
+    for (const t of DEADLINES[status].leadsTo) out.push({ from: status, t });
+  for (const from of SETTLEMENT.from ?? []) out.push({ from, t: SETTLEMENT });
+  return out;
+}
+
+describe('the lifecycle table (workflows/lifecycle.ts)', () => {
+  it('is the diagram in the README (npm run docs:lifecycle writes it)', () => {
+    expect(readme).toContain(lifecycleDiagram());
+  });
+
+  it('names every Update the workflow defines, and every settle action', () => {
+    const updates = (Object.values(messages) as unknown[])
+      .filter((m): m is { type: 'update'; name: string } => (m as { type?: string })?.type === 'update')
+      .map((u) => u.name)
+      .sort();
+    expect(updates.length).toBeGreaterThan(0);
+    expect([...new Set(commands.map(([, r]) => r.update))].sort()).toEqual(updates);
+    const settleActions = SettlementEventSchema.options.map((o) => o.shape.action.value).sort();
+    expect(
+      commands
+        .filter(([, r]) => r.update === 'settle')
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(settleActions);
+  });
+
+  it('takes commands only in open statuses, and each leads from where it is allowed', () => {
+    for (const [name, rule] of commands) {
+      expect(rule.allowedIn.every(isOpen), name).toBe(true);
+      for (const t of rule.leadsTo)
+        expect(t.from?.every((s) => rule.allowedIn.includes(s)) ?? true, name).toBe(true);
+    }
+  });
+
+  it('reaches every status from awaiting_funding, and closed from every status', () => {
+    const all = arrows();
+    const reach = (start: OrderStatus, next: (s: OrderStatus) => OrderStatus[]) => {
+      const seen = new Set([start]);
+      const queue = [start];
+      for (let s = queue.shift(); s; s = queue.shift()) {
+        for (const n of next(s)) {
+          if (seen.has(n)) continue;
+          seen.add(n);
+          queue.push(n);
+        }
+      }
+      return seen;
+    };
+    const forward = reach('awaiting_funding', (s) => all.filter((a) => a.from === s).map((a) => a.t.to));
+    expect([...forward].sort()).toEqual([...ORDER_STATUSES].sort());
+    const backward = reach('closed', (s) => all.filter((a) => a.t.to === s).map((a) => a.from));
+    expect([...backward].sort()).toEqual([...ORDER_STATUSES].sort());
+  });
+});

@@ -1,0 +1,160 @@
+import { condition } from '@temporalio/workflow';
+import {
+  CancelEventSchema,
+  DeliveryEventSchema,
+  PaymentEventSchema,
+  ShipmentEventSchema,
+} from './commands.js';
+import { durationMs } from './duration.js';
+import type { Order } from './order.js';
+import type { CloseReason, OrderSnapshot } from './order-state.js';
+import { creditEscrow } from './settlement.js';
+
+/**
+ * The order going as planned: payments, shipment, delivery, cancellation before shipment, and
+ * the fundBy and shipBy deadlines. Each `validate…` runs before its Update is accepted (see
+ * Order.require), its handler after.
+ */
+export class Fulfilment {
+  /** Payments accepted but not yet in the ledger: the order does not settle while there are any. */
+  paymentsInFlight = 0;
+  private readonly pendingReferences = new Set<string>();
+
+  constructor(private readonly order: Order) {}
+
+  validatePayment(arg: unknown): void {
+    const { order } = this;
+    const payment = order.parse(PaymentEventSchema, arg);
+    const existing = order.state.payments.find((p) => p.reference === payment.reference);
+    if (existing && existing.amount !== payment.amount) {
+      order.invalid(
+        `payment reference ${payment.reference} was already recorded with amount ${existing.amount}`,
+      );
+    }
+    if (existing) return;
+    order.require('recordPayment');
+    order.notInFuture('receivedAt', payment.receivedAt);
+  }
+
+  async recordPayment(arg: unknown): Promise<OrderSnapshot> {
+    const { order } = this;
+    const { state, contract } = order;
+    const payment = order.parse(PaymentEventSchema, arg);
+    const existing = state.payments.find((p) => p.reference === payment.reference);
+    if (existing || this.pendingReferences.has(payment.reference)) {
+      await condition(() => !this.pendingReferences.has(payment.reference));
+      return state;
+    }
+    this.pendingReferences.add(payment.reference);
+    this.paymentsInFlight++;
+    try {
+      const receivedAt = payment.receivedAt ? new Date(payment.receivedAt).toISOString() : order.now();
+      const tx = await creditEscrow(order, payment);
+      state.payments.push({
+        ...payment,
+        receivedAt,
+        recordedAt: order.now(),
+        transactionId: tx.transactionId,
+      });
+      state.funded += payment.amount;
+      state.escrowBalance += payment.amount;
+      order.note('payment', `${payment.amount} ${contract.currency} (${payment.reference})`);
+      order.emit('order.payment_received');
+      if (state.status === 'awaiting_funding' && state.funded >= contract.deposit) {
+        state.fundedAt = order.now();
+        order.moveTo('awaiting_shipment', 'deposit reached');
+      } else order.publish();
+    } finally {
+      this.pendingReferences.delete(payment.reference);
+      this.paymentsInFlight--;
+    }
+    return state;
+  }
+
+  validateShipment(arg: unknown): void {
+    const { order } = this;
+    const shipment = order.parse(ShipmentEventSchema, arg);
+    order.require('recordShipment');
+    order.notInFuture('shippedAt', shipment.shippedAt);
+    const shippedAt = shipment.shippedAt ? Date.parse(shipment.shippedAt) : Date.now();
+    if (shippedAt > Date.parse(order.contract.shipBy))
+      order.invalid(`shippedAt is after the ship-by deadline ${order.contract.shipBy}`);
+  }
+
+  recordShipment(arg: unknown): OrderSnapshot {
+    const { order } = this;
+    const shipment = order.parse(ShipmentEventSchema, arg);
+    order.state.shipment = {
+      ...shipment,
+      shippedAt: new Date(shipment.shippedAt ?? order.now()).toISOString(),
+    };
+    order.moveTo('in_transit', `${shipment.carrier} ${shipment.trackingNumber}`);
+    return order.state;
+  }
+
+  validateDelivery(arg: unknown): void {
+    const { order } = this;
+    const delivery = order.parse(DeliveryEventSchema, arg);
+    order.require('recordDelivery');
+    order.notInFuture('deliveredAt', delivery.deliveredAt);
+    const shipment = order.state.shipment;
+    if (
+      delivery.deliveredAt &&
+      shipment &&
+      Date.parse(delivery.deliveredAt) < Date.parse(shipment.shippedAt)
+    ) {
+      order.invalid(`deliveredAt is before shippedAt ${shipment.shippedAt}`);
+    }
+  }
+
+  recordDelivery(arg: unknown): OrderSnapshot {
+    const { order } = this;
+    const { state } = order;
+    const delivery = order.parse(DeliveryEventSchema, arg);
+    const deliveredAt = new Date(delivery.deliveredAt ?? order.now()).toISOString();
+    state.delivery = { deliveredAt };
+    state.deadlines.inspectionEndsAt = new Date(
+      Date.parse(deliveredAt) + durationMs(order.contract.inspectionWindow),
+    ).toISOString();
+    order.moveTo('inspection', `inspection window until ${state.deadlines.inspectionEndsAt}`);
+    return state;
+  }
+
+  validateCancel(arg: unknown): void {
+    const cancel = this.order.parse(CancelEventSchema, arg);
+    this.order.require(cancel.party === 'buyer' ? 'cancelAsBuyer' : 'cancelAsSupplier');
+  }
+
+  cancel(arg: unknown): OrderSnapshot {
+    const { order } = this;
+    const cancel = order.parse(CancelEventSchema, arg);
+    order.state.cancellation = { ...cancel, at: order.now() };
+    const reason: CloseReason = cancel.party === 'buyer' ? 'buyer_cancelled' : 'supplier_cancelled';
+    if (order.state.status === 'awaiting_funding') {
+      order.decide({ outcome: 'cancelled', reason, memo: `${cancel.party} cancelled: ${cancel.reason}` });
+    } else {
+      order.decide({ outcome: 'refunded', reason, memo: `supplier cancelled: ${cancel.reason}` });
+    }
+    return order.state;
+  }
+
+  /** fundBy passed and no payment is still on its way to the ledger. */
+  fundByPassed(): void {
+    const { order } = this;
+    if (order.state.status !== 'awaiting_funding') return;
+    order.decide({
+      outcome: 'cancelled',
+      reason: 'unfunded',
+      memo: `deposit not reached by ${order.contract.fundBy}`,
+    });
+  }
+
+  shipByPassed(): void {
+    const { order } = this;
+    order.decide({
+      outcome: 'refunded',
+      reason: 'late_shipment',
+      memo: `not shipped by ${order.contract.shipBy}`,
+    });
+  }
+}

@@ -1,0 +1,162 @@
+import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { z } from 'zod';
+import { caseFile } from './case-file.js';
+import type { Contract } from './contract.js';
+import type { EventStream } from './event-stream.js';
+import { allows, COMMANDS, type Command, DEADLINES, STATUS_EVENTS } from './lifecycle.js';
+import { INVALID_EVENT, WRONG_STATE } from './messages.js';
+import type { SettlementOutcome } from './money.js';
+import type { OrderEventType } from './order-events.js';
+import type {
+  CloseReason,
+  OpenStatus,
+  OrderSnapshot,
+  OrderStatus,
+  OrderWorkflowInput,
+} from './order-state.js';
+import {
+  ArbitrationDueAtKey,
+  ArbitrationOverdueKey,
+  BuyerIdKey,
+  EscrowAmountKey,
+  OrderOutcomeKey,
+  OrderStatusKey,
+  ShipByKey,
+  SupplierIdKey,
+} from './search-attributes.js';
+
+/** How the order ends: decided when it moves to settling, paid out by settlement.ts. */
+export interface Decision {
+  outcome: SettlementOutcome;
+  reason: CloseReason;
+  refundAmount?: number;
+  memo: string;
+}
+
+/**
+ * One order's state and the rules all its handlers share: moving between statuses (with the
+ * search attributes, the case file and an event each time), deciding the outcome, refusing a
+ * command. The handlers (fulfilment.ts, negotiation.ts) change the order only through it; the
+ * workflow function (order-workflow.ts) only registers them and waits.
+ */
+export class Order {
+  readonly contract: Contract;
+  readonly state: OrderSnapshot;
+  /** Set when the order moves to settling. */
+  decision?: Decision;
+  private readonly events: EventStream;
+
+  constructor(input: OrderWorkflowInput, events: EventStream) {
+    const { contract } = input;
+    this.contract = contract;
+    this.events = events;
+    this.state = {
+      orderId: contract.orderId,
+      status: 'awaiting_funding',
+      contract,
+      deadlines: { fundBy: contract.fundBy, shipBy: contract.shipBy, deliverBy: contract.deliverBy },
+      funded: 0,
+      escrowBalance: 0,
+      payments: [],
+      offers: [],
+      payouts: [],
+      timeline: [{ at: contract.createdAt, event: 'created' }],
+    };
+  }
+
+  /** The search attributes fixed at start, the first case file and `order.created`. */
+  start(): void {
+    upsertSearchAttributes([
+      { key: BuyerIdKey, value: this.contract.buyer.id },
+      { key: SupplierIdKey, value: this.contract.supplier.id },
+      { key: ShipByKey, value: new Date(this.contract.shipBy) },
+    ]);
+    this.publish();
+    this.emit('order.created');
+  }
+
+  now(): string {
+    return new Date(Date.now()).toISOString();
+  }
+
+  note(event: string, detail?: string): void {
+    const at = this.now();
+    this.state.timeline.push(detail === undefined ? { at, event } : { at, event, detail });
+  }
+
+  /** What arbitrators search and read in the Web UI: the search attributes and the case file. */
+  publish(): void {
+    const s = this.state;
+    upsertSearchAttributes([
+      { key: OrderStatusKey, value: s.status },
+      { key: EscrowAmountKey, value: s.escrowBalance },
+      ...(s.outcome ? [{ key: OrderOutcomeKey, value: s.outcome }] : []),
+      ...(s.arbitration
+        ? [
+            { key: ArbitrationDueAtKey, value: new Date(s.arbitration.dueAt) },
+            { key: ArbitrationOverdueKey, value: s.arbitration.overdue },
+          ]
+        : []),
+    ]);
+    setCurrentDetails(caseFile(s));
+  }
+
+  emit(type: OrderEventType): void {
+    this.events.emit(type, this.now(), this.state);
+  }
+
+  moveTo(status: OrderStatus, detail?: string): void {
+    this.state.status = status;
+    this.note(status, detail);
+    this.publish();
+    const type =
+      status === 'closed' ? (`order.${this.state.outcome}` as OrderEventType) : STATUS_EVENTS[status];
+    if (type) this.emit(type);
+  }
+
+  decide(d: Decision): void {
+    this.decision = d;
+    this.moveTo('settling', `${d.outcome}: ${d.reason}`);
+  }
+
+  /** What escrow covers of the order amount: the most a refund of the claim can be. */
+  covered(): number {
+    return Math.min(this.state.funded, this.contract.amount);
+  }
+
+  /** The timer of a status (DEADLINES): none while it has no deadline, nor once the SLA fired. */
+  runningDeadline(status: OpenStatus): string | undefined {
+    if (status === 'arbitration' && this.state.arbitration?.overdue) return undefined;
+    return this.state.deadlines[DEADLINES[status].deadline];
+  }
+
+  // Validators throw: the Update is refused, nothing is written to the history.
+
+  /** Refuses a command that the lifecycle table does not allow in the current status. */
+  require(command: Command): void {
+    if (allows(command, this.state.status)) return;
+    const { refusal, allowedIn } = COMMANDS[command];
+    throw ApplicationFailure.create({
+      type: WRONG_STATE,
+      nonRetryable: true,
+      message: `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
+      details: [{ status: this.state.status }],
+    });
+  }
+
+  invalid(message: string): never {
+    throw ApplicationFailure.create({ type: INVALID_EVENT, nonRetryable: true, message });
+  }
+
+  parse<S extends z.ZodType>(schema: S, arg: unknown): z.output<S> {
+    const result = schema.safeParse(arg);
+    if (!result.success) {
+      this.invalid(result.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    }
+    return result.data as z.output<S>;
+  }
+
+  notInFuture(field: string, at: string | undefined): void {
+    if (at !== undefined && Date.parse(at) > Date.now()) this.invalid(`${field} ${at} is in the future`);
+  }
+}
