@@ -213,6 +213,9 @@ export class ChaosCluster {
             API_KEYS: `marketplace:${this.keys.marketplace},arbitrator:${this.keys.arbitrator},reader:${this.keys.reader}`,
             // The soak's clients all use one key: the limit must not be what is tested here.
             RATE_LIMIT_PER_MINUTE: '1000000',
+            // The soak shares 2 cores with everything it starts: a slow answer under that load is
+            // not the outage it is looking for, so requests wait up to 30 s before a 503.
+            API_UPSTREAM_TIMEOUT_MS: '30000',
           }),
           this.logFile(`api-${i + 1}`),
         ),
