@@ -71,7 +71,7 @@ export const PATHS = {
     reason: 'inspection_lapsed',
   },
   late_shipment: {
-    contract: (s) => ({ ...LONG(s), fundBy: s(40), shipBy: s(42) }),
+    contract: (s) => ({ ...LONG(s), fundBy: s(75), shipBy: s(77) }),
     steps: [
       { kind: 'pay', amount: full },
       { kind: 'await', status: 'closed' },
@@ -80,7 +80,7 @@ export const PATHS = {
     reason: 'late_shipment',
   },
   unfunded_partial: {
-    contract: (s) => ({ ...LONG(s), fundBy: s(30), shipBy: s(900) }),
+    contract: (s) => ({ ...LONG(s), fundBy: s(60), shipBy: s(900) }),
     steps: [
       { kind: 'pay', amount: quarter },
       { kind: 'await', status: 'closed' },
@@ -149,12 +149,12 @@ export const PATHS = {
     splitRefund: (m) => m.amount - quarter(m),
   },
   not_delivered: {
-    // The shipment must beat shipBy, and deliverBy must come after it: a minute for both.
+    // The shipment must beat shipBy, and deliverBy must come after it: with room for a minute-long recovery (the Temporal restart, under load).
     contract: (s) => ({
       ...LONG(s),
-      fundBy: s(55),
-      shipBy: s(60),
-      deliverBy: s(62),
+      fundBy: s(100),
+      shipBy: s(110),
+      deliverBy: s(112),
       negotiationWindow: 'PT2S',
     }),
     steps: [
