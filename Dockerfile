@@ -1,14 +1,14 @@
 # syntax=docker/dockerfile:1
 # One image for both production processes: `npm run worker` and `npm run api`.
 
-FROM node:20.19.5-bookworm-slim AS build
+FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run typecheck && npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js
 
-FROM node:20.19.5-bookworm-slim AS runtime
+FROM node:24.21.0-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app
@@ -17,6 +17,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY activities ./activities
 COPY api ./api
+COPY config ./config
+COPY db ./db
 COPY worker ./worker
 COPY workflows ./workflows
 COPY tsconfig.json ./

@@ -1,15 +1,15 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { type OrderEvent, webhookRetryDelayMs } from '../workflows/order-events.js';
-import type { ArbitrationOverdueNotice, Notifier } from './notifier.js';
-import type { OrderEventStore } from './order-event-store.js';
+import type { OrderEventStore } from '../db/order-event-store.js';
 import {
   IdempotencyKeyReusedError,
   LedgerInvariantError,
   type Movement,
   type MovementResult,
   type PaymentsGateway,
-} from './payments-gateway.js';
+} from '../db/payments-gateway.js';
+import { type OrderEvent, webhookRetryDelayMs } from '../workflows/order-events.js';
+import type { ArbitrationOverdueNotice, Notifier } from './notifier.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
 export interface ActivityDeps {

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { OrderEventStore, StoredOrderEvent } from './order-event-store.js';
+import type { OrderEventStore, StoredOrderEvent } from '../db/order-event-store.js';
+import { WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface WebhookSettings {
@@ -29,11 +30,15 @@ export interface DeliveryAttempt {
 
 /** POSTs stored events to the configured webhooks and logs every attempt in PostgreSQL. */
 export class WebhookDelivery {
+  private readonly log: WebhookDeliveryLog;
+
   constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     private readonly store: OrderEventStore,
     private readonly settings: WebhookSettings,
-  ) {}
+  ) {
+    this.log = new WebhookDeliveryLog(pool);
+  }
 
   /** Delivers to the endpoints that have not acknowledged the event yet; throws while any fails. */
   async deliver(
@@ -43,28 +48,12 @@ export class WebhookDelivery {
     if (this.settings.urls.length === 0) return { delivered: [] };
     const event = await this.store.get(eventId);
     if (!event) throw new Error(`event ${eventId} is not stored yet`);
-    const done = await this.pool.query(
-      'SELECT endpoint FROM webhook_deliveries WHERE event_id = $1 AND delivered',
-      [eventId],
-    );
-    const acknowledged = new Set(done.rows.map((r) => r.endpoint as string));
+    const acknowledged = await this.log.acknowledged(eventId);
     const body = webhookBody(event);
     const failures: string[] = [];
     for (const url of this.settings.urls.filter((u) => !acknowledged.has(u))) {
       const result = await this.post(url, event, body);
-      await this.pool.query(
-        `INSERT INTO webhook_deliveries (event_id, endpoint, attempt, status_code, error, delivered, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [
-          eventId,
-          url,
-          attempt,
-          result.status ?? null,
-          result.error ?? null,
-          result.ok,
-          result.ok ? null : (nextAttemptAt ?? null),
-        ],
-      );
+      await this.log.record({ eventId, endpoint: url, attempt, nextAttemptAt, ...result });
       if (!result.ok) failures.push(`${url}: ${result.error ?? `HTTP ${result.status}`}`);
     }
     if (failures.length > 0) throw new Error(`webhook delivery of ${eventId} failed: ${failures.join('; ')}`);

@@ -5,16 +5,16 @@ import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
-import { OrderEventStore } from '../activities/order-event-store.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
-import { workflowIdFor } from '../workflows/messages.js';
-import type { ApiKey } from './api-keys.js';
+import type { ApiKey } from '../config/api-keys.js';
 import {
   BODY_LIMIT_BYTES,
   DEFAULT_RATE_LIMIT_PER_MINUTE,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   MAX_PARAM_LENGTH,
-} from './limits.js';
+} from '../config/limits.js';
+import { OrderEventStore } from '../db/order-event-store.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
+import { workflowIdFor } from '../workflows/messages.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';

@@ -1,9 +1,9 @@
 import { Client, Connection } from '@temporalio/client';
-import { migrate } from '../activities/db/migrate.js';
-import { createPool } from '../activities/db/pool.js';
-import { loadConfig, temporalConnectionSettings } from '../worker/config.js';
-import { createLogger } from '../worker/logging.js';
-import { parseApiKeys } from './api-keys.js';
+import { parseApiKeys } from '../config/api-keys.js';
+import { loadConfig, temporalConnectionSettings } from '../config/env.js';
+import { createLogger } from '../config/logging.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pool.js';
 import { buildApp } from './app.js';
 
 /** `npm run api`: one stateless API replica; run as many behind a load balancer as needed. */

@@ -53,6 +53,8 @@ export const openApi = fp(async (app) => {
           'lived up to the sales contract. Every order is a durable Temporal workflow. Errors are RFC 9457 ' +
           'problem details (application/problem+json).',
       },
+      // Relative: a client (and Swagger UI) calls the replica it fetched the document from.
+      servers: [{ url: '/', description: 'This API: the origin the document was fetched from' }],
       tags: [
         { name: 'orders', description: 'Create, read and list orders' },
         { name: 'order events', description: 'Events of an order; each one answers with the order after it' },

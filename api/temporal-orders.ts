@@ -3,14 +3,10 @@ import {
   type Client,
   isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowIdReusePolicy,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
-import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes.js';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/codec-helpers.js';
-import { optionalTsToDate } from '@temporalio/common/lib/time.js';
 import {
   type ContractProblem,
   contractProblems,
@@ -31,7 +27,6 @@ import {
   type OrderStatus,
   type OrderWorkflowInput,
 } from '../workflows/order-state.js';
-import { orderSummary } from '../workflows/order-summary.js';
 import type { order } from '../workflows/order-workflow.js';
 import {
   ArbitrationDueAtKey,
@@ -45,9 +40,11 @@ import {
 } from '../workflows/search-attributes.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
+import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';
 import { HttpProblem } from './problem.js';
+import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
 
-export interface OrderSummary {
+export interface OrderListItem {
   orderId: string;
   status: OrderStatus;
   outcome?: OrderOutcome;
@@ -105,25 +102,7 @@ export class TemporalOrders {
     if (problems.length === 0) {
       const contract = normalizeContract(input, now);
       try {
-        await this.within(() =>
-          this.client.workflow.start<typeof order>('order', {
-            workflowId: workflowIdFor(contract.orderId),
-            taskQueue: this.taskQueue,
-            args: [{ contract, requestFingerprint }],
-            // An order id names one order forever, even after its workflow closed.
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            // Set at start so that lists and the Web UI show the order before its first workflow task.
-            typedSearchAttributes: [
-              { key: OrderStatusKey, value: 'awaiting_funding' },
-              { key: BuyerIdKey, value: contract.buyer.id },
-              { key: SupplierIdKey, value: contract.supplier.id },
-              { key: ShipByKey, value: new Date(contract.shipBy) },
-              { key: EscrowAmountKey, value: 0 },
-            ],
-            // The same summary and details the arbitrator sees for every order, however it was started.
-            ...orderSummary(contract),
-          }),
-        );
+        await this.within(() => startOrderWorkflow(this.client, input, contract, this.taskQueue));
         return { created: true, snapshot: await this.snapshot(input.orderId) };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -207,12 +186,11 @@ export class TemporalOrders {
         }),
       );
       const started = history?.events?.[0]?.workflowExecutionStartedEventAttributes;
-      const input = await decodeFromPayloadsAtIndex<OrderWorkflowInput>(
+      const input = await decodeFirstPayload<OrderWorkflowInput>(
         this.client.options.loadedDataConverter,
-        0,
         started?.input?.payloads,
       );
-      return input.requestFingerprint;
+      return input?.requestFingerprint;
     } catch (err) {
       if (isGrpcServiceError(err) && err.code === GRPC_NOT_FOUND) return undefined;
       throw err;
@@ -224,8 +202,8 @@ export class TemporalOrders {
     filter: OrderFilter,
     limit: number,
     cursor: string | undefined,
-  ): Promise<{ orders: OrderSummary[]; nextCursor: string | null }> {
-    const clauses = [`WorkflowType = 'order'`];
+  ): Promise<{ orders: OrderListItem[]; nextCursor: string | null }> {
+    const clauses = [`WorkflowType = '${ORDER_WORKFLOW_TYPE}'`];
     if (filter.status) clauses.push(`OrderStatus = ${quote(filter.status)}`);
     if (filter.buyerId) clauses.push(`BuyerId = ${quote(filter.buyerId)}`);
     if (filter.supplierId) clauses.push(`SupplierId = ${quote(filter.supplierId)}`);
@@ -247,7 +225,7 @@ export class TemporalOrders {
     const token = page.nextPageToken;
     return {
       orders: page.executions.map((execution) => {
-        const attributes = decodeTypedSearchAttributes(execution.searchAttributes?.indexedFields);
+        const attributes = orderSearchAttributes(execution.searchAttributes?.indexedFields);
         const workflowId = execution.execution?.workflowId ?? '';
         return {
           orderId: workflowId.startsWith(ORDER_WORKFLOW_ID_PREFIX)
@@ -261,8 +239,8 @@ export class TemporalOrders {
           escrowAmount: attributes.get(EscrowAmountKey),
           arbitrationDueAt: attributes.get(ArbitrationDueAtKey)?.toISOString(),
           arbitrationOverdue: attributes.get(ArbitrationOverdueKey),
-          createdAt: (optionalTsToDate(execution.startTime) ?? new Date(0)).toISOString(),
-          closedAt: optionalTsToDate(execution.closeTime)?.toISOString(),
+          createdAt: (timestampToDate(execution.startTime) ?? new Date(0)).toISOString(),
+          closedAt: timestampToDate(execution.closeTime)?.toISOString(),
         };
       }),
       nextCursor: token && token.length > 0 ? encodeCursor(token, query) : null,
@@ -274,7 +252,9 @@ export class TemporalOrders {
     const counts = await this.within(() =>
       Promise.all(
         ORDER_STATUSES.map((status) =>
-          this.client.workflow.count(`WorkflowType = 'order' AND OrderStatus = ${quote(status)}`),
+          this.client.workflow.count(
+            `WorkflowType = '${ORDER_WORKFLOW_TYPE}' AND OrderStatus = ${quote(status)}`,
+          ),
         ),
       ),
     );

@@ -1,10 +1,10 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from '../activities/db/migrate.js';
-import { createPool } from '../activities/db/pool.js';
-import type { Movement } from '../activities/payments-gateway.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
+import { migrate } from '../db/migrate.js';
+import type { Movement } from '../db/payments-gateway.js';
+import { createPool } from '../db/pool.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
 import { startDevPostgres } from './dev-postgres.js';
 import { freePort } from './free-port.js';
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateApiKey, ROLES, type Role } from '../api/api-keys.js';
+import { generateApiKey, ROLES, type Role } from '../config/api-keys.js';
 
 export type DevApiKeys = Record<Role, string>;
 

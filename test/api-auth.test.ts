@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, parseApiKeys } from '../api/api-keys.js';
+import { generateApiKey, parseApiKeys } from '../config/api-keys.js';
 import { type ApiUnderTest, startApi, withApi } from './api-client.js';
 import { type Harness, testContract } from './harness.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
-import { generateApiKey, parseApiKeys, ROLES, type Role } from '../api/api-keys.js';
 import { type AppDeps, buildApp } from '../api/app.js';
+import { generateApiKey, parseApiKeys, ROLES, type Role } from '../config/api-keys.js';
 import { createHarness, type Harness } from './harness.js';
 
 /** The API of `buildApp` on a real port, called over real HTTP, with one fresh key per role. */

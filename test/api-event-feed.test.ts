@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { workflowIdFor } from '../workflows/messages.js';
 import { type ApiUnderTest, withApi } from './api-client.js';
 import { type Harness, testContract } from './harness.js';
 
@@ -28,7 +29,7 @@ async function refundedOrder(): Promise<string> {
   expect(
     (await api.call('POST', `${path}/cancel`, { body: { party: 'supplier', reason: 'no stock' } })).status,
   ).toBe(200);
-  await h.client.workflow.getHandle(`order-${contract.orderId}`).result();
+  await h.client.workflow.getHandle(workflowIdFor(contract.orderId)).result();
   return contract.orderId;
 }
 

@@ -74,6 +74,13 @@ describe('operations routes, without an API key', () => {
     });
     expect(spec.body.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(spec.body.paths['/healthz'].get.security).toEqual([]);
+    // What a client generator names its methods after, and where it sends them.
+    const operations = Object.values(spec.body.paths).flatMap((path) => Object.values(path as object));
+    const ids = operations.map((o: { operationId?: string }) => o.operationId);
+    expect(ids).not.toContain(undefined);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual(expect.arrayContaining(['createOrder', 'getOrder', 'recordPayment', 'arbitrate']));
+    expect(spec.body.servers).toEqual([expect.objectContaining({ url: '/' })]);
 
     const page = await api.call<string>('GET', '/docs/', { as: null });
     expect(page.status).toBe(200);

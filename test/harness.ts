@@ -3,11 +3,12 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
-import { createPool } from '../activities/db/pool.js';
 import type { Notifier } from '../activities/notifier.js';
-import type { PaymentsGateway } from '../activities/payments-gateway.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
 import type { WebhookSettings } from '../activities/webhook-delivery.js';
+import { startOrderWorkflow } from '../api/order-start.js';
+import type { PaymentsGateway } from '../db/payments-gateway.js';
+import { createPool } from '../db/pool.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import {
@@ -16,9 +17,8 @@ import {
   contractProblems,
   normalizeContract,
 } from '../workflows/contract.js';
-import { orderQuery, workflowIdFor } from '../workflows/messages.js';
+import { orderQuery } from '../workflows/messages.js';
 import type { OrderSnapshot, OrderStatus } from '../workflows/order-state.js';
-import { orderSummary } from '../workflows/order-summary.js';
 import type { order } from '../workflows/order-workflow.js';
 
 /** A worker on a task queue of its own, a client and a pool, against the run's shared servers. */
@@ -115,12 +115,7 @@ export async function startOrder(
   const problems = contractProblems(parsed, now);
   if (problems.length > 0) throw new Error(`test contract has problems: ${JSON.stringify(problems)}`);
   const contract = normalizeContract(parsed, now);
-  return client.workflow.start<typeof order>('order', {
-    workflowId: workflowIdFor(contract.orderId),
-    taskQueue,
-    args: [{ contract, requestFingerprint: JSON.stringify(parsed) }],
-    ...orderSummary(contract),
-  });
+  return startOrderWorkflow(client, parsed, contract, taskQueue);
 }
 
 export function waitForStatus(

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../scripts/free-port.js';
+import { workflowIdFor } from '../workflows/messages.js';
 import { call, type EngineProcess, startApiProcess, startWorkerProcess } from './engine-processes.js';
 import { createHarness, type Harness, testContract } from './harness.js';
 
@@ -36,7 +37,7 @@ describe('observability', () => {
       (await call(api.url, 'POST', `/v1/orders/${contract.orderId}/payments`, { amount: 5, reference: 'w1' }))
         .status,
     ).toBe(200);
-    await h.client.workflow.getHandle(`order-${contract.orderId}`).result();
+    await h.client.workflow.getHandle(workflowIdFor(contract.orderId)).result();
 
     const apiLines = jsonLines(api).filter((l) => l.orderId === contract.orderId);
     expect(apiLines.length).toBeGreaterThanOrEqual(2);

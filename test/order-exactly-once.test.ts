@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Movement, MovementResult, PaymentsGateway } from '../activities/payments-gateway.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
+import type { Movement, MovementResult, PaymentsGateway } from '../db/payments-gateway.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
 import { submitInspectionUpdate } from '../workflows/messages.js';
 import type { OrderSnapshot } from '../workflows/order-state.js';
 import type { order } from '../workflows/order-workflow.js';

@@ -1,14 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { migrate } from '../activities/db/migrate.js';
-import { createPool } from '../activities/db/pool.js';
-import {
-  IdempotencyKeyReusedError,
-  LedgerInvariantError,
-  type Movement,
-} from '../activities/payments-gateway.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
+import { migrate } from '../db/migrate.js';
+import { IdempotencyKeyReusedError, LedgerInvariantError, type Movement } from '../db/payments-gateway.js';
+import { createPool } from '../db/pool.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
 
 let pool: pg.Pool;
 let ledger: PostgresLedger;

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OrderEventStore } from '../activities/order-event-store.js';
 import { signWebhook, verifyWebhook } from '../activities/webhook-signature.js';
+import { OrderEventStore } from '../db/order-event-store.js';
 import { recordDeliveryUpdate, recordShipmentUpdate, submitInspectionUpdate } from '../workflows/messages.js';
 import { createHarness, type Harness } from './harness.js';
 import { conformingReport, fundedOrder } from './scenarios.js';

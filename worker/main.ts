@@ -1,10 +1,10 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { migrate } from '../activities/db/migrate.js';
-import { createPool } from '../activities/db/pool.js';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
-import { loadConfig, temporalConnectionSettings } from './config.js';
-import { createLogger, temporalLogger } from './logging.js';
+import { loadConfig, temporalConnectionSettings } from '../config/env.js';
+import { createLogger, temporalLogger } from '../config/logging.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pool.js';
 import { createOrderWorker } from './order-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 

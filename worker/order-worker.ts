@@ -2,10 +2,10 @@ import { type NativeConnection, Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
-import { OrderEventStore } from '../activities/order-event-store.js';
-import type { PaymentsGateway } from '../activities/payments-gateway.js';
-import { PostgresLedger } from '../activities/postgres-ledger.js';
 import { WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
+import { OrderEventStore } from '../db/order-event-store.js';
+import type { PaymentsGateway } from '../db/payments-gateway.js';
+import { PostgresLedger } from '../db/postgres-ledger.js';
 import { workflowSource } from './workflow-bundle.js';
 
 export const DEFAULT_TASK_QUEUE = 'escrow-orders';

@@ -1,5 +1,5 @@
 import type { Connection } from '@temporalio/client';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
+import proto from '@temporalio/proto';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
 /** `--search-attribute Name=Type` flags for `temporal server start-dev`. */
@@ -25,8 +25,7 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   const known = { ...existing.systemAttributes, ...existing.customAttributes };
   const missing: Record<string, number> = {};
   for (const key of ORDER_SEARCH_ATTRIBUTES) {
-    const wanted = encodeSearchAttributeIndexedValueType(key.type);
-    if (wanted === undefined) throw new Error(`unknown search attribute type ${key.type}`);
+    const wanted = proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${key.type}`];
     const have = known[key.name];
     if (have === undefined) missing[key.name] = wanted;
     else if (have !== wanted) {

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { type ApiKey, findApiKey, type Role } from '../api-keys.js';
+import { type ApiKey, findApiKey, type Role } from '../../config/api-keys.js';
 import { HttpProblem } from '../problem.js';
 
 declare module 'fastify' {

@@ -58,7 +58,14 @@ export const metrics = fp<MetricsOptions>(async (app, { countOrders }) => {
 
   app.get(
     '/metrics',
-    { schema: { tags: ['operations'], summary: 'Prometheus metrics', security: [] } },
+    {
+      schema: {
+        tags: ['operations'],
+        operationId: 'getMetrics',
+        summary: 'Prometheus metrics',
+        security: [],
+      },
+    },
     async (_request, reply) => {
       reply.type(registry.contentType);
       return registry.metrics();

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { MAX_PARAM_LENGTH } from '../limits.js';
+import { MAX_PARAM_LENGTH } from '../../config/limits.js';
 import {
   type FieldError,
   HttpProblem,

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { OrderEventStore } from '../../activities/order-event-store.js';
-import { ROLES } from '../api-keys.js';
+import { ROLES } from '../../config/api-keys.js';
+import type { OrderEventStore } from '../../db/order-event-store.js';
 import {
   EventFeedQuerySchema,
   EventFeedSchema,
@@ -29,6 +29,7 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<EventFeedRouteOptions> = asy
       config: { roles: ROLES },
       schema: {
         tags: ['events'],
+        operationId: 'listEvents',
         summary: 'Order events in the order they were stored, from a cursor',
         description:
           'Start with no `after`, then pass the `cursor` of each answer as `after`. Events of one order come in their sequence.',
@@ -53,6 +54,7 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<EventFeedRouteOptions> = asy
       config: { roles: ROLES },
       schema: {
         tags: ['events'],
+        operationId: 'listOrderEvents',
         summary: "The order's events, in sequence",
         params: OrderParamsSchema,
         response: {

@@ -32,6 +32,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getLiveness',
         summary: 'Liveness: the process answers',
         security: [],
         response: { 200: z.object({ status: z.literal('ok') }) },
@@ -45,6 +46,7 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (
     {
       schema: {
         tags: ['operations'],
+        operationId: 'getReadiness',
         summary: 'Readiness: Temporal and PostgreSQL are reachable',
         security: [],
         response: { 200: Readiness, 503: Readiness },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { PostgresLedger } from '../../activities/postgres-ledger.js';
-import { ROLES } from '../api-keys.js';
+import { ROLES } from '../../config/api-keys.js';
+import type { PostgresLedger } from '../../db/postgres-ledger.js';
 import { LedgerSchema, toLedgerEntryResponse } from '../schemas/ledger.js';
 import { OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
@@ -24,6 +24,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<LedgerRouteOptions> = async (
       config: { roles: ROLES },
       schema: {
         tags: ['orders'],
+        operationId: 'getOrderLedger',
         summary: "The order's ledger entries, oldest first",
         params: OrderParamsSchema,
         response: {

@@ -1,6 +1,7 @@
 import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
+import type { Role } from '../../config/api-keys.js';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
@@ -20,7 +21,6 @@ import {
   submitInspectionUpdate,
 } from '../../workflows/messages.js';
 import type { OrderSnapshot } from '../../workflows/order-state.js';
-import type { Role } from '../api-keys.js';
 import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
 import { IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
@@ -119,6 +119,8 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
         config: { roles: e.roles },
         schema: {
           tags: ['order events'],
+          // The Update's own name: stable for as long as running orders answer to it.
+          operationId: e.update.name,
           summary: e.summary,
           description: `${e.description} Answers with the order after the event was applied.`,
           params: OrderParamsSchema,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ROLES } from '../../config/api-keys.js';
 import { ContractInputSchema } from '../../workflows/contract.js';
-import { ROLES } from '../api-keys.js';
-import { OrderListSchema, toSummaryResponse } from '../schemas/order-list.js';
+import { OrderListSchema, toListItemResponse } from '../schemas/order-list.js';
 import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
 import { OrderListQuerySchema, OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
@@ -15,6 +15,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
       config: { roles: ['marketplace'] },
       schema: {
         tags: ['orders'],
+        operationId: 'createOrder',
         summary: 'Create an order and start its workflow',
         description:
           'Answers 201 with the new order, or 200 with the existing one when the same body was sent before. ' +
@@ -44,6 +45,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
       config: { roles: ROLES },
       schema: {
         tags: ['orders'],
+        operationId: 'getOrder',
         summary:
           'The order: status, outcome, contract, deadlines, money, evaluation, offers, decision, timeline',
         params: OrderParamsSchema,
@@ -59,6 +61,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
       config: { roles: ROLES },
       schema: {
         tags: ['orders'],
+        operationId: 'listOrders',
         summary: 'List orders, newest first',
         description:
           'From Temporal visibility, which is eventually consistent: an order shows up, and its status ' +
@@ -70,7 +73,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
     async (request) => {
       const { limit, cursor, ...filter } = request.query;
       const page = await orders.list(filter, limit, cursor);
-      return { orders: page.orders.map(toSummaryResponse), nextCursor: page.nextCursor };
+      return { orders: page.orders.map(toListItemResponse), nextCursor: page.nextCursor };
     },
   );
 };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StoredOrderEvent } from '../../activities/order-event-store.js';
+import type { StoredOrderEvent } from '../../db/order-event-store.js';
 import { TimestampSchema } from '../../workflows/contract.js';
 import { ORDER_EVENT_TYPES } from '../../workflows/order-events.js';
 import { OrderSnapshotSchema, toSnapshotResponse } from './order-snapshot.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { LedgerEntry } from '../../activities/postgres-ledger.js';
+import type { LedgerEntry } from '../../db/postgres-ledger.js';
 import { TimestampSchema } from '../../workflows/contract.js';
 import { component } from './registry.js';
 

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { TimestampSchema } from '../../workflows/contract.js';
 import { ORDER_OUTCOMES } from '../../workflows/order-state.js';
-import type { OrderSummary } from '../temporal-orders.js';
+import type { OrderListItem } from '../temporal-orders.js';
 import { OrderStatusSchema } from './order-snapshot.js';
 import { component } from './registry.js';
 
-export const OrderSummarySchema = component(
-  'OrderSummary',
+export const OrderListItemSchema = component(
+  'OrderListItem',
   z.object({
     orderId: z.string(),
     status: OrderStatusSchema,
@@ -24,8 +24,8 @@ export const OrderSummarySchema = component(
 );
 
 export const OrderListSchema = z.object({
-  orders: z.array(OrderSummarySchema),
+  orders: z.array(OrderListItemSchema),
   nextCursor: z.string().nullable().describe('pass as `cursor` for the next page; null on the last page'),
 });
 
-export const toSummaryResponse = (summary: OrderSummary): z.output<typeof OrderSummarySchema> => summary;
+export const toListItemResponse = (item: OrderListItem): z.output<typeof OrderListItemSchema> => item;

@@ -1,4 +1,4 @@
-import type { Role } from '../../api/api-keys.js';
+import type { Role } from '../../config/api-keys.js';
 import type { ChaosClient } from './client.js';
 import type { FuzzRequest } from './fuzz.js';
 import type { OrderModel } from './order-paths.js';

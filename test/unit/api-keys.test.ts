@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { findApiKey, generateApiKey, parseApiKeys } from '../../api/api-keys.js';
+import { findApiKey, generateApiKey, parseApiKeys } from '../../config/api-keys.js';
 
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, temporalConnectionSettings } from '../../worker/config.js';
+import { loadConfig, temporalConnectionSettings } from '../../config/env.js';
 
 const minimal = { DATABASE_URL: 'postgres://escrow:escrow@db:5432/escrow' };
 

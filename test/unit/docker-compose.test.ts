@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../../worker/config.js';
+import { loadConfig } from '../../config/env.js';
 
 /** No Docker engine runs here, so the deployment files are checked for what a `docker compose up` needs. */
 const root = join(import.meta.dirname, '..', '..');
@@ -98,9 +98,20 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   it('builds in stages, prebuilds the workflow bundle and runs as a non-root user', () => {
     expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
-    expect(dockerfile).toMatch(/^FROM node:20[\w.-]+ AS build$/m);
+    expect(dockerfile).toMatch(/^FROM node:[\w.-]+ AS build$/m);
     expect(dockerfile).toMatch(/build-workflow-bundle\.ts dist\/workflow-bundle\.js/);
     expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH=\/app\/dist\/workflow-bundle\.js/);
     expect(dockerfile).toMatch(/^USER node$/m);
+  });
+
+  it('runs the Node.js that CI tests on, within the engines of package.json', () => {
+    const ciNode = /^NODE_VERSION=(\d+)\.\d+\.\d+$/m.exec(readFileSync(join(root, '.ci', 'run'), 'utf8'));
+    const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      engines: { node: string };
+    };
+    const images = dockerfile.match(/^FROM node:\S+/gm) ?? [];
+    expect(images.length).toBeGreaterThanOrEqual(2);
+    for (const image of images) expect(image).toBe(`FROM node:${ciNode?.[0].split('=')[1]}-bookworm-slim`);
+    expect(engines.node).toBe(`>=${ciNode?.[1]}`);
   });
 });

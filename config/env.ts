@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { parseApiKeys } from '../api/api-keys.js';
-import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from '../api/limits.js';
+import { parseApiKeys } from './api-keys.js';
+import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 
 /**
  * Environment of the production processes, validated at start: a bad deployment fails at once

@@ -1,0 +1,42 @@
+import type pg from 'pg';
+
+export interface DeliveryRecord {
+  eventId: string;
+  endpoint: string;
+  attempt: number;
+  ok: boolean;
+  status?: number;
+  error?: string;
+  /** When the next attempt is due if this one failed. */
+  nextAttemptAt?: Date;
+}
+
+/** Every webhook attempt in PostgreSQL: what an operator reads, and what a retry skips. */
+export class WebhookDeliveryLog {
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The endpoints that have acknowledged the event already. */
+  async acknowledged(eventId: string): Promise<Set<string>> {
+    const done = await this.pool.query(
+      'SELECT endpoint FROM webhook_deliveries WHERE event_id = $1 AND delivered',
+      [eventId],
+    );
+    return new Set(done.rows.map((r) => r.endpoint as string));
+  }
+
+  async record(r: DeliveryRecord): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO webhook_deliveries (event_id, endpoint, attempt, status_code, error, delivered, next_attempt_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [
+        r.eventId,
+        r.endpoint,
+        r.attempt,
+        r.status ?? null,
+        r.error ?? null,
+        r.ok,
+        r.ok ? null : (r.nextAttemptAt ?? null),
+      ],
+    );
+  }
+}

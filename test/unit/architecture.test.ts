@@ -1,0 +1,179 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, posix, relative, resolve } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const NOT_SOURCE = new Set(['node_modules', '.git', '.data', 'dist', 'fixtures']);
+
+/**
+ * The folders from the ground up. A file may import files of its own folder and of the layers
+ * below; never a layer above, nor another folder of its own layer. `.` stands for files at the root.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  // The order itself: contract, rules, money, the deterministic workflow. No I/O.
+  ['workflows'],
+  // What every process shares: configuration, logs and limits; PostgreSQL (pool, migrations,
+  // ledger, event store).
+  ['config', 'db'],
+  // The workflow's side effects, on db/.
+  ['activities'],
+  // The two processes: neither knows the other.
+  ['api', 'worker'],
+  // Development tooling around them (`npm start`, the embedded servers, benchmarks).
+  ['scripts'],
+  ['test', '.'],
+];
+
+/**
+ * Imports that may go up by type alone (the compiler erases them: no code of the higher folder
+ * runs below), from a folder to one file. The workflow names the activities it schedules
+ * (`proxyActivities<Activities>`); its bundle holds none of their code.
+ */
+const TYPE_ONLY_UPWARD = [{ from: 'workflows', to: 'activities/index.ts' }];
+
+/** The SDK's public entry points only: anything under `lib/` is internal and moves between releases. */
+const SDK_INTERNALS = /^@temporalio\/[^/]+\/lib(\/|$)/;
+/** The replay test writes and reads histories as `temporal workflow show` does: no public export does that. */
+const SDK_INTERNALS_ALLOWED = ['test/replay.test.ts'];
+
+interface Edge {
+  from: string;
+  /** A project file (posix path from the root), or a package specifier. */
+  to: string;
+  typeOnly: boolean;
+}
+
+const folderOf = (file: string) => (file.includes('/') ? (file.split('/')[0] as string) : '.');
+const layerOf = (folder: string) => LAYERS.findIndex((layer) => layer.includes(folder));
+
+/** Why each edge breaks the layering; empty when none does. */
+function violations(edges: readonly Edge[]): string[] {
+  const found: string[] = [];
+  for (const edge of edges) {
+    if (!edge.to.includes('/') || !edge.to.endsWith('.ts')) continue;
+    const from = folderOf(edge.from);
+    const to = folderOf(edge.to);
+    if (from === to) continue;
+    const [fromLayer, toLayer] = [layerOf(from), layerOf(to)];
+    if (fromLayer === -1 || toLayer === -1) {
+      found.push(`${edge.from} -> ${edge.to}: ${fromLayer === -1 ? from : to}/ is on no layer`);
+    } else if (toLayer === fromLayer) {
+      found.push(
+        `${edge.from} -> ${edge.to}: ${from}/ and ${to}/ are on one layer and must not import each other`,
+      );
+    } else if (toLayer > fromLayer) {
+      const allowed = edge.typeOnly && TYPE_ONLY_UPWARD.some((e) => e.from === from && e.to === edge.to);
+      if (!allowed) found.push(`${edge.from} -> ${edge.to}: ${from}/ is below ${to}/`);
+    }
+  }
+  return found;
+}
+
+function sourceFiles(dir = ROOT): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    if (NOT_SOURCE.has(entry.name)) return [];
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return /\.[cm]?ts$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [relative(ROOT, path)] : [];
+  });
+}
+
+/** Every import, re-export and dynamic import of a file, resolved to a project path where relative. */
+function importsOf(file: string): Edge[] {
+  const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+  const edges: Edge[] = [];
+  const add = (specifier: ts.Node | undefined, typeOnly: boolean) => {
+    if (!specifier || !ts.isStringLiteral(specifier)) return;
+    const text = specifier.text;
+    const to = text.startsWith('.')
+      ? posix.normalize(posix.join(posix.dirname(file), text)).replace(/\.js$/, '.ts')
+      : text;
+    edges.push({ from: file, to, typeOnly });
+  };
+  const visit = (node: ts.Node) => {
+    if (ts.isImportDeclaration(node)) {
+      const clause = node.importClause;
+      const bindings = clause?.namedBindings;
+      const everyNameIsType =
+        clause !== undefined &&
+        clause.name === undefined &&
+        bindings !== undefined &&
+        ts.isNamedImports(bindings) &&
+        bindings.elements.length > 0 &&
+        bindings.elements.every((e) => e.isTypeOnly);
+      add(node.moduleSpecifier, Boolean(clause?.isTypeOnly) || everyNameIsType);
+    } else if (ts.isExportDeclaration(node)) {
+      add(node.moduleSpecifier, node.isTypeOnly);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      add(node.arguments[0], false);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
+      add(node.argument.literal, true);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return edges;
+}
+
+describe('architecture: folders depend one way', () => {
+  const files = sourceFiles();
+  const edges = files.flatMap(importsOf);
+
+  it('reads the imports of every source file', () => {
+    expect(files).toEqual(
+      expect.arrayContaining(['workflows/order-workflow.ts', 'api/app.ts', 'db/pool.ts']),
+    );
+    expect(edges).toContainEqual({ from: 'api/app.ts', to: 'db/postgres-ledger.ts', typeOnly: false });
+  });
+
+  it('places every folder on a layer', () => {
+    const unplaced = [...new Set(files.map(folderOf))].filter((folder) => layerOf(folder) === -1);
+    expect(unplaced).toEqual([]);
+  });
+
+  it('has no import from a lower folder into a higher one, nor between the folders of one layer', () => {
+    expect(violations(edges)).toEqual([]);
+  });
+
+  it('keeps each allowed upward import type-only', () => {
+    for (const allowed of TYPE_ONLY_UPWARD) {
+      const upward = edges.filter((e) => folderOf(e.from) === allowed.from && e.to === allowed.to);
+      expect(upward.length).toBeGreaterThan(0);
+      expect(upward.filter((e) => !e.typeOnly)).toEqual([]);
+    }
+  });
+
+  it('uses only public entry points of the Temporal SDK', () => {
+    const deep = edges.filter((e) => !SDK_INTERNALS_ALLOWED.includes(e.from) && SDK_INTERNALS.test(e.to));
+    expect(deep.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+  });
+
+  it('starts orders in one place, so that the API and the tests start them alike', () => {
+    const starting = files.filter((file) =>
+      /\.workflow\.(start|execute|signalWithStart)\b/.test(readFileSync(join(ROOT, file), 'utf8')),
+    );
+    expect(starting).toEqual(['api/order-start.ts']);
+  });
+
+  it('catches what it is there to catch', () => {
+    expect(
+      violations([
+        { from: 'db/pool.ts', to: 'api/app.ts', typeOnly: false },
+        { from: 'worker/main.ts', to: 'api/app.ts', typeOnly: true },
+        { from: 'config/env.ts', to: 'db/pool.ts', typeOnly: false },
+        { from: 'workflows/order-workflow.ts', to: 'activities/index.ts', typeOnly: false },
+        { from: 'workflows/contract.ts', to: 'activities/notifier.ts', typeOnly: true },
+        { from: 'plugins/x.ts', to: 'api/app.ts', typeOnly: false },
+      ]),
+    ).toHaveLength(6);
+    expect(
+      violations([
+        { from: 'api/app.ts', to: 'db/pool.ts', typeOnly: false },
+        { from: 'scripts/start.ts', to: 'worker/main.ts', typeOnly: false },
+        { from: 'workflows/order-workflow.ts', to: 'activities/index.ts', typeOnly: true },
+        { from: 'test/harness.ts', to: 'scripts/start.ts', typeOnly: false },
+      ]),
+    ).toEqual([]);
+  });
+});
