@@ -10,6 +10,7 @@ export const PROBLEM_KINDS = {
   forbidden: { status: 403, title: "The API key's role may not do this" },
   'order-not-found': { status: 404, title: 'No such order' },
   'not-found': { status: 404, title: 'No such route' },
+  'extension-not-found': { status: 404, title: 'No such extension on this order' },
   'wrong-state': { status: 409, title: "The order's status does not allow this" },
   'order-exists': { status: 409, title: 'The order exists with another contract' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isSecretKey, parsePublicKeys } from '../workflows/event-signature.js';
 import { parseApiKeys } from './api-keys.js';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 
@@ -19,7 +20,9 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
+  DATABASE_URL: z
+    .string({ error: 'required: a postgres:// URL' })
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
@@ -56,27 +59,119 @@ const EnvSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  // Ed25519 keys of the marketplace events (README, "Signed events"): the workers hold the public
+  // keys (two while rotating), the API alone the private key.
+  EVENT_PUBLIC_KEYS: z
+    .string()
+    .optional()
+    .superRefine((spec, ctx) => {
+      if (spec === undefined) return;
+      try {
+        parsePublicKeys(spec);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  EVENT_PUBLIC_KEYS_FILE: z.string().optional(),
+  EVENT_SIGNING_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isSecretKey(v), 'must be an Ed25519 private key (64 hex digits)'),
+  EVENT_SIGNING_KEY_FILE: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
   API_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
 });
 export type Config = z.output<typeof EnvSchema>;
 
+/** A deployment mistake, not a bug: its message lists every problem and no stack helps. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const result = EnvSchema.safeParse(env);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const config = result.data;
   if (config.WEBHOOK_URLS.length > 0 && (config.WEBHOOK_SECRET?.length ?? 0) < 16) {
-    throw new Error(
+    throw new ConfigError(
       'invalid configuration:\n  WEBHOOK_SECRET: at least 16 characters, required with WEBHOOK_URLS',
     );
   }
   if (Boolean(config.TEMPORAL_TLS_CERT_PATH) !== Boolean(config.TEMPORAL_TLS_KEY_PATH)) {
-    throw new Error('invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together');
+    throw new ConfigError(
+      'invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+    );
   }
   return config;
+}
+
+/**
+ * For the production entry points: a bad configuration prints every problem (including the
+ * variables this process requires on top of the schema) and exits 1, like a command-line tool,
+ * instead of crashing with a stack trace around the list.
+ */
+export function loadConfigOrExit(
+  env: NodeJS.ProcessEnv = process.env,
+  required: { name: keyof Config; hint: string }[] = [],
+): Config {
+  const problems = required.filter((r) => !env[r.name]).map((r) => `  ${r.name}: ${r.hint}`);
+  let config: Config | undefined;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.unshift(...err.message.split('\n').slice(1));
+  }
+  if (!config || problems.length > 0) {
+    console.error(`invalid configuration:\n${problems.join('\n')}`);
+    process.exit(1);
+  }
+  return config;
+}
+
+/** For the entry points: a ConfigError from `read` is printed like loadConfigOrExit's, then exit 1. */
+export function orExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+
+/** The public keys a worker accepts on marketplace events: EVENT_PUBLIC_KEYS or EVENT_PUBLIC_KEYS_FILE. */
+export function eventPublicKeys(config: Config): string[] {
+  const spec =
+    config.EVENT_PUBLIC_KEYS ??
+    (config.EVENT_PUBLIC_KEYS_FILE && readFileSync(config.EVENT_PUBLIC_KEYS_FILE, 'utf8'));
+  const keys = spec ? parsePublicKeys(spec) : [];
+  if (keys.length === 0) {
+    throw new ConfigError(
+      'invalid configuration:\n  EVENT_PUBLIC_KEYS: required: the API\'s Ed25519 public key(s), hex, comma-separated (README, "Signed events")',
+    );
+  }
+  return keys;
+}
+
+/** The API's private key for signing marketplace events: EVENT_SIGNING_KEY or EVENT_SIGNING_KEY_FILE. */
+export function eventSigningKey(config: Config): string {
+  const key = (
+    config.EVENT_SIGNING_KEY ??
+    (config.EVENT_SIGNING_KEY_FILE && readFileSync(config.EVENT_SIGNING_KEY_FILE, 'utf8')) ??
+    ''
+  )
+    .trim()
+    .toLowerCase();
+  if (!isSecretKey(key)) {
+    throw new ConfigError(
+      'invalid configuration:\n  EVENT_SIGNING_KEY: required: the Ed25519 private key (64 hex digits) the API signs events with (README, "Signed events")',
+    );
+  }
+  return key;
 }
 
 export interface TemporalConnectionSettings {

@@ -5,7 +5,7 @@ import { migrate } from '../db/migrate.js';
 import type { Movement } from '../db/payments-gateway.js';
 import { createPool } from '../db/pool.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
-import { startDevPostgres } from './dev-postgres.js';
+import { DevPostgresError, startDevPostgres } from './dev-postgres.js';
 import { freePort } from './free-port.js';
 
 /**
@@ -16,10 +16,32 @@ import { freePort } from './free-port.js';
 const N = Number(process.env.BENCH_OPERATIONS ?? 2000);
 
 const dir = await mkdtemp(join(tmpdir(), 'escrow-bench-'));
+// PostgreSQL runs as an unprivileged user when we are root: it must be able to enter the directory.
 await chmod(dir, 0o755);
+let stopPostgres = async () => {};
+const cleanUp = async () => {
+  await stopPostgres();
+  await rm(dir, { recursive: true, force: true });
+};
+// Ctrl-C or SIGTERM in the middle of a run stops the cluster and removes its files.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.log(`\n${signal}: stopping`);
+    void cleanUp().finally(() => process.exit(1));
+  });
+}
 const postgres = process.env.DATABASE_URL
   ? { databaseUrl: process.env.DATABASE_URL, stop: async () => {} }
-  : await startDevPostgres({ dir: join(dir, 'pg'), port: await freePort(), ephemeral: true });
+  : await startDevPostgres({ dir: join(dir, 'pg'), port: await freePort(), ephemeral: true }).catch(
+      async (err: Error) => {
+        await cleanUp();
+        // A setup problem the user can act on, not a bug: its message says what to do.
+        if (!(err instanceof DevPostgresError)) throw err;
+        console.error(`[bench] ${err.message}`);
+        process.exit(1);
+      },
+    );
+stopPostgres = () => postgres.stop();
 const pool = createPool(postgres.databaseUrl, 1);
 await migrate(pool);
 const ledger = new PostgresLedger(pool);
@@ -81,6 +103,5 @@ try {
   }
 } finally {
   await pool.end();
-  await postgres.stop();
-  await rm(dir, { recursive: true, force: true });
+  await cleanUp();
 }

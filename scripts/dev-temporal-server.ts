@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeFlags } from '../worker/search-attributes.js';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { provisionTemporalCli } from './temporal-cli.js';
+import { spawnTied } from './tied-child.js';
 
 export interface DevTemporalOptions {
   /** SQLite file that keeps state across restarts; in-memory when absent. */
@@ -48,7 +49,7 @@ export async function startDevTemporal(options: DevTemporalOptions): Promise<Dev
   if (options.fastSqlite)
     args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
 
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
+  const child = spawnTied(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], deathSignal: 'SIGTERM' });
   const output: string[] = [];
   const keep = (chunk: Buffer) => {
     output.push(chunk.toString());

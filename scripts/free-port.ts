@@ -12,3 +12,14 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Whether another program already listens on `port` (on `host`, or on every address). */
+export function portInUse(port: number, host?: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      err.code === 'EADDRINUSE' ? resolve(true) : reject(err),
+    );
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(false)));
+  });
+}

@@ -1,129 +1,238 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { buildApp } from '../api/app.js';
+import { eventSigningInterceptor } from '../api/event-signing.js';
 import { parseApiKeys } from '../config/api-keys.js';
-import { loadConfig } from '../config/env.js';
+import {
+  ConfigError,
+  eventPublicKeys,
+  eventSigningKey,
+  loadConfig,
+  loadConfigOrExit,
+} from '../config/env.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { publicKeyOf } from '../workflows/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
-import { type DevPostgres, startDevPostgres } from './dev-postgres.js';
+import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
+import { type DevPostgres, DevPostgresError, startDevPostgres } from './dev-postgres.js';
 import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
+import { acquireEngineLock, releaseEngineLock } from './engine-lock.js';
+import { portInUse } from './free-port.js';
 
 /**
  * `npm start`: the whole engine on one machine. A Temporal dev server (state in .data/), an
  * embedded PostgreSQL, the worker and the API, unless TEMPORAL_ADDRESS / DATABASE_URL point
- * at real ones.
+ * at real ones. One per directory: `.data/engine.json` names the running one.
  */
 const dataDir = join(process.cwd(), '.data');
-mkdirSync(dataDir, { recursive: true });
-// The embedded PostgreSQL runs as an unprivileged user when we are root.
-chmodSync(dataDir, 0o755);
+const lockFile = join(dataDir, 'engine.json');
 const log = (line: string) => console.log(line);
-installWorkerLogging('WARN');
 const stops: (() => Promise<void>)[] = [];
-
-const externalTemporal = process.env.TEMPORAL_ADDRESS;
-let temporal: DevTemporal | undefined;
-if (!externalTemporal) {
-  log('[start] starting the Temporal dev server (state in .data/temporal.sqlite)');
-  temporal = await startDevTemporal({
-    dbFilename: join(dataDir, 'temporal.sqlite'),
-    port: Number(process.env.TEMPORAL_PORT ?? 7233),
-    uiPort: Number(process.env.TEMPORAL_UI_PORT ?? 8233),
-    log,
-  });
-  stops.unshift(temporal.stop);
-}
-const temporalAddress = externalTemporal ?? (temporal as DevTemporal).address;
-
-let postgres: DevPostgres | undefined;
-if (!process.env.DATABASE_URL) {
-  log('[start] starting the embedded PostgreSQL (data in .data/postgres)');
-  postgres = await startDevPostgres({
-    dir: join(dataDir, 'postgres'),
-    port: Number(process.env.PGPORT ?? 54329),
-    log,
-  });
-  stops.unshift(postgres.stop);
-}
-const config = loadConfig({
-  ...process.env,
-  TEMPORAL_ADDRESS: temporalAddress,
-  DATABASE_URL: process.env.DATABASE_URL ?? (postgres as DevPostgres).databaseUrl,
-});
-
-const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-stops.unshift(() => pool.end());
-const applied = await migrate(pool);
-if (applied.length > 0) log(`[start] applied migrations: ${applied.join(', ')}`);
-
-const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-stops.unshift(() => connection.close());
-if (externalTemporal) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-
-const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-stops.unshift(() => nativeConnection.close());
-const worker = await createOrderWorker({
-  connection: nativeConnection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  pool,
-  notifier: config.ARBITRATION_WEBHOOK_URL
-    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
-    : undefined,
-  webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
-});
-const workerDone = worker.run();
-stops.unshift(async () => {
-  // The SDK's own SIGINT/SIGTERM handler may have begun the shutdown already.
-  if (worker.getState() === 'RUNNING') worker.shutdown();
-  await workerDone;
-});
-
-// API_KEYS, when set, replaces the development keys.
-const devKeysFile = join(dataDir, 'dev-api-keys.json');
-const devKeys = config.API_KEYS ? undefined : loadOrCreateDevApiKeys(devKeysFile, log);
-const app = await buildApp({
-  temporal: temporalClient,
-  pool,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  apiKeys: parseApiKeys(devKeys ? apiKeysSpec(devKeys) : (config.API_KEYS ?? '')),
-  rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
-  upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
-});
-await app.listen({ port: config.API_PORT, host: config.API_HOST });
-stops.unshift(() => app.close());
-
-log('');
-log('Trade escrow engine is running:');
-log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs: /docs)`);
-if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
-log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
-log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);
-if (devKeys) {
-  log(`  API keys     (development; kept in ${devKeysFile})`);
-  for (const [role, key] of Object.entries(devKeys)) log(`    ${role.padEnd(12)} ${key}`);
-} else log('  API keys     from API_KEYS');
-log('Press Ctrl-C to stop.');
-
+let running = false;
 let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  log(`\n[start] ${signal}: stopping API, worker, Temporal and PostgreSQL`);
+
+/** A reason not to start that the user can act on: printed without a stack. */
+class StartError extends Error {}
+
+async function stopAll() {
   for (const stop of stops) {
     await stop().catch((err: Error) => log(`[start] while stopping: ${err.message}`));
   }
-  process.exit(0);
+  releaseEngineLock(lockFile);
 }
+
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log(
+    `\n[start] ${signal}: stopping ${running ? 'API, worker, Temporal and PostgreSQL' : 'what was started so far'}`,
+  );
+  await stopAll();
+  process.exit(running ? 0 : 1);
+}
+// Listening from the first line: a signal in the middle of the start stops what already runs.
 // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal and relayed by tsx), and
 // a second signal without a listener would kill it halfway through the shutdown.
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+const externalTemporal = process.env.TEMPORAL_ADDRESS;
+const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
+const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
+const pgPort = Number(process.env.PGPORT ?? 54329);
+// Checked before anything starts; the addresses of the servers started below are stand-ins here.
+const planned = loadConfigOrExit({
+  ...process.env,
+  TEMPORAL_ADDRESS: externalTemporal ?? `127.0.0.1:${temporalPort}`,
+  DATABASE_URL: process.env.DATABASE_URL ?? `postgres://127.0.0.1:${pgPort}/escrow`,
+});
+
+async function preflight() {
+  mkdirSync(dataDir, { recursive: true });
+  const holder = acquireEngineLock(lockFile, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    api: `http://localhost:${planned.API_PORT}`,
+    temporalUi: externalTemporal ? undefined : `http://localhost:${uiPort}`,
+  });
+  if (holder) {
+    throw new StartError(
+      [
+        `the engine of this directory is already running (pid ${holder.pid}, since ${holder.startedAt}):`,
+        `  API          ${holder.api}`,
+        ...(holder.temporalUi ? [`  Temporal UI  ${holder.temporalUi}`] : []),
+        `Use it, or stop it first (Ctrl-C in its terminal, or kill ${holder.pid}). Nothing was started.`,
+      ].join('\n'),
+      { cause: 'locked' },
+    );
+  }
+  const ports: [number, string, string, string][] = [
+    ...(externalTemporal
+      ? []
+      : ([
+          [temporalPort, '127.0.0.1', 'the Temporal dev server', 'TEMPORAL_PORT'],
+          [uiPort, '127.0.0.1', 'the Temporal Web UI', 'TEMPORAL_UI_PORT'],
+        ] as [number, string, string, string][])),
+    ...(process.env.DATABASE_URL
+      ? []
+      : ([[pgPort, '127.0.0.1', 'the embedded PostgreSQL', 'PGPORT']] as [number, string, string, string][])),
+    [planned.API_PORT, planned.API_HOST, 'the API', 'API_PORT'],
+  ];
+  const taken: string[] = [];
+  for (const [port, host, what, variable] of ports) {
+    if (port !== 0 && (await portInUse(port, host)))
+      taken.push(`  port ${port} (${what}; ${variable}=<another port> to move it)`);
+  }
+  if (taken.length > 0) {
+    throw new StartError(
+      `already in use by another program (another engine elsewhere?):\n${taken.join('\n')}\nNothing was started.`,
+    );
+  }
+}
+
+async function start() {
+  let temporal: DevTemporal | undefined;
+  if (!externalTemporal) {
+    log('[start] starting the Temporal dev server (state in .data/temporal.sqlite)');
+    temporal = await startDevTemporal({
+      dbFilename: join(dataDir, 'temporal.sqlite'),
+      port: temporalPort,
+      uiPort,
+      log,
+    });
+    stops.unshift(temporal.stop);
+  }
+  const temporalAddress = externalTemporal ?? (temporal as DevTemporal).address;
+
+  let postgres: DevPostgres | undefined;
+  if (!process.env.DATABASE_URL) {
+    log('[start] starting the embedded PostgreSQL');
+    postgres = await startDevPostgres({ dir: join(dataDir, 'postgres'), port: pgPort, log });
+    stops.unshift(postgres.stop);
+  }
+  const config = loadConfig({
+    ...process.env,
+    TEMPORAL_ADDRESS: temporalAddress,
+    DATABASE_URL: process.env.DATABASE_URL ?? (postgres as DevPostgres).databaseUrl,
+  });
+  installWorkerLogging('WARN');
+
+  // EVENT_SIGNING_KEY(_FILE), when set, replaces the development key pair; EVENT_PUBLIC_KEYS(_FILE)
+  // then defaults to its public key.
+  const signingKeyGiven = Boolean(config.EVENT_SIGNING_KEY || config.EVENT_SIGNING_KEY_FILE);
+  const devEventKeysFile = join(dataDir, 'dev-event-keys.json');
+  const signingKey = signingKeyGiven
+    ? eventSigningKey(config)
+    : loadOrCreateDevEventKeys(devEventKeysFile, log).secretKey;
+  const publicKeys =
+    config.EVENT_PUBLIC_KEYS || config.EVENT_PUBLIC_KEYS_FILE
+      ? eventPublicKeys(config)
+      : [publicKeyOf(signingKey)];
+
+  const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  stops.unshift(() => pool.end());
+  const applied = await migrate(pool);
+  if (applied.length > 0) log(`[start] applied migrations: ${applied.join(', ')}`);
+
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  stops.unshift(() => connection.close());
+  if (externalTemporal) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  const temporalClient = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
+  });
+
+  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  stops.unshift(() => nativeConnection.close());
+  const worker = await createOrderWorker({
+    connection: nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    pool,
+    eventPublicKeys: publicKeys,
+    notifier: config.ARBITRATION_WEBHOOK_URL
+      ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+      : undefined,
+    webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  });
+  const workerDone = worker.run();
+  stops.unshift(async () => {
+    // The SDK's own SIGINT/SIGTERM handler may have begun the shutdown already.
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await workerDone;
+  });
+
+  // API_KEYS, when set, replaces the development keys.
+  const devKeysFile = join(dataDir, 'dev-api-keys.json');
+  const devKeys = config.API_KEYS ? undefined : loadOrCreateDevApiKeys(devKeysFile, log);
+  const app = await buildApp({
+    temporal: temporalClient,
+    pool,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    apiKeys: parseApiKeys(devKeys ? apiKeysSpec(devKeys) : (config.API_KEYS ?? '')),
+    rateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE,
+    upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
+  });
+  await app.listen({ port: config.API_PORT, host: config.API_HOST });
+  stops.unshift(() => app.close());
+
+  log('');
+  log('Trade escrow engine is running:');
+  log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs: /docs)`);
+  if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
+  log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
+  log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);
+  if (postgres?.dataDir) log(`               (data in ${postgres.dataDir})`);
+  if (devKeys) {
+    log(`  API keys     (development; kept in ${devKeysFile})`);
+    for (const [role, key] of Object.entries(devKeys)) log(`    ${role.padEnd(12)} ${key}`);
+  } else log('  API keys     from API_KEYS');
+  log(
+    `  Event keys   ${signingKeyGiven ? 'from EVENT_SIGNING_KEY' : `development pair in ${devEventKeysFile}`}; workers accept ${publicKeys.join(', ')}`,
+  );
+  log('Press Ctrl-C to stop.');
+  running = true;
+}
+
+try {
+  await preflight();
+  await start();
+} catch (err) {
+  if (!stopping) {
+    stopping = true;
+    const known = err instanceof StartError || err instanceof ConfigError || err instanceof DevPostgresError;
+    console.error(`[start] ${known ? (err as Error).message : ((err as Error).stack ?? String(err))}`);
+    // The lock of the engine that runs is not ours to release.
+    if ((err as Error).cause !== 'locked') await stopAll();
+    process.exit(1);
+  }
+}

@@ -27,6 +27,12 @@ export function caseFile(s: OrderSnapshot): string {
     '|---|---|---|---|',
     `| ${money(c.amount)} | ${money(c.deposit)} | ${money(s.funded)} | ${money(s.escrowBalance)} |`,
   );
+  if (s.outstanding > 0 && s.status !== 'awaiting_funding') {
+    const due = s.deadlines.balanceDueBy ? `, due by ${formatTime(s.deadlines.balanceDueBy)}` : '';
+    block(
+      `**Outstanding: ${money(s.outstanding)} of the order amount was never paid**${due}${s.balanceOverdue ? ' (overdue)' : ''}. A release pays the supplier only what was funded.`,
+    );
+  }
 
   if (s.dispute) {
     const kind = s.dispute.kind === 'quality' ? 'quality' : 'non-delivery';
@@ -79,7 +85,17 @@ export function caseFile(s: OrderSnapshot): string {
     block(
       '### Payouts',
       ...s.payouts.map(
-        (p) => `- ${p.kind.replace('_', ' ')}: ${money(p.amount)} (ledger key ${text(p.idempotencyKey)})`,
+        (p) =>
+          `- ${p.kind.replace('_', ' ')}: ${money(p.amount)} (ledger key ${text(p.idempotencyKey)})${p.kind === 'release' && s.outstanding > 0 ? `, ${money(s.outstanding)} outstanding never paid` : ''}`,
+      ),
+    );
+  }
+  if (s.extensions.length > 0) {
+    block(
+      '### Extensions of deadlines',
+      ...s.extensions.map(
+        (e) =>
+          `- ${formatTime(e.proposedAt)}: ${e.party} proposes ${e.deadline} until ${formatTime(e.until)} (was ${formatTime(e.from)}): ${text(e.reason)} (${e.status})`,
       ),
     );
   }

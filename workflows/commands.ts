@@ -58,3 +58,35 @@ export const ArbitrationDecisionSchema = z.strictObject({
     .max(5000),
 });
 export type ArbitrationDecision = z.output<typeof ArbitrationDecisionSchema>;
+
+/** SPEC §9.4: which party may propose moving which deadline is part of the schema (400 otherwise). */
+const extensionProposal = <D extends string, P extends z.ZodType>(deadline: D, party: P) =>
+  z.strictObject({
+    party,
+    deadline: z.literal(deadline),
+    until: TimestampSchema,
+    reason: z.string().trim().min(1, 'must not be empty').max(1000),
+  });
+const onlyThe = (party: 'buyer' | 'supplier', deadline: string) =>
+  z.literal(party, `only the ${party} proposes to move ${deadline}`);
+export const ExtensionProposalSchema = z.discriminatedUnion(
+  'deadline',
+  [
+    extensionProposal('shipBy', onlyThe('supplier', 'shipBy')),
+    extensionProposal('deliverBy', onlyThe('supplier', 'deliverBy')),
+    extensionProposal('inspection', onlyThe('buyer', 'the inspection window')),
+    extensionProposal('negotiation', z.enum(['buyer', 'supplier'])),
+  ],
+  'deadline must be one of "shipBy", "deliverBy", "inspection", "negotiation"',
+);
+export type ExtensionProposal = z.output<typeof ExtensionProposalSchema>;
+
+export const ExtensionAnswerSchema = z.strictObject({
+  party: z.enum(['buyer', 'supplier']),
+  action: z.enum(['accept', 'reject'], 'action must be "accept" or "reject"'),
+});
+/** The answer as the Update takes it: the route's extensionId with the body. */
+export const ExtensionAnswerCommandSchema = ExtensionAnswerSchema.extend({
+  extensionId: z.string().min(1).max(64),
+});
+export type ExtensionAnswer = z.output<typeof ExtensionAnswerCommandSchema>;

@@ -18,6 +18,9 @@ export const MinorUnitsSchema = z
 
 export const TimestampSchema = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
 
+/** Without `deliverBy`, the delivery deadline is `shippedAt` plus this (SPEC §9.5). */
+export const DEFAULT_TRANSIT_WINDOW = 'P60D';
+
 export const DurationSchema = z
   .string()
   .refine(
@@ -61,6 +64,8 @@ export const ContractInputSchema = z.strictObject({
   fundBy: TimestampSchema.optional(),
   shipBy: TimestampSchema,
   deliverBy: TimestampSchema.optional(),
+  transitWindow: DurationSchema.default(DEFAULT_TRANSIT_WINDOW),
+  balanceDueBy: TimestampSchema.optional(),
   inspectionWindow: DurationSchema.default('P7D'),
   negotiationWindow: DurationSchema.default('P3D'),
   arbitrationSla: DurationSchema.default('P5D'),
@@ -73,9 +78,11 @@ export type QualityTerm = z.output<typeof QualityTermSchema>;
 export type Party = z.output<typeof PartySchema>;
 
 /** A contract with every default resolved: what the workflow runs on, fixed at creation. */
-export interface Contract extends Omit<ParsedContractInput, 'deposit' | 'fundBy'> {
+export interface Contract extends Omit<ParsedContractInput, 'deposit' | 'fundBy' | 'transitWindow'> {
   deposit: number;
   fundBy: string;
+  /** Absent from orders created before it existed: they get DEFAULT_TRANSIT_WINDOW. */
+  transitWindow?: string;
   createdAt: string;
 }
 
@@ -106,6 +113,14 @@ export function contractProblems(input: ParsedContractInput, now: Date): Contrac
   if (input.deliverBy !== undefined && Date.parse(input.deliverBy) <= shipBy) {
     add('deliverBy', 'deliverBy must be after shipBy');
   }
+  if (parseDuration(input.transitWindow) === 0)
+    add('transitWindow', 'transitWindow must be longer than PT0S');
+  if (input.balanceDueBy !== undefined) {
+    if ((input.deposit ?? input.amount) >= input.amount)
+      add('balanceDueBy', 'balanceDueBy is only for a deposit below amount');
+    else if (Date.parse(input.balanceDueBy) <= fundBy)
+      add('balanceDueBy', `balanceDueBy must be after fundBy (${new Date(fundBy).toISOString()})`);
+  }
   if ((parseDuration(input.inspectionWindow) ?? 0) > MAX_INSPECTION_WINDOW_MS) {
     add('inspectionWindow', 'inspectionWindow must be at most P30D');
   }
@@ -131,6 +146,7 @@ export function normalizeContract(input: ParsedContractInput, now: Date): Contra
       : new Date(now.getTime() + (parseDuration(DEFAULT_FUNDING_WINDOW) ?? 0)).toISOString(),
     shipBy: new Date(input.shipBy).toISOString(),
     deliverBy: input.deliverBy ? new Date(input.deliverBy).toISOString() : undefined,
+    balanceDueBy: input.balanceDueBy ? new Date(input.balanceDueBy).toISOString() : undefined,
     createdAt,
   };
 }

@@ -6,6 +6,7 @@ import {
   ShipmentEventSchema,
 } from './commands.js';
 import { durationMs } from './duration.js';
+import { isOpen } from './lifecycle.js';
 import type { Order } from './order.js';
 import type { CloseReason, OrderSnapshot } from './order-state.js';
 import { creditEscrow } from './settlement.js';
@@ -63,6 +64,11 @@ export class Fulfilment {
       });
       state.funded += payment.amount;
       state.escrowBalance += payment.amount;
+      state.outstanding = Math.max(0, contract.amount - state.funded);
+      if (state.balanceOverdue && state.outstanding === 0) {
+        state.balanceOverdue = false;
+        order.note('balance_paid', `paid after ${state.deadlines.balanceDueBy}`);
+      }
       order.note('payment', `${payment.amount} ${contract.currency} (${payment.reference})`);
       order.emit('order.payment_received');
       if (state.status === 'awaiting_funding' && state.funded >= contract.deposit) {
@@ -82,8 +88,8 @@ export class Fulfilment {
     order.require('recordShipment');
     order.notInFuture('shippedAt', shipment.shippedAt);
     const shippedAt = shipment.shippedAt ? Date.parse(shipment.shippedAt) : Date.now();
-    if (shippedAt > Date.parse(order.contract.shipBy))
-      order.invalid(`shippedAt is after the ship-by deadline ${order.contract.shipBy}`);
+    const { shipBy } = order.state.deadlines;
+    if (shippedAt > Date.parse(shipBy)) order.invalid(`shippedAt is after the ship-by deadline ${shipBy}`);
   }
 
   recordShipment(arg: unknown): OrderSnapshot {
@@ -93,6 +99,7 @@ export class Fulfilment {
       ...shipment,
       shippedAt: new Date(shipment.shippedAt ?? order.now()).toISOString(),
     };
+    order.setTransitDeadline();
     order.moveTo('in_transit', `${shipment.carrier} ${shipment.trackingNumber}`);
     return order.state;
   }
@@ -137,10 +144,33 @@ export class Fulfilment {
     const reason: CloseReason = cancel.party === 'buyer' ? 'buyer_cancelled' : 'supplier_cancelled';
     if (order.state.status === 'awaiting_funding') {
       order.decide({ outcome: 'cancelled', reason, memo: `${cancel.party} cancelled: ${cancel.reason}` });
+    } else if (order.state.balanceOverdue) {
+      order.decide({
+        outcome: 'refunded',
+        reason: 'balance_unpaid',
+        memo: `balance of ${order.state.outstanding} unpaid by ${order.state.deadlines.balanceDueBy}: ${cancel.reason}`,
+      });
     } else {
       order.decide({ outcome: 'refunded', reason, memo: `supplier cancelled: ${cancel.reason}` });
     }
     return order.state;
+  }
+
+  /**
+   * Runs beside the status timers from the start (SPEC §9.5): when balanceDueBy passes with the
+   * order still open and not paid in full, the balance is overdue and the supplier may cancel.
+   */
+  async watchBalance(): Promise<void> {
+    const { order } = this;
+    const { state, contract } = order;
+    const due = contract.balanceDueBy;
+    if (!due) return;
+    const paidOrOver = () => state.outstanding === 0 || !isOpen(state.status);
+    if (await condition(paidOrOver, Math.max(1, Date.parse(due) - Date.now()))) return;
+    state.balanceOverdue = true;
+    order.note('balance_overdue', `${state.outstanding} ${contract.currency} not paid by ${due}`);
+    order.publish();
+    order.emit('order.balance_overdue');
   }
 
   /** fundBy passed and no payment is still on its way to the ledger. */
@@ -159,7 +189,7 @@ export class Fulfilment {
     order.decide({
       outcome: 'refunded',
       reason: 'late_shipment',
-      memo: `not shipped by ${order.contract.shipBy}`,
+      memo: `not shipped by ${order.state.deadlines.shipBy}`,
     });
   }
 }

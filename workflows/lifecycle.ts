@@ -31,7 +31,9 @@ export interface CommandRule {
     | 'submitInspection'
     | 'settle'
     | 'cancel'
-    | 'arbitrate';
+    | 'arbitrate'
+    | 'proposeExtension'
+    | 'answerExtension';
   /** Completes the refusal "cannot <refusal> while the order is <status>". */
   refusal: string;
   /** In this order in the refusal's "allowed in: …". */
@@ -99,7 +101,11 @@ export const COMMANDS = {
     allowedIn: ['awaiting_funding', 'awaiting_shipment'],
     leadsTo: [
       { from: ['awaiting_funding'], to: 'settling', when: 'supplier cancels (cancelled)' },
-      { from: ['awaiting_shipment'], to: 'settling', when: 'supplier cancels (refunded)' },
+      {
+        from: ['awaiting_shipment'],
+        to: 'settling',
+        when: 'supplier cancels (refunded; balance_unpaid once the balance is overdue)',
+      },
     ],
   },
   arbitrate: {
@@ -107,6 +113,37 @@ export const COMMANDS = {
     refusal: 'arbitrate',
     allowedIn: ['arbitration'],
     leadsTo: [{ to: 'settling', when: 'arbitrator decides refund / release / split' }],
+  },
+  // SPEC §9.4: the deadline running in the status moves only when the other party accepts.
+  extendShipBy: {
+    update: 'proposeExtension',
+    refusal: 'propose a shipBy extension',
+    allowedIn: ['awaiting_shipment'],
+    leadsTo: [],
+  },
+  extendDeliverBy: {
+    update: 'proposeExtension',
+    refusal: 'propose a deliverBy extension',
+    allowedIn: ['in_transit'],
+    leadsTo: [],
+  },
+  extendInspection: {
+    update: 'proposeExtension',
+    refusal: 'propose an inspection extension',
+    allowedIn: ['inspection'],
+    leadsTo: [],
+  },
+  extendNegotiation: {
+    update: 'proposeExtension',
+    refusal: 'propose a negotiation extension',
+    allowedIn: ['negotiation'],
+    leadsTo: [],
+  },
+  answerExtension: {
+    update: 'answerExtension',
+    refusal: 'answer an extension',
+    allowedIn: ['awaiting_shipment', 'in_transit', 'inspection', 'negotiation'],
+    leadsTo: [],
   },
 } as const satisfies Record<string, CommandRule>;
 export type Command = keyof typeof COMMANDS;

@@ -1,8 +1,10 @@
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   ArbitrationDecision,
   CancelEvent,
   DeliveryEvent,
+  ExtensionAnswer,
+  ExtensionProposal,
   PaymentEvent,
   SettlementEvent,
   ShipmentEvent,
@@ -18,11 +20,16 @@ export const submitInspectionUpdate = defineUpdate<OrderSnapshot, [InspectionRep
 export const settleUpdate = defineUpdate<OrderSnapshot, [SettlementEvent]>('settle');
 export const cancelUpdate = defineUpdate<OrderSnapshot, [CancelEvent]>('cancel');
 export const arbitrateUpdate = defineUpdate<OrderSnapshot, [ArbitrationDecision]>('arbitrate');
+export const proposeExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionProposal]>('proposeExtension');
+export const answerExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionAnswer]>('answerExtension');
 export const orderQuery = defineQuery<OrderSnapshot>('order');
+/** Makes an order re-read its deadlines, e.g. one that shipped before it had a transit deadline. */
+export const reviewDeadlinesSignal = defineSignal('reviewDeadlines');
 
 /** Failure types that validators raise; the API maps them to HTTP status codes. */
 export const WRONG_STATE = 'OrderWrongState';
 export const INVALID_EVENT = 'OrderInvalidEvent';
+export const UNKNOWN_EXTENSION = 'OrderUnknownExtension';
 
 /** Every order runs as the workflow `order-<orderId>`: one id per order, forever. */
 export const ORDER_WORKFLOW_ID_PREFIX = 'order-';

@@ -55,7 +55,7 @@ export class Negotiation {
   }
 
   deliverByPassed(): void {
-    this.order.note('not_delivered', `no delivery by ${this.order.contract.deliverBy}`);
+    this.order.note('not_delivered', `no delivery by ${this.order.state.deadlines.deliverBy}`);
     this.openDispute('non_delivery');
   }
 

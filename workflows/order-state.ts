@@ -32,6 +32,7 @@ export const CLOSE_REASONS = [
   'settlement_agreed',
   'claim_withdrawn',
   'arbitration',
+  'balance_unpaid',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
@@ -65,9 +66,27 @@ export interface Deadlines {
   fundBy: string;
   shipBy: string;
   deliverBy?: string;
+  balanceDueBy?: string;
   inspectionEndsAt?: string;
   negotiationEndsAt?: string;
   arbitrationDueAt?: string;
+}
+
+export const EXTENSION_DEADLINES = ['shipBy', 'deliverBy', 'inspection', 'negotiation'] as const;
+export type ExtensionDeadline = (typeof EXTENSION_DEADLINES)[number];
+
+/** A later deadline one party proposed and the other answers (SPEC §9.4). */
+export interface Extension {
+  extensionId: string;
+  party: 'buyer' | 'supplier';
+  deadline: ExtensionDeadline;
+  until: string;
+  reason: string;
+  status: 'proposed' | 'accepted' | 'rejected' | 'expired';
+  proposedAt: string;
+  /** The deadline in force when proposed. */
+  from: string;
+  answeredAt?: string;
 }
 
 export interface Dispute {
@@ -86,6 +105,10 @@ export interface OrderSnapshot {
   funded: number;
   /** What escrow holds now: funded minus payouts. */
   escrowBalance: number;
+  /** What the buyer still owes of the order amount: max(0, amount − funded). */
+  outstanding: number;
+  /** balanceDueBy passed with something outstanding; cleared when the balance is paid. */
+  balanceOverdue?: boolean;
   fundedAt?: string;
   payments: RecordedPayment[];
   shipment?: { carrier: string; trackingNumber: string; shippedAt: string };
@@ -94,6 +117,7 @@ export interface OrderSnapshot {
   evaluation?: Evaluation;
   dispute?: Dispute;
   offers: Offer[];
+  extensions: Extension[];
   arbitration?: { openedAt: string; dueAt: string; overdue: boolean };
   decision?: ArbitrationDecision & { decidedAt: string };
   cancellation?: CancelEvent & { at: string };

@@ -1,14 +1,18 @@
 import { allHandlersFinished, condition, log, patched, setHandler } from '@temporalio/workflow';
 import { eventStream } from './event-stream.js';
+import { Extensions } from './extensions.js';
 import { Fulfilment } from './fulfilment.js';
 import { isOpen } from './lifecycle.js';
 import {
+  answerExtensionUpdate,
   arbitrateUpdate,
   cancelUpdate,
   orderQuery,
+  proposeExtensionUpdate,
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
+  reviewDeadlinesSignal,
   settleUpdate,
   submitInspectionUpdate,
 } from './messages.js';
@@ -28,7 +32,9 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   const order = new Order(input, events);
   const fulfilment = new Fulfilment(order);
   const negotiation = new Negotiation(order);
+  const extensions = new Extensions(order);
   order.start();
+  void fulfilment.watchBalance();
 
   setHandler(orderQuery, () => order.state, {
     description: 'The order snapshot: status, money, evaluation, timeline.',
@@ -67,6 +73,18 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     validator: (arg) => negotiation.validateArbitration(arg),
   });
 
+  setHandler(proposeExtensionUpdate, (arg) => extensions.propose(arg), {
+    description:
+      'Propose a later deadline: { party, deadline: "shipBy"|"deliverBy"|"inspection"|"negotiation", until, reason }.',
+    validator: (arg) => extensions.validatePropose(arg),
+  });
+  setHandler(answerExtensionUpdate, (arg) => extensions.answer(arg), {
+    description:
+      'The other party answers a proposed extension: { extensionId, party, action: "accept"|"reject" }.',
+    validator: (arg) => extensions.validateAnswer(arg),
+  });
+  setHandler(reviewDeadlinesSignal, () => void order.deadlineMoves++);
+
   /**
    * What each status's deadline does when it passes (lifecycle.ts DEADLINES). Only a promise
    * returned is awaited: an extra await would move the next commands to a later microtask.
@@ -85,9 +103,12 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     const status = order.state.status;
     if (!isOpen(status)) throw new Error(`unexpected status ${status}`);
     const deadline = order.runningDeadline(status);
-    const left = () => order.state.status !== status;
-    if (deadline === undefined) await condition(left);
-    else if (!(await condition(left, until(deadline)))) {
+    // The timer is restarted when the deadline moves (an extension, a transit deadline given late).
+    const moves = order.deadlineMoves;
+    const changed = () => order.state.status !== status || order.deadlineMoves !== moves;
+    if (deadline === undefined) await condition(changed);
+    // A deadline moved in the same activation as its old timer fired: wait for the new one instead.
+    else if (!(await condition(changed, until(deadline))) && order.deadlineMoves === moves) {
       // A payment that was accepted before fundBy may still be on its way to the ledger.
       if (status === 'awaiting_funding') await condition(() => fulfilment.paymentsInFlight === 0);
       const waiting = deadlinePassed[status]();

@@ -1,8 +1,10 @@
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { caseFile } from './case-file.js';
-import type { Contract } from './contract.js';
+import { type Contract, DEFAULT_TRANSIT_WINDOW } from './contract.js';
+import { durationMs } from './duration.js';
 import type { EventStream } from './event-stream.js';
+import { expireOpenExtensions } from './extensions.js';
 import { allows, COMMANDS, type Command, DEADLINES, STATUS_EVENTS } from './lifecycle.js';
 import { INVALID_EVENT, WRONG_STATE } from './messages.js';
 import type { SettlementOutcome } from './money.js';
@@ -44,6 +46,8 @@ export class Order {
   readonly state: OrderSnapshot;
   /** Set when the order moves to settling. */
   decision?: Decision;
+  /** Counts moves of a running deadline: the timer loop wakes on a change and waits anew. */
+  deadlineMoves = 0;
   private readonly events: EventStream;
 
   constructor(input: OrderWorkflowInput, events: EventStream) {
@@ -54,11 +58,18 @@ export class Order {
       orderId: contract.orderId,
       status: 'awaiting_funding',
       contract,
-      deadlines: { fundBy: contract.fundBy, shipBy: contract.shipBy, deliverBy: contract.deliverBy },
+      deadlines: {
+        fundBy: contract.fundBy,
+        shipBy: contract.shipBy,
+        deliverBy: contract.deliverBy,
+        balanceDueBy: contract.balanceDueBy,
+      },
       funded: 0,
       escrowBalance: 0,
+      outstanding: contract.amount,
       payments: [],
       offers: [],
+      extensions: [],
       payouts: [],
       timeline: [{ at: contract.createdAt, event: 'created' }],
     };
@@ -106,6 +117,7 @@ export class Order {
   }
 
   moveTo(status: OrderStatus, detail?: string): void {
+    expireOpenExtensions(this);
     this.state.status = status;
     this.note(status, detail);
     this.publish();
@@ -127,7 +139,22 @@ export class Order {
   /** The timer of a status (DEADLINES): none while it has no deadline, nor once the SLA fired. */
   runningDeadline(status: OpenStatus): string | undefined {
     if (status === 'arbitration' && this.state.arbitration?.overdue) return undefined;
+    if (status === 'in_transit' && !this.state.deadlines.deliverBy) this.setTransitDeadline();
     return this.state.deadlines[DEADLINES[status].deadline];
+  }
+
+  /**
+   * Without `deliverBy`, delivery is due `transitWindow` after shipment (SPEC §9.5). Orders that
+   * shipped before 'transit-deadline' waited without a timer: they get it when next woken.
+   */
+  setTransitDeadline(): void {
+    const { state, contract } = this;
+    if (!state.shipment || state.deadlines.deliverBy || !patched('transit-deadline')) return;
+    const window = contract.transitWindow ?? DEFAULT_TRANSIT_WINDOW;
+    state.deadlines.deliverBy = new Date(
+      Date.parse(state.shipment.shippedAt) + durationMs(window),
+    ).toISOString();
+    this.note('delivery_deadline', `deliver by ${state.deadlines.deliverBy} (transit window ${window})`);
   }
 
   // Validators throw: the Update is refused, nothing is written to the history.
@@ -140,6 +167,16 @@ export class Order {
       type: WRONG_STATE,
       nonRetryable: true,
       message: `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
+      details: [{ status: this.state.status }],
+    });
+  }
+
+  /** The order's state does not allow this beyond what the lifecycle table says (HTTP 409). */
+  conflict(message: string): never {
+    throw ApplicationFailure.create({
+      type: WRONG_STATE,
+      nonRetryable: true,
+      message,
       details: [{ status: this.state.status }],
     });
   }

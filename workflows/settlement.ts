@@ -41,7 +41,9 @@ export async function payOut(order: Order, d: Decision): Promise<void> {
     currency: contract.currency,
     amount,
     memo:
-      kind === 'excess_refund' ? `funded beyond the order amount (${d.reason})` : `${d.reason}: ${d.memo}`,
+      kind === 'excess_refund'
+        ? `funded beyond the order amount (${d.reason})`
+        : `${d.reason}: ${d.memo}${kind === 'release' && state.outstanding > 0 ? `; ${state.outstanding} ${contract.currency} of the order amount outstanding, never paid` : ''}`,
   });
   const pay = async (kind: Payout['kind'], amount: number) => {
     if (amount <= 0) return;

@@ -6,14 +6,18 @@ import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
   DeliveryEventSchema,
+  ExtensionAnswerSchema,
+  ExtensionProposalSchema,
   PaymentEventSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
 } from '../../workflows/commands.js';
 import { InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
+  answerExtensionUpdate,
   arbitrateUpdate,
   cancelUpdate,
+  proposeExtensionUpdate,
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
@@ -22,13 +26,16 @@ import {
 } from '../../workflows/messages.js';
 import type { OrderSnapshot } from '../../workflows/order-state.js';
 import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
-import { IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
+import { ExtensionParamsSchema, IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
 import type { TemporalOrders } from '../temporal-orders.js';
 
 interface OrderEvent<S extends z.ZodType> {
   path: string;
-  update: UpdateDefinition<OrderSnapshot, [z.output<S>]>;
+  // biome-ignore lint/suspicious/noExplicitAny: the Update's argument may add route params to the body
+  update: UpdateDefinition<OrderSnapshot, [any]>;
+  /** 201 for a route that creates something the snapshot lists (an extension proposal). */
+  created?: true;
   body: S;
   roles: readonly Role[];
   summary: string;
@@ -102,6 +109,29 @@ const EVENTS = [
     summary: "The arbitrator's decision",
     description: 'Only while the order is in arbitration. `refundAmount` is for a split only.',
   }),
+  event({
+    path: 'extensions',
+    update: proposeExtensionUpdate,
+    body: ExtensionProposalSchema,
+    roles: ['marketplace'],
+    created: true,
+    summary: 'Propose a later deadline for the step running now',
+    description:
+      '`shipBy` (awaiting_shipment) and `deliverBy` (in_transit) by the supplier, `inspection` by the buyer, ' +
+      '`negotiation` by either. `until` must be later than the deadline in force and at most 90 days after ' +
+      'the deadline first set for that step. One open proposal per deadline; the proposal is the last of ' +
+      '`extensions`, answered with 201.',
+  }),
+  event({
+    path: 'extensions/:extensionId',
+    update: answerExtensionUpdate,
+    body: ExtensionAnswerSchema,
+    roles: ['marketplace'],
+    summary: 'The other party accepts or rejects a proposed extension',
+    description:
+      'Accepted, the deadline in force (`deadlines.*`) moves and its timer with it; an accepted `shipBy` ' +
+      'extension moves `deliverBy` by as much. Rejected, nothing changes. 404 for an unknown extensionId.',
+  }),
 ];
 
 /**
@@ -123,23 +153,26 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
           operationId: e.update.name,
           summary: e.summary,
           description: `${e.description} Answers with the order after the event was applied.`,
-          params: OrderParamsSchema,
+          params: e.path.includes(':extensionId') ? ExtensionParamsSchema : OrderParamsSchema,
           headers: IdempotencyHeadersSchema,
           body: e.body,
           response: {
-            200: json('The order after the event', OrderSnapshotSchema),
+            [e.created ? 201 : 200]: json('The order after the event', OrderSnapshotSchema),
             ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
           },
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const key = request.headers['idempotency-key'];
+        const { orderId, ...ids } = request.params as { orderId: string; extensionId?: string };
+        const path = ids.extensionId ? `extensions/${ids.extensionId}` : e.path;
         const snapshot = await orders.apply(
-          request.params.orderId,
+          orderId,
           e.update,
-          request.body,
-          key === undefined ? undefined : `${e.path}:${key}`,
+          { ...(request.body as object), ...ids },
+          key === undefined ? undefined : `${path}:${key}`,
         );
+        if (e.created) reply.code(201);
         return toSnapshotResponse(snapshot);
       },
     );

@@ -2,13 +2,20 @@ import { z } from 'zod';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
+  ExtensionAnswerSchema,
   PaymentEventSchema,
   ShipmentEventSchema,
 } from '../../workflows/commands.js';
-import { ContractInputSchema, MinorUnitsSchema, TimestampSchema } from '../../workflows/contract.js';
+import {
+  ContractInputSchema,
+  DurationSchema,
+  MinorUnitsSchema,
+  TimestampSchema,
+} from '../../workflows/contract.js';
 import { InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
   CLOSE_REASONS,
+  EXTENSION_DEADLINES,
   ORDER_OUTCOMES,
   ORDER_STATUSES,
   type OrderSnapshot,
@@ -31,6 +38,7 @@ export const ContractSchema = component(
     deposit: MinorUnitsSchema,
     fundBy: TimestampSchema,
     createdAt: TimestampSchema,
+    transitWindow: DurationSchema.optional().describe('absent on orders created before it: P60D'),
   }),
   'The contract as the order runs on it: every default resolved at creation',
 );
@@ -70,12 +78,15 @@ export const OrderSnapshotSchema = component(
       fundBy: TimestampSchema,
       shipBy: TimestampSchema,
       deliverBy: TimestampSchema.optional(),
+      balanceDueBy: TimestampSchema.optional(),
       inspectionEndsAt: TimestampSchema.optional(),
       negotiationEndsAt: TimestampSchema.optional(),
       arbitrationDueAt: TimestampSchema.optional(),
     }),
     funded: Amount.describe('everything paid into escrow'),
     escrowBalance: Amount.describe('what escrow holds now: funded minus payouts'),
+    outstanding: Amount.describe('what the buyer still owes: max(0, amount − funded)'),
+    balanceOverdue: z.boolean().optional().describe('balanceDueBy passed with something outstanding'),
     fundedAt: TimestampSchema.optional(),
     payments: z.array(
       PaymentEventSchema.extend({
@@ -96,10 +107,32 @@ export const OrderSnapshotSchema = component(
         status: z.enum(['open', 'accepted', 'superseded']),
       }),
     ),
+    extensions: z.array(
+      z.object({
+        extensionId: z.string(),
+        party: ExtensionAnswerSchema.shape.party,
+        deadline: z.enum(EXTENSION_DEADLINES),
+        until: TimestampSchema,
+        reason: z.string(),
+        status: z.enum(['proposed', 'accepted', 'rejected', 'expired']),
+        proposedAt: TimestampSchema,
+        from: TimestampSchema.describe('the deadline in force when proposed'),
+        answeredAt: TimestampSchema.optional(),
+      }),
+    ),
     arbitration: z
       .object({ openedAt: TimestampSchema, dueAt: TimestampSchema, overdue: z.boolean() })
       .optional(),
-    decision: ArbitrationDecisionSchema.extend({ decidedAt: TimestampSchema }).optional(),
+    decision: ArbitrationDecisionSchema.extend({
+      decidedAt: TimestampSchema,
+      sentBy: z
+        .string()
+        .nullable()
+        .optional()
+        .describe(
+          'The caller identity Temporal recorded with the accepted decision, when the caller gave one; `arbitrator` is what the arbitrator typed',
+        ),
+    }).optional(),
     cancellation: CancelEventSchema.extend({ at: TimestampSchema }).optional(),
     payouts: z.array(
       z.object({

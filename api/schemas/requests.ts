@@ -3,6 +3,7 @@ import { OrderIdSchema } from '../../workflows/contract.js';
 import { ORDER_STATUSES } from '../../workflows/order-state.js';
 
 export const OrderParamsSchema = z.strictObject({ orderId: OrderIdSchema });
+export const ExtensionParamsSchema = OrderParamsSchema.extend({ extensionId: z.string().min(1).max(64) });
 
 export const IdempotencyHeadersSchema = z.looseObject({
   'idempotency-key': z

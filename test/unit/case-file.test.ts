@@ -45,7 +45,9 @@ function inArbitration(c = contract(), r = report): OrderSnapshot {
     deadlines: { fundBy: c.fundBy, shipBy: c.shipBy, arbitrationDueAt: '2026-04-06T10:00:00.000Z' },
     funded: c.amount,
     escrowBalance: c.amount,
+    outstanding: 0,
     payments: [],
+    extensions: [],
     inspection: { report: r, submittedAt: '2026-04-01T10:00:00.000Z' },
     evaluation: evaluateQuality(c, r),
     dispute: { kind: 'quality', openedAt: '2026-04-01T10:00:00.000Z' },
@@ -181,5 +183,61 @@ describe('formatTime', () => {
   it('reads like the Web UI in UTC', () => {
     expect(formatTime('2026-11-25T21:43:38.015Z')).toBe('2026-11-25 21:43:38 UTC');
     expect(formatTime('2026-11-25T21:43:38Z')).toBe('2026-11-25 21:43:38 UTC');
+  });
+});
+
+describe('the case file of an order paid only in part', () => {
+  it('says what is outstanding, when the balance was due, and that the release left it unpaid', () => {
+    const c = contract({ deposit: 250_000, balanceDueBy: '2026-03-15T00:00:00Z' });
+    const s: OrderSnapshot = {
+      ...inArbitration(c),
+      status: 'closed',
+      outcome: 'released',
+      reason: 'inspection_lapsed',
+      funded: 250_000,
+      escrowBalance: 0,
+      outstanding: 1_000_000,
+      balanceOverdue: true,
+      deadlines: { fundBy: c.fundBy, shipBy: c.shipBy, balanceDueBy: '2026-03-15T00:00:00.000Z' },
+      payouts: [
+        {
+          kind: 'release',
+          amount: 250_000,
+          idempotencyKey: 'PO-2026-0042:release',
+          transactionId: 'tx-1',
+          at: '2026-04-10T00:00:00.000Z',
+        },
+      ],
+    };
+    const md = caseFile(s);
+    expect(md).toContain(
+      '**Outstanding: USD 10,000.00 of the order amount was never paid**, due by 2026-03-15 00:00:00 UTC (overdue).',
+    );
+    expect(md).toContain(
+      '- release: USD 2,500.00 (ledger key PO-2026-0042:release), USD 10,000.00 outstanding never paid',
+    );
+    expect(caseFile(inArbitration())).not.toContain('Outstanding');
+  });
+
+  it('lists the extensions of deadlines, who proposed them and what became of them', () => {
+    const s: OrderSnapshot = {
+      ...inArbitration(),
+      extensions: [
+        {
+          extensionId: 'ext-1',
+          party: 'supplier',
+          deadline: 'shipBy',
+          until: '2026-03-25T00:00:00.000Z',
+          reason: 'port *strike*',
+          status: 'accepted',
+          proposedAt: '2026-03-18T10:00:00.000Z',
+          from: '2026-03-20T00:00:00.000Z',
+          answeredAt: '2026-03-18T11:00:00.000Z',
+        },
+      ],
+    };
+    expect(caseFile(s)).toContain(
+      '- 2026-03-18 10:00:00 UTC: supplier proposes shipBy until 2026-03-25 00:00:00 UTC (was 2026-03-20 00:00:00 UTC): port \\*strike\\* (accepted)',
+    );
   });
 });

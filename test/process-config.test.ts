@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** `npm run <script>` as an operator would type it, with only the given environment. */
+function npmRun(script: string, env: Record<string, string>) {
+  const child = spawn('npm', ['run', '--silent', script], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk;
+  });
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+    child.once('close', (code) => resolve({ code, stdout, stderr })),
+  );
+}
+
+describe('production processes with a bad configuration fail like tools', () => {
+  it.each([
+    ['worker', {}, ['  DATABASE_URL: required: a postgres:// URL']],
+    [
+      'api',
+      { DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow' },
+      ['  API_KEYS: required: comma-separated role:key entries (README, HTTP API)'],
+    ],
+    [
+      'api',
+      { TEMPORAL_ADDRESS: 'no-port', API_KEYS: 'root:key' },
+      [
+        '  TEMPORAL_ADDRESS: must be host:port',
+        '  DATABASE_URL: required: a postgres:// URL',
+        '  API_KEYS: ',
+      ],
+    ],
+  ])('npm run %s with %j prints the list of problems and exits 1', async (script, env, problems) => {
+    const run = await npmRun(script, env);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines[0]).toBe('invalid configuration:');
+    expect(lines).toHaveLength(problems.length + 1);
+    problems.forEach((problem, i) => {
+      expect(lines[i + 1]?.startsWith(problem)).toBe(true);
+    });
+    // No stack trace, no source excerpt of the line that threw.
+    expect(run.stderr).not.toMatch(/^\s+at |throw |Error:|\^/m);
+  });
+});
