@@ -8,6 +8,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../config/api-keys.js';
 import { createPool } from '../../db/pool.js';
+import { generateEventKeyPair } from '../../workflows/event-signature.js';
 import { workflowIdFor } from '../../workflows/messages.js';
 import { accessMatrix } from './access.js';
 import { ChaosClient, Traffic } from './client.js';
@@ -34,11 +35,14 @@ const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 1);
 const FIGURES_FILE =
   process.env.CHAOS_FIGURES_FILE ?? join(import.meta.dirname, '..', '..', 'docs', 'reliability.md');
 
+const eventKeys = generateEventKeyPair();
 const keys = {
   marketplace: generateApiKey(),
   arbitrator: generateApiKey(),
   reader: generateApiKey(),
   webhookSecret: `whsec_${randomUUID()}${randomUUID()}`,
+  eventSigningKey: eventKeys.secretKey,
+  eventPublicKey: eventKeys.publicKey,
 };
 const UNKNOWN_KEY = 'esk_not-a-key-of-this-deployment-0000';
 
@@ -429,7 +433,8 @@ describe('chaos soak', () => {
     }
 
     // Secrets never reach a log line.
-    const secrets = { ...keys, unknownKey: UNKNOWN_KEY };
+    const { eventPublicKey: _public, ...secretKeys } = keys;
+    const secrets = { ...secretKeys, unknownKey: UNKNOWN_KEY };
     const leaks: string[] = [];
     const logNames = [
       'temporal',

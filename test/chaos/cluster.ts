@@ -31,6 +31,11 @@ export class GroupProcess {
     this.log = createWriteStream(logFile, { flags: 'a' });
   }
 
+  /** The last lines it wrote. */
+  get output(): string {
+    return this.recent;
+  }
+
   get running(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -101,6 +106,9 @@ export interface ClusterKeys {
   arbitrator: string;
   reader: string;
   webhookSecret: string;
+  /** The API's Ed25519 key for signing marketplace events (and its public half, for the workers). */
+  eventSigningKey: string;
+  eventPublicKey: string;
 }
 
 /**
@@ -182,6 +190,8 @@ export class ChaosCluster {
       WORKFLOW_BUNDLE_PATH: bundlePath,
       DATABASE_POOL_SIZE: '6',
       LOG_LEVEL: 'info',
+      EVENT_PUBLIC_KEYS: this.keys.eventPublicKey,
+      EVENT_SIGNING_KEY: this.keys.eventSigningKey,
       ...extra,
     });
     for (let i = 0; i < options.workers; i++) {
@@ -279,7 +289,7 @@ export class ChaosCluster {
     api.process.start();
     const deadline = Date.now() + 120_000;
     for (;;) {
-      if (!api.process.running) throw new Error(`${api.process.name} exited; see its log`);
+      if (!api.process.running) throw new Error(`${api.process.name} exited:\n${api.process.output}`);
       const ready = await fetch(`${api.url}/healthz`).then(
         (r) => r.ok,
         () => false,
