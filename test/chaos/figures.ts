@@ -68,7 +68,7 @@ export function renderFigures(f: Figures): string {
     `| orders not closed as expected | ${f.notClosedAsExpected} |`,
     `| 5xx other than 503 in an outage | ${f.serverErrors} |`,
     `| workflow task failures | ${f.workflowTaskFailures} |`,
-    `| API keys or webhook secret found in ${Math.round(f.logBytes / 1024)} KiB of logs | ${f.secretLeaks} |`,
+    `| API keys, webhook secret or event signing key found in ${Math.round(f.logBytes / 1024)} KiB of logs | ${f.secretLeaks} |`,
     `| webhook deliveries received | ${f.webhookDeliveries} |`,
     '',
     '## Time to recover after each fault',
