@@ -18,7 +18,7 @@ export function webhookBody(event: StoredOrderEvent): string {
     orderId: event.orderId,
     sequence: event.sequence,
     occurredAt: event.occurredAt,
-    data: { order: event.snapshot },
+    data: { order: event.snapshot, ...(event.statement ? { statement: event.statement } : {}) },
   });
 }
 

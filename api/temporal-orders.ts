@@ -154,9 +154,15 @@ export class TemporalOrders {
     updateId: string | undefined,
   ): Promise<OrderSnapshot> {
     try {
-      return await this.within(() =>
+      const snapshot = await this.within(() =>
         this.handle(orderId).executeUpdate(update, updateId ? { args: [arg], updateId } : { args: [arg] }),
       );
+      // The workflow answers without the dispute's statements, to keep them out of its history.
+      if (snapshot.dispute && !snapshot.dispute.statements) {
+        const current = await this.snapshot(orderId);
+        snapshot.dispute.statements = current.dispute?.statements ?? [];
+      }
+      return snapshot;
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
         if (err.cause.type === WRONG_STATE) {

@@ -22,8 +22,8 @@ export class OrderEventStore {
       // Serialises writers so that feed positions commit in the order they are assigned.
       await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
       await client.query(
-        `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+        `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
         [
           event.id,
           event.orderId,
@@ -31,6 +31,7 @@ export class OrderEventStore {
           event.type,
           event.occurredAt,
           JSON.stringify(event.snapshot),
+          event.statement ? JSON.stringify(event.statement) : null,
         ],
       );
       const stored = await client.query(`${SELECT} WHERE order_id = $1 AND sequence = $2`, [
@@ -67,7 +68,7 @@ export class OrderEventStore {
 }
 
 const SELECT =
-  'SELECT position, id, order_id, sequence, type, occurred_at, recorded_at, payload FROM order_events';
+  'SELECT position, id, order_id, sequence, type, occurred_at, recorded_at, payload, statement FROM order_events';
 
 function toEvent(row: Record<string, unknown>): StoredOrderEvent {
   return {
@@ -79,5 +80,6 @@ function toEvent(row: Record<string, unknown>): StoredOrderEvent {
     occurredAt: (row.occurred_at as Date).toISOString(),
     recordedAt: (row.recorded_at as Date).toISOString(),
     snapshot: row.payload as StoredOrderEvent['snapshot'],
+    ...(row.statement ? { statement: row.statement as StoredOrderEvent['statement'] } : {}),
   };
 }

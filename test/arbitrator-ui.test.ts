@@ -3,7 +3,14 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { orderQuery, settleUpdate, submitInspectionUpdate } from '../workflows/messages.js';
+import {
+  addStatementUpdate,
+  arbitrateUpdate,
+  orderQuery,
+  settleUpdate,
+  submitInspectionUpdate,
+} from '../workflows/messages.js';
+import { ArbitrationOverdueKey } from '../workflows/search-attributes.js';
 import { type ApiUnderTest, startApi } from './api-client.js';
 import { acceptedUpdateIds, createHarness, type Harness, waitForSnapshot, waitForStatus } from './harness.js';
 import { deliveredOrder, disputedOrder } from './scenarios.js';
@@ -61,8 +68,26 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     const orderId = `PO-${randomUUID().slice(0, 8)}`;
     const { handle } = await deliveredOrder(h, { orderId, negotiationWindow: 'PT5S', arbitrationSla: 'P5D' });
     await handle.executeUpdate(submitInspectionUpdate, { args: [shortAndWetReport] });
+    await handle.executeUpdate(addStatementUpdate, {
+      args: [
+        {
+          party: 'buyer',
+          text: 'Half the bags are damp to the touch; we cannot mill them as they are.',
+          evidence: [{ uri: 'https://files.example/damp-bags.jpg', description: 'damp bags, row 3' }],
+        },
+      ],
+    });
     await handle.executeUpdate(settleUpdate, {
       args: [{ party: 'supplier', action: 'offer', refundAmount: 40_000 }],
+    });
+    await handle.executeUpdate(addStatementUpdate, {
+      args: [
+        {
+          party: 'supplier',
+          text: 'Loaded dry (certificate attached); the 50 kg are on the next truck.',
+          evidence: [{ uri: 'https://files.example/moisture-cert.pdf', description: 'moisture certificate' }],
+        },
+      ],
     });
     await waitForStatus(handle, 'arbitration');
     await visibleTo(MY_QUEUE, handle.workflowId);
@@ -97,6 +122,19 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     await caseFile.getByText('Suggested pro-rata refund for the quantity shortfall: USD 625.00').waitFor();
     await caseFile.getByRole('link', { name: 'SGS lab report 4411' }).waitFor();
     await caseFile.getByText(/supplier offers a refund of USD 400\.00 \(superseded\)/).waitFor();
+    await caseFile
+      .getByRole('heading', { name: /^Claim: quality \(open\), opened by the inspection report/ })
+      .waitFor();
+    await caseFile.getByText('Requested refund USD 12,500.00').waitFor();
+    await caseFile.getByRole('heading', { name: 'Statements (2, oldest first)' }).waitFor();
+    await caseFile.getByText('Half the bags are damp to the touch').waitFor();
+    await caseFile.getByRole('link', { name: 'moisture certificate' }).waitFor();
+    await caseFile.getByText('floor(covered × shortfall / ordered)').waitFor();
+    await caseFile.getByRole('heading', { name: 'How to decide' }).waitFor();
+    await caseFile.getByText(/Never Reset or Terminate an order/).waitFor();
+    await caseFile
+      .getByText('windows: inspection 1 minute, negotiation 5 seconds, arbitration 5 days')
+      .waitFor();
     const splitTemplate = JSON.parse(
       (await caseFile.locator('code', { hasText: '"outcome":"split"' }).textContent()) ?? '',
     );
@@ -108,7 +146,10 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
       arbitrator: 'arb-ui-1',
       rationale: 'SGS report: 50 kg short and moisture above 12 %; refund the shortfall',
     };
-    const dialog = await sendUpdate(page, 'arbitrate', JSON.stringify(decision));
+    const dialog = await sendUpdate(page, 'arbitrate', JSON.stringify(decision), (names) =>
+      // The UI lists the Updates as the workflow registered them: the arbitrator's comes first.
+      expect(names[0]).toMatch(/^arbitrate\b/),
+    );
     await dialog.waitFor({ state: 'hidden' });
     await page.getByText('Update successful').waitFor();
 
@@ -190,7 +231,14 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     expect((await h.ledger.entries(input.orderId)).map((e) => [e.kind, e.amount])).toEqual([
       ['funding', FUNDED],
     ]);
-    await handle.terminate('test done');
+    expect((await handle.describe()).typedSearchAttributes.get(ArbitrationOverdueKey)).toBe(true);
+
+    // Decided, the case leaves the overdue queue.
+    await handle.executeUpdate(arbitrateUpdate, {
+      args: [{ outcome: 'refund', arbitrator: 'arb-ui-2', rationale: 'moisture 14.5 %' }],
+    });
+    await handle.result();
+    expect((await handle.describe()).typedSearchAttributes.get(ArbitrationOverdueKey)).toBe(false);
   });
 
   /** The list page only shows what visibility has indexed: wait for it rather than reload the UI. */
@@ -229,11 +277,18 @@ async function search(page: Page, query: string) {
 }
 
 /** Workflow page → More Actions → Send an Update → pick the Update, paste the JSON, Submit. */
-async function sendUpdate(page: Page, name: string, json: string): Promise<Locator> {
+async function sendUpdate(
+  page: Page,
+  name: string,
+  json: string,
+  listed?: (names: string[]) => void,
+): Promise<Locator> {
   await page.getByRole('button', { name: 'More Actions' }).click();
   await page.getByRole('menuitem', { name: 'Send an Update' }).click();
   const dialog = page.getByRole('dialog', { name: 'Send an Update' });
   await dialog.getByRole('button', { name: 'Select an Update' }).click();
+  await dialog.getByRole('option').first().waitFor();
+  listed?.((await dialog.getByRole('option').allTextContents()).map((t) => t.trim()));
   await dialog.getByRole('option', { name: new RegExp(`^${name}\\b`) }).click();
   const data = dialog.getByRole('textbox').last();
   await data.click();

@@ -8,9 +8,12 @@ import { type History, historyFromJSON, historyToJSON } from '@temporalio/common
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
+  acceptGoodsUpdate,
+  addStatementUpdate,
   answerExtensionUpdate,
   arbitrateUpdate,
   cancelUpdate,
+  fileClaimUpdate,
   orderQuery,
   proposeExtensionUpdate,
   recordDeliveryUpdate,
@@ -42,8 +45,23 @@ const RECORDING = process.env.RECORD_HISTORIES === '1';
 const RECORD_ONLY = process.env.RECORD_ONLY?.split(',');
 
 const ship = { carrier: 'Maersk', trackingNumber: 'MSKU1234565' };
+const torn = {
+  reason: 'damaged' as const,
+  description: 'bags torn and mouldy',
+  requestedRefund: 300_000,
+  evidence: [{ uri: 'https://files.example.com/torn.jpg' }],
+};
+const say = (party: 'buyer' | 'supplier', text: string) => ({
+  party,
+  text,
+  evidence: [{ uri: `https://files.example.com/${party}.pdf` }],
+});
 
-/** One order per outcome and, where the path through the workflow differs, per reason. */
+/**
+ * One order per outcome and, where the path through the workflow differs, per reason; a suffix
+ * names a further path to the same outcome and reason. Deadlines are seconds away but not fewer
+ * than a loaded machine needs for the steps before them.
+ */
 const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
   {
     file: 'released-buyer_accepted',
@@ -76,7 +94,7 @@ const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
     // Only the deposit was paid: the refund returns what escrow holds.
     file: 'refunded-late_shipment',
     async drive(h) {
-      return (await fundedOrder(h, { deposit: 250_000, fundBy: at(3_000), shipBy: at(4_000) })).handle;
+      return (await fundedOrder(h, { deposit: 250_000, fundBy: at(8_000), shipBy: at(10_000) })).handle;
     },
   },
   {
@@ -100,12 +118,15 @@ const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
     file: 'refunded-arbitration',
     async drive(h) {
       const { handle } = await shippedOrder(h, {
-        fundBy: at(4_000),
-        shipBy: at(5_000),
-        deliverBy: at(6_000),
+        fundBy: at(10_000),
+        shipBy: at(12_000),
+        deliverBy: at(15_000),
         negotiationWindow: 'PT0S',
       });
       await waitForStatus(handle, 'arbitration');
+      // Delivered after all, while the arbitrator decides: recorded for them, the order stays.
+      await handle.executeUpdate(recordDeliveryUpdate, { args: [{}] });
+      await handle.executeUpdate(addStatementUpdate, { args: [say('supplier', 'delivered late')] });
       await handle.executeUpdate(arbitrateUpdate, {
         args: [{ outcome: 'refund', arbitrator: 'arb-1', rationale: 'never delivered' }],
       });
@@ -198,9 +219,82 @@ const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
       const handle = await startOrder(
         h.client,
         h.taskQueue,
-        testContract({ deposit: 500_000, fundBy: at(2_000) }),
+        testContract({ deposit: 500_000, fundBy: at(8_000) }),
       );
       await handle.executeUpdate(recordPaymentUpdate, { args: [{ amount: 100_000, reference: 'wire-1' }] });
+      return handle;
+    },
+  },
+  {
+    // An incomplete report is no acceptance; the buyer accepts explicitly.
+    file: 'released-buyer_accepted+acceptance',
+    async drive(h) {
+      const { handle } = await deliveredOrder(h);
+      await handle.executeUpdate(submitInspectionUpdate, {
+        args: [{ measurements: { moisture: 10 }, receivedQuantity: 1000, evidence: [] }],
+      });
+      await handle.executeUpdate(acceptGoodsUpdate, { args: [{}] });
+      return handle;
+    },
+  },
+  {
+    // The buyer's claim below what escrow covers, statements and offers of both sides, then accepted.
+    file: 'split-claim_accepted',
+    async drive(h) {
+      const { handle } = await deliveredOrder(h);
+      await handle.executeUpdate(fileClaimUpdate, { args: [torn] });
+      await handle.executeUpdate(addStatementUpdate, { args: [say('supplier', 'packed intact')] });
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'buyer', action: 'offer', refundAmount: 250_000 }],
+      });
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'supplier', action: 'offer', refundAmount: 100_000 }],
+      });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'supplier', action: 'accept_claim' }] });
+      return handle;
+    },
+  },
+  {
+    // The buyer accepts the supplier's offer of everything escrow covers: a refund.
+    file: 'refunded-settlement_agreed',
+    async drive(h) {
+      const { handle } = await disputedOrder(h);
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'supplier', action: 'offer', refundAmount: 1_250_000 }],
+      });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'buyer', action: 'accept_offer' }] });
+      return handle;
+    },
+  },
+  {
+    // The buyer escalates at once; both sides state their case; the arbitrator splits.
+    file: 'split-arbitration+escalated',
+    async drive(h) {
+      const { handle } = await disputedOrder(h);
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'buyer', action: 'escalate', reason: 'no' }],
+      });
+      await handle.executeUpdate(addStatementUpdate, { args: [say('buyer', 'moisture ruined it')] });
+      await handle.executeUpdate(addStatementUpdate, { args: [say('supplier', 'within tolerance')] });
+      await handle.executeUpdate(arbitrateUpdate, {
+        args: [{ outcome: 'split', refundAmount: 500_000, arbitrator: 'arb-2', rationale: 'both partly' }],
+      });
+      return handle;
+    },
+  },
+  {
+    // Not delivered by deliverBy; delivered late during the negotiation; inspected, claimed, withdrawn.
+    file: 'released-claim_withdrawn+late-delivery',
+    async drive(h) {
+      const { handle } = await shippedOrder(h, {
+        fundBy: at(10_000),
+        shipBy: at(12_000),
+        deliverBy: at(15_000),
+      });
+      await waitForStatus(handle, 'negotiation');
+      await handle.executeUpdate(recordDeliveryUpdate, { args: [{}] });
+      await handle.executeUpdate(fileClaimUpdate, { args: [torn] });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'buyer', action: 'withdraw_claim' }] });
       return handle;
     },
   },

@@ -1,4 +1,16 @@
+import {
+  claimSection,
+  inWords,
+  type Markdown,
+  offersSection,
+  rubric,
+  statementsSection,
+  suggestedRefund,
+  suggestionSection,
+} from './case-file-dispute.js';
 import type { QualityTerm } from './contract.js';
+import { durationMs } from './duration.js';
+import type { Evidence } from './inspection-report.js';
 import { allows } from './lifecycle.js';
 import { formatMoney } from './money.js';
 import type { OrderSnapshot } from './order-state.js';
@@ -15,6 +27,7 @@ export function caseFile(s: OrderSnapshot): string {
   const covered = Math.min(s.funded, c.amount);
   const out: string[] = [];
   const block = (...lines: string[]) => out.push(...lines, '');
+  const md: Markdown = { block, money, text, time: formatTime, link: evidenceLink };
 
   const state = s.outcome ? `${s.status} (${s.outcome}, ${s.reason})` : s.status;
   // Whenever the lifecycle takes a decision: the due date on top, the payloads to paste below.
@@ -37,6 +50,7 @@ export function caseFile(s: OrderSnapshot): string {
   if (s.dispute) {
     const kind = s.dispute.kind === 'quality' ? 'quality' : 'non-delivery';
     block(`### Dispute: ${kind}, opened ${formatTime(s.dispute.openedAt)}`);
+    claimSection(s, md);
   }
   if (s.evaluation) {
     const ev = s.evaluation;
@@ -56,23 +70,13 @@ export function caseFile(s: OrderSnapshot): string {
     }
     if (ev.unmeasured.length > 0)
       block(`Not measured (neither passes nor fails): ${ev.unmeasured.map(text).join(', ')}`);
-    if (ev.suggestedRefund > 0) {
-      block(
-        `**Suggested pro-rata refund for the quantity shortfall: ${money(ev.suggestedRefund)}** (\`refundAmount\` ${ev.suggestedRefund})`,
-      );
-    }
+    suggestionSection(s, md);
   }
   if (s.inspection) inspectionReport(s, block);
   contractTerms(s, block);
-  if (s.offers.length > 0) {
-    block(
-      '### Offers in the negotiation',
-      ...s.offers.map(
-        (o) =>
-          `- ${formatTime(o.offeredAt)}: supplier offers a refund of ${money(o.refundAmount)} (${o.status})`,
-      ),
-    );
-  }
+  offersSection(s, md);
+  statementsSection(s, md);
+  if (deciding) rubric(md);
   if (deciding && covered > 0) decide(s, covered, money, block);
   if (s.decision) {
     const d = s.decision;
@@ -133,12 +137,7 @@ function inspectionReport(s: OrderSnapshot, block: Block) {
   block('| measurement | value | contract |', '|---|---|---|', ...rows);
   if (report.evidence.length > 0) {
     block('Evidence:');
-    block(
-      ...report.evidence.map((e) => {
-        const digest = e.sha256 ? ` (sha256 ${e.sha256})` : '';
-        return `- [${text(e.description ?? e.uri)}](${linkTarget(e.uri)})${digest}`;
-      }),
-    );
+    block(...report.evidence.map((e) => `- ${evidenceLink(e)}`));
   } else block('Evidence: none attached.');
   if (report.notes) block(`Notes: ${text(report.notes)}`);
 }
@@ -181,7 +180,7 @@ function decide(s: OrderSnapshot, covered: number, money: (minor: number) => str
   block(`Refund the buyer everything in escrow (${money(s.funded)}):`, ...payload({ outcome: 'refund' }));
   block(`Release ${money(covered)} to the supplier:`, ...payload({ outcome: 'release' }));
   if (covered < 2) return;
-  const suggested = s.evaluation?.suggestedRefund ?? 0;
+  const suggested = suggestedRefund(s) ?? 0;
   const useSuggested = suggested > 0 && suggested < covered;
   const split = useSuggested ? suggested : Math.floor(covered / 2);
   block(
@@ -195,8 +194,11 @@ function decide(s: OrderSnapshot, covered: number, money: (minor: number) => str
 
 function deadlines(s: OrderSnapshot, block: Block) {
   const d = s.deadlines;
+  const c = s.contract;
+  const window = (iso: string) => inWords(durationMs(iso));
   block(
     '### Deadlines',
+    `- windows: inspection ${window(c.inspectionWindow)}, negotiation ${window(c.negotiationWindow)}, arbitration ${window(c.arbitrationSla)}`,
     `- fund by ${formatTime(d.fundBy)}`,
     `- ship by ${formatTime(d.shipBy)}`,
     ...(d.deliverBy ? [`- deliver by ${formatTime(d.deliverBy)}`] : []),
@@ -247,6 +249,11 @@ export function text(value: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .replace(/[\\`*_[\]<>|~]/g, '\\$&');
+}
+
+function evidenceLink(e: Evidence): string {
+  const digest = e.sha256 ? ` (sha256 ${e.sha256})` : '';
+  return `[${text(e.description ?? e.uri)}](${linkTarget(e.uri)})${digest}`;
 }
 
 /** A URL the schema already accepted, made safe inside `(...)` of a Markdown link. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MinorUnitsSchema, TimestampSchema } from './contract.js';
+import { EvidenceSchema } from './inspection-report.js';
 
 /**
  * Inbound commands from the marketplace (SPEC §6: payment, shipment, …): the API's request schemas
@@ -25,20 +26,52 @@ export const DeliveryEventSchema = z.strictObject({
 });
 export type DeliveryEvent = z.output<typeof DeliveryEventSchema>;
 
+export const PARTIES = ['buyer', 'supplier'] as const;
+export type Party = (typeof PARTIES)[number];
+const PartySchema = z.enum(PARTIES, 'party must be "buyer" or "supplier"');
+
+/** A dispute's evidence list: at most 20 items per claim or statement (SPEC §9). */
+const DisputeEvidenceSchema = z
+  .array(EvidenceSchema, { error: 'must be a list of { uri, sha256?, description? }' })
+  .max(20, 'must have at most 20 items')
+  .default([]);
+
 export const SettlementEventSchema = z.discriminatedUnion('action', [
   z.strictObject({ party: z.literal('supplier'), action: z.literal('accept_claim') }),
-  z.strictObject({
-    party: z.literal('supplier'),
-    action: z.literal('offer'),
-    refundAmount: MinorUnitsSchema,
-  }),
-  z.strictObject({ party: z.literal('buyer'), action: z.literal('accept_offer') }),
+  z.strictObject({ party: PartySchema, action: z.literal('offer'), refundAmount: MinorUnitsSchema }),
+  z.strictObject({ party: PartySchema, action: z.literal('accept_offer') }),
   z.strictObject({ party: z.literal('buyer'), action: z.literal('withdraw_claim') }),
+  z.strictObject({
+    party: PartySchema,
+    action: z.literal('escalate'),
+    reason: z.string().trim().min(1, 'must not be empty').max(1000).optional(),
+  }),
 ]);
 export type SettlementEvent = z.output<typeof SettlementEventSchema>;
 
+export const CLAIM_REASONS = ['quality', 'quantity', 'damaged', 'not_as_described', 'other'] as const;
+export type ClaimReason = (typeof CLAIM_REASONS)[number];
+
+export const ClaimEventSchema = z.strictObject({
+  reason: z.enum(CLAIM_REASONS, `reason must be one of ${CLAIM_REASONS.map((r) => `"${r}"`).join(', ')}`),
+  description: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters'),
+  requestedRefund: MinorUnitsSchema,
+  evidence: DisputeEvidenceSchema,
+});
+export type ClaimEvent = z.output<typeof ClaimEventSchema>;
+
+export const AcceptanceEventSchema = z.strictObject({});
+export type AcceptanceEvent = z.output<typeof AcceptanceEventSchema>;
+
+export const StatementEventSchema = z.strictObject({
+  party: PartySchema,
+  text: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters'),
+  evidence: DisputeEvidenceSchema,
+});
+export type StatementEvent = z.output<typeof StatementEventSchema>;
+
 export const CancelEventSchema = z.strictObject({
-  party: z.enum(['buyer', 'supplier']),
+  party: z.enum(PARTIES),
   reason: z.string().trim().min(1, 'must not be empty').max(1000),
 });
 export type CancelEvent = z.output<typeof CancelEventSchema>;

@@ -1,7 +1,7 @@
 import { condition, isCancellation, log, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
-import type { OrderSnapshot } from './order-state.js';
+import type { OrderSnapshot, Statement } from './order-state.js';
 
 /** Webhook receivers may be down for a while: deliveries keep trying for 72 hours. */
 const webhooks = proxyActivities<Activities>({
@@ -56,7 +56,7 @@ export function eventStream(orderId: string, enabled: boolean) {
   const loops = enabled ? [storeLoop(), deliverLoop()] : [];
 
   return {
-    emit(type: OrderEventType, occurredAt: string, snapshot: OrderSnapshot) {
+    emit(type: OrderEventType, occurredAt: string, snapshot: OrderSnapshot, statement?: Statement) {
       if (!enabled) return;
       sequence++;
       toStore.push({
@@ -65,8 +65,8 @@ export function eventStream(orderId: string, enabled: boolean) {
         sequence,
         type,
         occurredAt,
-        // A copy: the state goes on changing while the event waits to be stored.
-        snapshot: JSON.parse(JSON.stringify(snapshot)),
+        snapshot: withoutStatements(snapshot),
+        ...(statement ? { statement: copy(statement) } : {}),
       });
     },
     async drain() {
@@ -74,4 +74,19 @@ export function eventStream(orderId: string, enabled: boolean) {
       await Promise.all(loops);
     },
   };
+}
+
+// A copy: the state goes on changing while the event waits to be stored.
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
+
+/**
+ * Every event and every Update's answer carries the order, and the history keeps each of them: with
+ * every statement in every copy, an order at the caps of SPEC §9.7 would store its statements
+ * thousands of times. Each statement travels once, in its own `order.statement_added` event; the
+ * API adds the statements to its answers from the `order` query, which leaves no history.
+ */
+export function withoutStatements(snapshot: OrderSnapshot): OrderSnapshot {
+  if (!snapshot.dispute?.statements) return copy(snapshot);
+  const { statements: _, ...dispute } = snapshot.dispute;
+  return copy({ ...snapshot, dispute });
 }

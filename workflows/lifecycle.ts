@@ -32,6 +32,9 @@ export interface CommandRule {
     | 'settle'
     | 'cancel'
     | 'arbitrate'
+    | 'fileClaim'
+    | 'acceptGoods'
+    | 'addStatement'
     | 'proposeExtension'
     | 'answerExtension';
   /** Completes the refusal "cannot <refusal> while the order is <status>". */
@@ -60,28 +63,63 @@ export const COMMANDS = {
     allowedIn: ['in_transit'],
     leadsTo: [{ to: 'inspection', when: 'delivery (window starts at deliveredAt)' }],
   },
+  lateDelivery: {
+    update: 'recordDelivery',
+    refusal: 'record a delivery',
+    allowedIn: ['negotiation', 'arbitration'],
+    leadsTo: [
+      { from: ['negotiation'], to: 'inspection', when: 'late delivery supersedes a not_delivered claim' },
+    ],
+  },
   submitInspection: {
     update: 'submitInspection',
     refusal: 'submit an inspection report',
     allowedIn: ['inspection'],
     leadsTo: [
-      { to: 'settling', when: 'report conforms (released, buyer_accepted)' },
-      { to: 'negotiation', when: 'report contradicts the contract' },
+      { to: 'settling', when: 'report conforms and measures every term (released, buyer_accepted)' },
+      { to: 'negotiation', when: 'report contradicts the contract (automatic claim)' },
       { to: 'arbitration', when: 'contradicts, negotiationWindow PT0S' },
     ],
+  },
+  fileClaim: {
+    update: 'fileClaim',
+    refusal: 'file a claim',
+    allowedIn: ['inspection'],
+    leadsTo: [
+      { to: 'negotiation', when: 'buyer files a claim' },
+      { to: 'arbitration', when: 'claim, negotiationWindow PT0S' },
+    ],
+  },
+  acceptGoods: {
+    update: 'acceptGoods',
+    refusal: 'accept the goods',
+    allowedIn: ['inspection'],
+    leadsTo: [{ to: 'settling', when: 'buyer accepts (released, buyer_accepted)' }],
   },
   accept_claim: {
     update: 'settle',
     refusal: 'accept claim',
     allowedIn: ['negotiation'],
-    leadsTo: [{ to: 'settling', when: 'accept_claim (refunded)' }],
+    leadsTo: [{ to: 'settling', when: 'accept_claim (refunded, or split below covered)' }],
   },
   offer: { update: 'settle', refusal: 'offer', allowedIn: ['negotiation'], leadsTo: [] },
   accept_offer: {
     update: 'settle',
     refusal: 'accept offer',
     allowedIn: ['negotiation'],
-    leadsTo: [{ to: 'settling', when: 'accept_offer (split)' }],
+    leadsTo: [{ to: 'settling', when: 'accept_offer (split, or refunded at covered)' }],
+  },
+  escalate: {
+    update: 'settle',
+    refusal: 'escalate',
+    allowedIn: ['negotiation'],
+    leadsTo: [{ to: 'arbitration', when: 'either party escalates' }],
+  },
+  addStatement: {
+    update: 'addStatement',
+    refusal: 'add a statement',
+    allowedIn: ['negotiation', 'arbitration'],
+    leadsTo: [],
   },
   withdraw_claim: {
     update: 'settle',

@@ -1,13 +1,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
+  AcceptanceEvent,
   ArbitrationDecision,
   CancelEvent,
+  ClaimEvent,
   DeliveryEvent,
   ExtensionAnswer,
   ExtensionProposal,
   PaymentEvent,
   SettlementEvent,
   ShipmentEvent,
+  StatementEvent,
 } from './commands.js';
 import type { InspectionReport } from './inspection-report.js';
 import type { OrderSnapshot } from './order-state.js';
@@ -20,6 +23,9 @@ export const submitInspectionUpdate = defineUpdate<OrderSnapshot, [InspectionRep
 export const settleUpdate = defineUpdate<OrderSnapshot, [SettlementEvent]>('settle');
 export const cancelUpdate = defineUpdate<OrderSnapshot, [CancelEvent]>('cancel');
 export const arbitrateUpdate = defineUpdate<OrderSnapshot, [ArbitrationDecision]>('arbitrate');
+export const fileClaimUpdate = defineUpdate<OrderSnapshot, [ClaimEvent]>('fileClaim');
+export const acceptGoodsUpdate = defineUpdate<OrderSnapshot, [AcceptanceEvent]>('acceptGoods');
+export const addStatementUpdate = defineUpdate<OrderSnapshot, [StatementEvent]>('addStatement');
 export const proposeExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionProposal]>('proposeExtension');
 export const answerExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionAnswer]>('answerExtension');
 export const orderQuery = defineQuery<OrderSnapshot>('order');

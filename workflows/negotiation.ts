@@ -2,11 +2,9 @@ import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflo
 import type { Activities } from '../activities/index.js';
 import { ArbitrationDecisionSchema, SettlementEventSchema } from './commands.js';
 import { durationMs } from './duration.js';
-import { InspectionReportSchema } from './inspection-report.js';
 import type { SettlementOutcome } from './money.js';
 import type { Order } from './order.js';
 import type { OrderSnapshot } from './order-state.js';
-import { evaluateQuality } from './quality.js';
 
 const notifications = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -14,55 +12,16 @@ const notifications = proxyActivities<Activities>({
 });
 
 /**
- * Inspection and disputes: the inspection report and its window, the dispute it or a missed
- * delivery opens, the negotiation between the parties, and the arbitration that decides when
- * they do not agree.
+ * Disputes: the negotiation between the parties that a claim opens (claims.ts), and the
+ * arbitration that decides when they do not agree.
  */
 export class Negotiation {
   constructor(private readonly order: Order) {}
 
-  validateInspection(arg: unknown): void {
-    this.order.parse(InspectionReportSchema, arg);
-    this.order.require('submitInspection');
-  }
-
-  submitInspection(arg: unknown): OrderSnapshot {
-    const { order } = this;
-    const { state } = order;
-    const report = order.parse(InspectionReportSchema, arg);
-    state.inspection = { report, submittedAt: order.now() };
-    state.evaluation = evaluateQuality(order.contract, report);
-    order.note(
-      'inspection_report',
-      state.evaluation.conforms ? 'conforms' : `${state.evaluation.violations.length} violation(s)`,
-    );
-    if (state.evaluation.conforms) {
-      order.decide({
-        outcome: 'released',
-        reason: 'buyer_accepted',
-        memo: 'inspection report conforms to the contract',
-      });
-    } else this.openDispute('quality');
-    return state;
-  }
-
-  inspectionLapsed(): void {
-    this.order.decide({
-      outcome: 'released',
-      reason: 'inspection_lapsed',
-      memo: 'buyer silent through the inspection window',
-    });
-  }
-
-  deliverByPassed(): void {
-    this.order.note('not_delivered', `no delivery by ${this.order.state.deadlines.deliverBy}`);
-    this.openDispute('non_delivery');
-  }
-
-  private openDispute(kind: 'quality' | 'non_delivery'): void {
+  /** `state.dispute` holds what is disputed already (claims.ts). */
+  openDispute(kind: 'quality' | 'non_delivery'): void {
     const { order } = this;
     const { state, contract } = order;
-    state.dispute = { kind, openedAt: order.now() };
     if (durationMs(contract.negotiationWindow) === 0) {
       this.openArbitration('negotiation window is PT0S');
       return;
@@ -82,8 +41,12 @@ export class Negotiation {
         `refundAmount ${event.refundAmount} exceeds what escrow covers of the order (${order.covered()})`,
       );
     }
-    if (event.action === 'accept_offer' && !order.state.offers.some((o) => o.status === 'open')) {
-      order.invalid('there is no open offer to accept');
+    if (event.action === 'accept_offer') {
+      const offer = order.state.offers.find((o) => o.status === 'open');
+      if (!offer) order.invalid('there is no open offer to accept');
+      else if ((offer.party ?? 'supplier') === event.party) {
+        order.invalid(`the open offer is the ${event.party}'s own: the other party accepts it`);
+      }
     }
   }
 
@@ -91,34 +54,64 @@ export class Negotiation {
     const { order } = this;
     const { state } = order;
     const event = order.parse(SettlementEventSchema, arg);
+    const claim = state.dispute?.claim;
     switch (event.action) {
-      case 'accept_claim':
-        order.decide({ outcome: 'refunded', reason: 'claim_accepted', memo: 'supplier accepted the claim' });
+      case 'accept_claim': {
+        // The claim's amount was fixed when filed; escrow may cover less of it now, never more is paid.
+        const refund = Math.min(claim?.requestedRefund ?? order.covered(), order.covered());
+        if (claim) claim.status = 'accepted';
+        order.decide({
+          ...this.refundOf(refund),
+          reason: 'claim_accepted',
+          memo: `supplier accepted the claim${claim ? ` (${claim.reason}, refund ${refund})` : ''}`,
+        });
         break;
-      case 'offer':
+      }
+      case 'offer': {
         supersedeOpenOffers(state);
-        state.offers.push({ refundAmount: event.refundAmount, offeredAt: order.now(), status: 'open' });
-        order.note('offer', `supplier offers a refund of ${event.refundAmount} ${order.contract.currency}`);
+        const party = event.party;
+        state.offers.push({
+          party,
+          refundAmount: event.refundAmount,
+          offeredAt: order.now(),
+          status: 'open',
+        });
+        order.note('offer', `${party} offers a refund of ${event.refundAmount} ${order.contract.currency}`);
         order.publish();
         order.emit('order.offer_made');
         break;
+      }
       case 'accept_offer': {
         const offer = state.offers.find((o) => o.status === 'open');
         if (!offer) break;
         offer.status = 'accepted';
+        if (claim) claim.status = 'settled';
+        const by = offer.party ?? 'supplier';
         order.decide({
-          outcome: 'split',
+          ...(order.claims
+            ? this.refundOf(offer.refundAmount)
+            : { outcome: 'split', refundAmount: offer.refundAmount }),
           reason: 'settlement_agreed',
-          refundAmount: offer.refundAmount,
-          memo: `buyer accepted the supplier's offer of ${offer.refundAmount}`,
+          memo: `${event.party} accepted the ${by}'s offer of ${offer.refundAmount}`,
         });
         break;
       }
       case 'withdraw_claim':
+        if (claim) claim.status = 'withdrawn';
         order.decide({ outcome: 'released', reason: 'claim_withdrawn', memo: 'buyer withdrew the claim' });
+        break;
+      case 'escalate':
+        this.openArbitration(`escalated by the ${event.party}${event.reason ? `: ${event.reason}` : ''}`);
         break;
     }
     return state;
+  }
+
+  /** A refund of everything escrow covers is `refunded`; anything less is a `split`. */
+  private refundOf(refund: number): { outcome: SettlementOutcome; refundAmount?: number } {
+    return refund >= this.order.covered()
+      ? { outcome: 'refunded' }
+      : { outcome: 'split', refundAmount: refund };
   }
 
   negotiationLapsed(): void {
@@ -158,6 +151,8 @@ export class Negotiation {
     const { order } = this;
     const d = order.parse(ArbitrationDecisionSchema, arg);
     order.state.decision = { ...d, decidedAt: order.now() };
+    const claim = order.state.dispute?.claim;
+    if (claim?.status === 'open') claim.status = 'decided';
     order.note(
       'arbitration_decision',
       `${d.outcome}${d.refundAmount ? ` ${d.refundAmount}` : ''} by ${d.arbitrator}: ${d.rationale}`,

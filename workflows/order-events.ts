@@ -1,4 +1,4 @@
-import type { OrderSnapshot } from './order-state.js';
+import type { OrderSnapshot, Statement } from './order-state.js';
 
 /** What the marketplace learns without polling (issue 7): one event per status change, payout or decision. */
 export const ORDER_EVENT_TYPES = [
@@ -18,6 +18,8 @@ export const ORDER_EVENT_TYPES = [
   'order.extension_rejected',
   'order.extension_expired',
   'order.payout',
+  'order.claim_filed',
+  'order.statement_added',
   'order.released',
   'order.refunded',
   'order.split',
@@ -33,7 +35,10 @@ export interface OrderEvent {
   sequence: number;
   type: OrderEventType;
   occurredAt: string;
+  /** Without `dispute.statements`: each statement is in its own `order.statement_added` event. */
   snapshot: OrderSnapshot;
+  /** The statement an `order.statement_added` event announces. */
+  statement?: Statement;
 }
 
 export const orderEventId = (orderId: string, sequence: number) => `evt_${orderId}_${sequence}`;

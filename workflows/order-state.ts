@@ -1,6 +1,6 @@
-import type { ArbitrationDecision, CancelEvent, PaymentEvent } from './commands.js';
+import type { ArbitrationDecision, CancelEvent, ClaimReason, Party, PaymentEvent } from './commands.js';
 import type { Contract } from './contract.js';
-import type { InspectionReport } from './inspection-report.js';
+import type { Evidence, InspectionReport } from './inspection-report.js';
 import type { Evaluation } from './quality.js';
 
 /** The statuses in which an order takes events and waits on a deadline (see lifecycle.ts). */
@@ -43,6 +43,8 @@ export interface RecordedPayment extends PaymentEvent {
 }
 
 export interface Offer {
+  /** Who made it; offers recorded before either party could offer are the supplier's. */
+  party?: Party;
   refundAmount: number;
   offeredAt: string;
   status: 'open' | 'accepted' | 'superseded';
@@ -72,6 +74,26 @@ export interface Deadlines {
   arbitrationDueAt?: string;
 }
 
+/** The buyer's complaint (SPEC §9.1): filed, or opened automatically by a report or a missed delivery. */
+export interface Claim {
+  reason: ClaimReason | 'not_delivered';
+  description: string;
+  /** Fixed when filed: later payments do not change it. */
+  requestedRefund: number;
+  evidence: Evidence[];
+  filedAt: string;
+  /** `buyer` when filed through the claims route; otherwise what opened it. */
+  source: 'buyer' | 'inspection_report' | 'delivery_deadline';
+  status: 'open' | 'accepted' | 'settled' | 'withdrawn' | 'decided' | 'superseded';
+}
+
+export interface Statement {
+  party: Party;
+  text: string;
+  evidence: Evidence[];
+  at: string;
+}
+
 export const EXTENSION_DEADLINES = ['shipBy', 'deliverBy', 'inspection', 'negotiation'] as const;
 export type ExtensionDeadline = (typeof EXTENSION_DEADLINES)[number];
 
@@ -92,6 +114,14 @@ export interface Extension {
 export interface Dispute {
   kind: 'quality' | 'non_delivery';
   openedAt: string;
+  /** Absent only on disputes opened before claims existed. */
+  claim?: Claim;
+  /** Claims of earlier disputes of this order, superseded by a late delivery (SPEC §9.5). */
+  earlierClaims?: Claim[];
+  /** Both parties' statements in time order; absent from the copies of the snapshot in events. */
+  statements?: Statement[];
+  /** A delivery reported while the non-delivery dispute was in arbitration. */
+  lateDelivery?: { deliveredAt: string; reportedAt: string };
 }
 
 /** What `GET /v1/orders/:orderId`, every mutating route and the `order` query answer. */

@@ -1,5 +1,7 @@
 import { formatTime, partyLabel, text } from './case-file.js';
+import { inWords } from './case-file-dispute.js';
 import type { Contract } from './contract.js';
+import { durationMs } from './duration.js';
 import { formatMoney } from './money.js';
 
 export interface OrderSummary {
@@ -21,7 +23,7 @@ export function orderSummary(contract: Contract): OrderSummary {
     `- deposit ${money(c.deposit)} by ${formatTime(c.fundBy)}`,
     `- ship by ${formatTime(c.shipBy)}${c.deliverBy ? `, deliver by ${formatTime(c.deliverBy)}` : ''}`,
     `- ${text(`${c.quantity.ordered} ${c.quantity.unit}`)} (tolerance ${c.quantity.tolerancePct}%), ${c.quality.length} quality terms`,
-    `- windows: inspection ${c.inspectionWindow}, negotiation ${c.negotiationWindow}, arbitration ${c.arbitrationSla}`,
+    `- windows: inspection ${inWords(durationMs(c.inspectionWindow))}, negotiation ${inWords(durationMs(c.negotiationWindow))}, arbitration ${inWords(durationMs(c.arbitrationSla))}`,
   ];
   return { staticSummary, staticDetails: details.join('\n') };
 }

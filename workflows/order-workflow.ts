@@ -1,12 +1,16 @@
 import { allHandlersFinished, condition, log, patched, setHandler } from '@temporalio/workflow';
-import { eventStream } from './event-stream.js';
+import { Claims } from './claims.js';
+import { eventStream, withoutStatements as reply } from './event-stream.js';
 import { Extensions } from './extensions.js';
 import { Fulfilment } from './fulfilment.js';
 import { isOpen } from './lifecycle.js';
 import {
+  acceptGoodsUpdate,
+  addStatementUpdate,
   answerExtensionUpdate,
   arbitrateUpdate,
   cancelUpdate,
+  fileClaimUpdate,
   orderQuery,
   proposeExtensionUpdate,
   recordDeliveryUpdate,
@@ -20,6 +24,7 @@ import { Negotiation } from './negotiation.js';
 import { type Decision, Order } from './order.js';
 import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './order-state.js';
 import { payOut } from './settlement.js';
+import { Statements } from './statements.js';
 
 /**
  * One durable workflow per order (SPEC §3): waits on deadline timers and on the marketplace's
@@ -29,13 +34,23 @@ import { payOut } from './settlement.js';
 export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   // Orders started before order events existed replay without them.
   const events = eventStream(input.contract.orderId, patched('order-events'));
-  const order = new Order(input, events);
+  // Orders started before claims (SPEC §9.1) keep the rules they started with.
+  const order = new Order(input, events, patched('dispute-claims'));
   const fulfilment = new Fulfilment(order);
   const negotiation = new Negotiation(order);
+  const claims = new Claims(order, negotiation);
+  const statements = new Statements(order);
   const extensions = new Extensions(order);
   order.start();
   void fulfilment.watchBalance();
 
+  // Answers of the Updates a dispute takes leave its statements out (event-stream.ts).
+  // The Web UI lists Updates in the order they are registered: the arbitrator's comes first.
+  setHandler(arbitrateUpdate, (arg) => reply(negotiation.arbitrate(arg)), {
+    description:
+      'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
+    validator: (arg) => negotiation.validateArbitration(arg),
+  });
   setHandler(orderQuery, () => order.state, {
     description: 'The order snapshot: status, money, evaluation, timeline.',
   });
@@ -48,29 +63,44 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     description: 'The supplier shipped: { carrier, trackingNumber, shippedAt? }.',
     validator: (arg) => fulfilment.validateShipment(arg),
   });
-  setHandler(recordDeliveryUpdate, (arg) => fulfilment.recordDelivery(arg), {
-    description: 'The goods were delivered: { deliveredAt? }. Starts the inspection window.',
-    validator: (arg) => fulfilment.validateDelivery(arg),
-  });
-  setHandler(submitInspectionUpdate, (arg) => negotiation.submitInspection(arg), {
+  // A delivery during a non-delivery dispute is a late one (SPEC §9.5).
+  const late = () => order.state.status === 'negotiation' || order.state.status === 'arbitration';
+  setHandler(
+    recordDeliveryUpdate,
+    (arg) => reply(late() ? claims.recordLateDelivery(arg) : fulfilment.recordDelivery(arg)),
+    {
+      description:
+        'The goods were delivered: { deliveredAt? }. Starts the inspection window, also after a non-delivery dispute began.',
+      validator: (arg) => (late() ? claims.validateLateDelivery(arg) : fulfilment.validateDelivery(arg)),
+    },
+  );
+  setHandler(submitInspectionUpdate, (arg) => reply(claims.submitInspection(arg)), {
     description:
-      'The inspection report: { measurements, receivedQuantity, evidence, inspector?, notes? }. Conforming releases; contradicting opens a dispute.',
-    validator: (arg) => negotiation.validateInspection(arg),
+      'The inspection report: { measurements, receivedQuantity, evidence, inspector?, notes? }. Conforming and complete releases; contradicting opens a dispute.',
+    validator: (arg) => claims.validateInspection(arg),
   });
-  setHandler(settleUpdate, (arg) => negotiation.settle(arg), {
+  setHandler(fileClaimUpdate, (arg) => reply(claims.fileClaim(arg)), {
     description:
-      'A move in the negotiation: supplier accept_claim | offer { refundAmount }; buyer accept_offer | withdraw_claim.',
+      'The buyer complains: { reason, description, requestedRefund, evidence }. Opens the dispute.',
+    validator: (arg) => claims.validateClaim(arg),
+  });
+  setHandler(acceptGoodsUpdate, (arg) => reply(claims.accept(arg)), {
+    description: 'The buyer accepts the goods: {}. Releases to the supplier.',
+    validator: (arg) => claims.validateAcceptance(arg),
+  });
+  setHandler(addStatementUpdate, (arg) => reply(statements.addStatement(arg)), {
+    description: "A party's statement in the dispute: { party, text, evidence }.",
+    validator: (arg) => statements.validateStatement(arg),
+  });
+  setHandler(settleUpdate, (arg) => reply(negotiation.settle(arg)), {
+    description:
+      'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim; buyer withdraw_claim.',
     validator: (arg) => negotiation.validateSettle(arg),
   });
   setHandler(cancelUpdate, (arg) => fulfilment.cancel(arg), {
     description:
       'Cancel the order: { party, reason }. Either party before funding; only the supplier before shipment.',
     validator: (arg) => fulfilment.validateCancel(arg),
-  });
-  setHandler(arbitrateUpdate, (arg) => negotiation.arbitrate(arg), {
-    description:
-      'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
-    validator: (arg) => negotiation.validateArbitration(arg),
   });
 
   setHandler(proposeExtensionUpdate, (arg) => extensions.propose(arg), {
@@ -92,8 +122,8 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   const deadlinePassed: Record<OpenStatus, () => Promise<void> | undefined> = {
     awaiting_funding: () => void fulfilment.fundByPassed(),
     awaiting_shipment: () => void fulfilment.shipByPassed(),
-    in_transit: () => void negotiation.deliverByPassed(),
-    inspection: () => void negotiation.inspectionLapsed(),
+    in_transit: () => void claims.notDelivered(),
+    inspection: () => void claims.inspectionLapsed(),
     negotiation: () => void negotiation.negotiationLapsed(),
     arbitration: () => negotiation.arbitrationOverdue(),
   };

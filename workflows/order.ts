@@ -15,6 +15,7 @@ import type {
   OrderSnapshot,
   OrderStatus,
   OrderWorkflowInput,
+  Statement,
 } from './order-state.js';
 import {
   ArbitrationDueAtKey,
@@ -50,7 +51,15 @@ export class Order {
   deadlineMoves = 0;
   private readonly events: EventStream;
 
-  constructor(input: OrderWorkflowInput, events: EventStream) {
+  /**
+   * @param claims false for orders started before claims (SPEC §9.1): they keep releasing on an
+   *   incomplete conforming report, open disputes without a claim, and keep their overdue flag.
+   */
+  constructor(
+    input: OrderWorkflowInput,
+    events: EventStream,
+    readonly claims: boolean,
+  ) {
     const { contract } = input;
     this.contract = contract;
     this.events = events;
@@ -105,15 +114,16 @@ export class Order {
       ...(s.arbitration
         ? [
             { key: ArbitrationDueAtKey, value: new Date(s.arbitration.dueAt) },
-            { key: ArbitrationOverdueKey, value: s.arbitration.overdue },
+            // A decided case is no longer waiting for anyone, overdue or not.
+            { key: ArbitrationOverdueKey, value: s.arbitration.overdue && !(this.claims && s.decision) },
           ]
         : []),
     ]);
     setCurrentDetails(caseFile(s));
   }
 
-  emit(type: OrderEventType): void {
-    this.events.emit(type, this.now(), this.state);
+  emit(type: OrderEventType, statement?: Statement): void {
+    this.events.emit(type, this.now(), this.state, statement);
   }
 
   moveTo(status: OrderStatus, detail?: string): void {

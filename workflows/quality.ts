@@ -31,6 +31,8 @@ export interface QuantityCheck {
 
 export interface Evaluation {
   conforms: boolean;
+  /** Every quality term measured (SPEC §9.1): only a complete, conforming report releases. */
+  complete: boolean;
   violations: Violation[];
   /** Contract terms the report has no measurement for: they neither pass nor fail. */
   unmeasured: string[];
@@ -69,6 +71,7 @@ export function evaluateQuality(contract: EvaluatedContract, report: InspectionR
 
   return {
     conforms: violations.length === 0,
+    complete: unmeasured.length === 0,
     violations,
     unmeasured,
     quantity: check,

@@ -3,20 +3,26 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Role } from '../../config/api-keys.js';
 import {
+  AcceptanceEventSchema,
   ArbitrationDecisionSchema,
   CancelEventSchema,
+  ClaimEventSchema,
   DeliveryEventSchema,
   ExtensionAnswerSchema,
   ExtensionProposalSchema,
   PaymentEventSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
+  StatementEventSchema,
 } from '../../workflows/commands.js';
 import { InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
+  acceptGoodsUpdate,
+  addStatementUpdate,
   answerExtensionUpdate,
   arbitrateUpdate,
   cancelUpdate,
+  fileClaimUpdate,
   proposeExtensionUpdate,
   recordDeliveryUpdate,
   recordPaymentUpdate,
@@ -70,7 +76,10 @@ const EVENTS = [
     body: DeliveryEventSchema,
     roles: ['marketplace'],
     summary: 'The goods were delivered: the inspection window starts',
-    description: '`deliveredAt` defaults to now. Send `{}` for "delivered now".',
+    description:
+      '`deliveredAt` defaults to now. Send `{}` for "delivered now". During a non-delivery dispute in ' +
+      'negotiation it supersedes the `not_delivered` claim and the inspection window runs from the later of ' +
+      '`deliveredAt` and now; in arbitration it is recorded for the arbitrator (`dispute.lateDelivery`).',
   }),
   event({
     path: 'inspection',
@@ -79,8 +88,41 @@ const EVENTS = [
     roles: ['marketplace'],
     summary: "The buyer's inspection report",
     description:
-      'A report that conforms to the contract releases the escrow to the supplier; one that contradicts it ' +
-      'opens a dispute (negotiation, or arbitration at once when the negotiation window is PT0S).',
+      'A report that conforms to the contract and measures every quality term releases the escrow to the ' +
+      'supplier; one that conforms but leaves terms unmeasured is recorded and the inspection goes on; one ' +
+      'that contradicts the contract opens a dispute with an automatic claim for what escrow covers ' +
+      '(negotiation, or arbitration at once when the negotiation window is PT0S).',
+  }),
+  event({
+    path: 'claims',
+    update: fileClaimUpdate,
+    body: ClaimEventSchema,
+    roles: ['marketplace'],
+    summary: "The buyer's claim: opens the dispute",
+    description:
+      'During inspection, before its window ends, with no open claim. `requestedRefund` is at most what ' +
+      'escrow covers (`min(funded, amount)`) and stays fixed. Opens the negotiation (arbitration at once ' +
+      'when the negotiation window is PT0S). Event `order.claim_filed`.',
+  }),
+  event({
+    path: 'acceptance',
+    update: acceptGoodsUpdate,
+    body: AcceptanceEventSchema,
+    roles: ['marketplace'],
+    summary: 'The buyer accepts the goods',
+    description: 'During inspection: releases the escrow to the supplier (`buyer_accepted`). Body `{}`.',
+  }),
+  event({
+    path: 'statements',
+    update: addStatementUpdate,
+    body: StatementEventSchema,
+    roles: ['marketplace'],
+    summary: "A party's statement in the dispute",
+    description:
+      'In negotiation and arbitration until the case is decided: text (1–4000 characters) and up to 20 ' +
+      'evidence items, stored with its party and time. An order holds at most 100 statements, 64 KiB of ' +
+      'statement text and 200 evidence items (claims and statements); past a cap the answer is 422. ' +
+      'Event `order.statement_added`.',
   }),
   event({
     path: 'settlement',
@@ -89,8 +131,10 @@ const EVENTS = [
     roles: ['marketplace'],
     summary: 'A move in the negotiation of a dispute',
     description:
-      'Supplier: `accept_claim` (full refund) or `offer` a partial refund; buyer: `accept_offer` (split) or ' +
-      '`withdraw_claim` (release).',
+      'Either party: `offer` a refund (supersedes any open offer), `accept_offer` (the other side’s open ' +
+      'offer: split, or refunded when it is everything escrow covers), `escalate` to arbitration at once. ' +
+      'Supplier: `accept_claim` (refund of the claim’s `requestedRefund`, at most what escrow covers). ' +
+      'Buyer: `withdraw_claim` (release).',
   }),
   event({
     path: 'cancel',

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { StoredOrderEvent } from '../../db/order-event-store.js';
 import { TimestampSchema } from '../../workflows/contract.js';
 import { ORDER_EVENT_TYPES } from '../../workflows/order-events.js';
-import { OrderSnapshotSchema, toSnapshotResponse } from './order-snapshot.js';
+import { OrderSnapshotSchema, StatementSchema, toSnapshotResponse } from './order-snapshot.js';
 import { component } from './registry.js';
 
 export const OrderEventSchema = component(
@@ -14,9 +14,14 @@ export const OrderEventSchema = component(
     sequence: z.number().int().describe('1, 2, 3, … per order'),
     occurredAt: TimestampSchema,
     cursor: z.string().describe('pass as `after` to read the events stored after this one'),
-    data: z.object({ order: OrderSnapshotSchema }),
+    data: z.object({
+      order: OrderSnapshotSchema,
+      statement: StatementSchema.optional().describe('the statement of an `order.statement_added` event'),
+    }),
   }),
-  'Something that happened to an order; the same body a webhook receives, plus its feed cursor',
+  'Something that happened to an order; the same body a webhook receives, plus its feed cursor. ' +
+    '`data.order` is the order after the event without `dispute.statements`: each statement is the ' +
+    '`data.statement` of its own `order.statement_added` event.',
 );
 
 export const EventFeedQuerySchema = z.strictObject({
@@ -50,6 +55,9 @@ export function toOrderEventResponse(event: StoredOrderEvent): z.output<typeof O
     sequence: event.sequence,
     occurredAt: event.occurredAt,
     cursor: String(event.position),
-    data: { order: toSnapshotResponse(event.snapshot) },
+    data: {
+      order: toSnapshotResponse(event.snapshot),
+      ...(event.statement ? { statement: event.statement } : {}),
+    },
   };
 }

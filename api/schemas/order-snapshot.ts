@@ -2,7 +2,9 @@ import { z } from 'zod';
 import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
+  CLAIM_REASONS,
   ExtensionAnswerSchema,
+  PARTIES,
   PaymentEventSchema,
   ShipmentEventSchema,
 } from '../../workflows/commands.js';
@@ -12,7 +14,7 @@ import {
   MinorUnitsSchema,
   TimestampSchema,
 } from '../../workflows/contract.js';
-import { InspectionReportSchema } from '../../workflows/inspection-report.js';
+import { EvidenceSchema, InspectionReportSchema } from '../../workflows/inspection-report.js';
 import {
   CLOSE_REASONS,
   EXTENSION_DEADLINES,
@@ -52,6 +54,10 @@ const Violation = z.object({
 
 const Evaluation = z.object({
   conforms: z.boolean(),
+  complete: z
+    .boolean()
+    .optional()
+    .describe('every quality term measured; absent on reports evaluated before it existed'),
   violations: z.array(Violation),
   unmeasured: z.array(z.string()),
   quantity: z.object({
@@ -65,6 +71,26 @@ const Evaluation = z.object({
   }),
   suggestedRefund: Amount,
 });
+
+const Party = z.enum(PARTIES);
+
+const Claim = z.object({
+  reason: z.enum([...CLAIM_REASONS, 'not_delivered']),
+  description: z.string(),
+  requestedRefund: Amount.describe('fixed when filed'),
+  evidence: z.array(EvidenceSchema),
+  filedAt: TimestampSchema,
+  source: z
+    .enum(['buyer', 'inspection_report', 'delivery_deadline'])
+    .describe('`buyer` for a filed claim; otherwise what opened it automatically'),
+  status: z.enum(['open', 'accepted', 'settled', 'withdrawn', 'decided', 'superseded']),
+});
+
+export const StatementSchema = component(
+  'Statement',
+  z.object({ party: Party, text: z.string(), evidence: z.array(EvidenceSchema), at: TimestampSchema }),
+  "A party's statement in a dispute",
+);
 
 export const OrderSnapshotSchema = component(
   'OrderSnapshot',
@@ -99,9 +125,28 @@ export const OrderSnapshotSchema = component(
     delivery: z.object({ deliveredAt: TimestampSchema }).optional(),
     inspection: z.object({ report: InspectionReportSchema, submittedAt: TimestampSchema }).optional(),
     evaluation: Evaluation.optional(),
-    dispute: z.object({ kind: z.enum(['quality', 'non_delivery']), openedAt: TimestampSchema }).optional(),
+    dispute: z
+      .object({
+        kind: z.enum(['quality', 'non_delivery']),
+        openedAt: TimestampSchema,
+        claim: Claim.optional().describe('absent only on disputes opened before claims existed'),
+        earlierClaims: z
+          .array(Claim)
+          .optional()
+          .describe('claims of earlier disputes, superseded by a late delivery'),
+        statements: z
+          .array(StatementSchema)
+          .optional()
+          .describe('in time order; left out of the copies of the order in events'),
+        lateDelivery: z
+          .object({ deliveredAt: TimestampSchema, reportedAt: TimestampSchema })
+          .optional()
+          .describe('a delivery reported while the non-delivery dispute was in arbitration'),
+      })
+      .optional(),
     offers: z.array(
       z.object({
+        party: Party.optional().describe('who made it; absent on offers made before buyers could offer'),
         refundAmount: Amount,
         offeredAt: TimestampSchema,
         status: z.enum(['open', 'accepted', 'superseded']),

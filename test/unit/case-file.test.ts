@@ -159,6 +159,64 @@ describe('caseFile', () => {
     expect(md).toContain('- [\\[click\\](https://evil.example)](https://x.example/a%29b%3Cc)');
   });
 
+  it('shows the claim, offers of both sides, statements in order, the formula, the rubric and windows in words', () => {
+    const s = inArbitration();
+    s.dispute = {
+      kind: 'quality',
+      openedAt: '2026-04-01T10:00:00.000Z',
+      claim: {
+        reason: 'damaged',
+        description: 'Bags torn; *mould* inside',
+        requestedRefund: 300_000,
+        evidence: [{ uri: 'https://files.example/torn.jpg', description: 'torn bags' }],
+        filedAt: '2026-04-01T10:00:00.000Z',
+        source: 'buyer',
+        status: 'open',
+      },
+      statements: [
+        { party: 'buyer', text: 'Mould on 40 bags.', evidence: [], at: '2026-04-02T09:00:00.000Z' },
+        {
+          party: 'supplier',
+          text: 'Dry when loaded.',
+          evidence: [{ uri: 'https://files.example/loading.jpg', description: 'loading photo' }],
+          at: '2026-04-03T09:00:00.000Z',
+        },
+      ],
+    };
+    s.offers = [
+      { party: 'buyer', refundAmount: 350_000, offeredAt: '2026-04-02T08:00:00.000Z', status: 'superseded' },
+      {
+        party: 'supplier',
+        refundAmount: 100_000,
+        offeredAt: '2026-04-02T09:00:00.000Z',
+        status: 'superseded',
+      },
+    ];
+    const md = caseFile(s);
+    expect(md).toContain(
+      '### Claim: damaged goods (open), filed by the buyer 2026-04-01 10:00:00 UTC\n**Requested refund USD 3,000.00**',
+    );
+    expect(md).toContain('> Bags torn; \\*mould\\* inside');
+    expect(md).toContain('- [torn bags](https://files.example/torn.jpg)');
+    expect(md).toContain('- 2026-04-02 08:00:00 UTC: buyer offers a refund of USD 3,500.00 (superseded)');
+    expect(md).toContain('- 2026-04-02 09:00:00 UTC: supplier offers a refund of USD 1,000.00 (superseded)');
+    const buyer = md.indexOf('**buyer**, 2026-04-02 09:00:00 UTC:\n> Mould on 40 bags.');
+    const supplier = md.indexOf('**supplier**, 2026-04-03 09:00:00 UTC:\n> Dry when loaded.');
+    expect(buyer).toBeGreaterThan(0);
+    expect(supplier).toBeGreaterThan(buyer);
+    expect(md).toContain('Evidence of the supplier:\n\n- [loading photo](https://files.example/loading.jpg)');
+    expect(md).toContain('= floor(covered × shortfall / ordered) = floor(USD 12,500.00 × 50 kg / 1000 kg)');
+    expect(md).toContain('### How to decide');
+    expect(md).toContain('Never **Reset** or **Terminate** an order');
+    expect(md).toContain('- windows: inspection 7 days, negotiation 3 days, arbitration 5 days');
+  });
+
+  it('suggests the pro-rata refund on what escrow covers, not on the order amount', () => {
+    const s = { ...inArbitration(), funded: 250_000, escrowBalance: 250_000 };
+    expect(caseFile(s)).toContain('Suggested pro-rata refund for the quantity shortfall: USD 125.00');
+    expect(templates(caseFile(s))[2]).toMatchObject({ refundAmount: 12_500 });
+  });
+
   it('ends with a blank paragraph, so that the UI does not clip the last line', () => {
     expect(caseFile(inArbitration()).endsWith('\n\u00a0')).toBe(true);
   });
@@ -174,7 +232,7 @@ describe('orderSummary', () => {
       '- deposit USD 12,500.00 by 2026-03-10 00:00:00 UTC',
       '- ship by 2026-03-20 00:00:00 UTC',
       '- 1000 kg (tolerance 2%), 2 quality terms',
-      '- windows: inspection P7D, negotiation P3D, arbitration P5D',
+      '- windows: inspection 7 days, negotiation 3 days, arbitration 5 days',
     ]);
   });
 });
