@@ -10,6 +10,7 @@ import {
   BODY_LIMIT_BYTES,
   DEFAULT_RATE_LIMITS_PER_MINUTE,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
+  MAX_PARAM_LENGTH,
 } from '../config/limits.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
@@ -17,7 +18,7 @@ import { workflowIdFor } from '../workflows/messages.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
-import { problemJson } from './plugins/problem-json.js';
+import { frameworkError, problemJson } from './plugins/problem-json.js';
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -46,6 +47,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkError,
     // Unique across replicas, so that a requestId quoted from a problem finds one log line.
     genReqId: () => randomUUID(),
   });

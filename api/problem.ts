@@ -5,6 +5,7 @@
 export const PROBLEM_KINDS = {
   'invalid-request': { status: 400, title: 'The request does not match the schema' },
   'malformed-body': { status: 400, title: 'The request body is not valid JSON' },
+  'malformed-url': { status: 400, title: 'The request path is not a valid URL' },
   unauthorized: { status: 401, title: 'A valid API key is required' },
   forbidden: { status: 403, title: "The API key's role may not do this" },
   'order-not-found': { status: 404, title: 'No such order' },
@@ -13,6 +14,7 @@ export const PROBLEM_KINDS = {
   'wrong-state': { status: 409, title: "The order's status does not allow this" },
   'order-exists': { status: 409, title: 'The order exists with another contract' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
+  'uri-too-long': { status: 414, title: 'A path segment is too long' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'contract-contradiction': { status: 422, title: 'The contract contradicts itself' },
   'invalid-event': { status: 422, title: 'The event contradicts the order' },

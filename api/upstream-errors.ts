@@ -12,12 +12,22 @@ import {
 // gRPC status codes: CANCELLED, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE.
 const TRANSIENT_GRPC_CODES = new Set([1, 4, 8, 14]);
 
+// FAILED_PRECONDITION with this message: the server refuses Updates while the workflow's task is
+// being retried (after a worker died holding it, or under load). Nothing was applied; a retry
+// succeeds once a worker completes the task. Found by the chaos soak, where it was a 500.
+const FAILED_PRECONDITION = 9;
+const WORKFLOW_TASK_RETRYING = /Workflow Task in failed state/;
+
+const transientGrpc = (err: { code: number; details?: string }) =>
+  TRANSIENT_GRPC_CODES.has(err.code) ||
+  (err.code === FAILED_PRECONDITION && WORKFLOW_TASK_RETRYING.test(err.details ?? ''));
+
 export function isTemporalUnavailable(err: unknown): boolean {
   if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
-  if (isGrpcServiceError(err)) return TRANSIENT_GRPC_CODES.has(err.code);
+  if (isGrpcServiceError(err)) return transientGrpc(err);
   if (err instanceof ServiceError) {
     // The SDK wraps failures that never reached the server (a closed channel) without a status code.
-    return isGrpcServiceError(err.cause) ? TRANSIENT_GRPC_CODES.has(err.cause.code) : true;
+    return isGrpcServiceError(err.cause) ? transientGrpc(err.cause) : true;
   }
   return err instanceof Error && err.message === 'Channel has been shut down';
 }

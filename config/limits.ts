@@ -13,3 +13,5 @@ export const DEFAULT_RATE_LIMITS_PER_MINUTE: Readonly<Record<Role, number>> = {
   reader: 1200,
 };
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
+/** Longest path parameter the router takes (an order id is at most 64): longer is a 414. */
+export const MAX_PARAM_LENGTH = 100;

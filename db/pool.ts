@@ -13,5 +13,9 @@ export function createPool(databaseUrl: string, max = 10): pg.Pool {
   const pool = new pg.Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 10_000 });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor a checked-out one (a ledger movement between two statements when PostgreSQL restarts):
+  // pg emits 'error' on the client, which the pool only listens to while the client is idle. The
+  // statement in flight fails on its own, and the client is discarded when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

@@ -164,6 +164,18 @@ describe('GET /v1/orders/:orderId', () => {
     expect(impossible.status).toBe(400);
     expect(impossible.body.errors).toEqual([{ path: 'params.orderId', message: expect.any(String) }]);
   });
+
+  it('answers a path segment the router refuses as a problem too: 414 too long, 400 bad escape', async () => {
+    const long = await api.call('GET', `/v1/orders/${'x'.repeat(5000)}/ledger`, { as: 'reader' });
+    expect(long.status).toBe(414);
+    expect(long.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(long.body).toMatchObject({ type: '/problems/uri-too-long', status: 414 });
+
+    const badEscape = await api.call('GET', '/v1/orders/%E0%A4%A', { as: 'reader' });
+    expect(badEscape.status).toBe(400);
+    expect(badEscape.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(badEscape.body.type).toMatch(/^\/problems\//);
+  });
 });
 
 describe('GET /v1/orders', () => {

@@ -60,6 +60,30 @@ describe('awaiting_funding', () => {
     await handle.terminate('test done');
   });
 
+  it('refuses a repeated reference with another amount while the first is still being recorded', async () => {
+    // Sent together, the second arrives while the first waits on the ledger: it must be refused
+    // like the sequential case, not answered as a no-op with the first one's snapshot.
+    for (let i = 0; i < 5; i++) {
+      const input = testContract();
+      const handle = await startOrder(h.client, h.taskQueue, input);
+      const answers = await Promise.allSettled([
+        handle.executeUpdate(recordPaymentUpdate, pay(100_000, 'wire-a')),
+        handle.executeUpdate(recordPaymentUpdate, pay(200_000, 'wire-a')),
+      ]);
+      expect(answers.map((a) => a.status).sort()).toEqual(['fulfilled', 'rejected']);
+      const accepted = answers.findIndex((a) => a.status === 'fulfilled');
+      const amount = accepted === 0 ? 100_000 : 200_000;
+      expect(answers.find((a) => a.status === 'rejected')).toMatchObject({
+        reason: {
+          cause: { type: 'OrderInvalidEvent', message: expect.stringContaining('already recorded') },
+        },
+      });
+      expect((await handle.query(orderQuery)).funded).toBe(amount);
+      expect(await ledgerOf(input.orderId)).toEqual([['funding', amount, 'payment:wire-a']]);
+      await handle.terminate('test done');
+    }
+  });
+
   it('cancels an unfunded order when fundBy passes and refunds the partial funds', async () => {
     const input = testContract({ fundBy: at(2500), deposit: 500_000 });
     const handle = await startOrder(h.client, h.taskQueue, input);

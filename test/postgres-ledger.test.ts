@@ -111,6 +111,23 @@ describe('PostgreSQL double-entry ledger', () => {
     ).rejects.toThrow(/escrow_balance_never_negative/);
   });
 
+  it('survives the server dropping a checked-out connection, and the next movement goes through', async () => {
+    // What a PostgreSQL restart does to a worker between two statements of a ledger movement: pg
+    // emits 'error' on the checked-out client, which used to be unhandled and killed the process.
+    const own = createPool(inject('databaseUrl'), 1);
+    const client = await own.connect();
+    await client.query('BEGIN');
+    const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+    await pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    client.release();
+    const orderId = `L-${randomUUID()}`;
+    const result = await new PostgresLedger(own).creditEscrow(movement(orderId, 'payment:after-drop', 500));
+    expect(result.replayed).toBe(false);
+    await own.end();
+  });
+
   it('migrations are idempotent', async () => {
     expect(await migrate(pool)).toEqual([]);
     const versions = await pool.query('SELECT version FROM schema_migrations ORDER BY version');

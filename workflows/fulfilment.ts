@@ -19,20 +19,25 @@ import { creditEscrow } from './settlement.js';
 export class Fulfilment {
   /** Payments accepted but not yet in the ledger: the order does not settle while there are any. */
   paymentsInFlight = 0;
-  private readonly pendingReferences = new Set<string>();
+  /**
+   * Amounts of the payments accepted but still on their way to the ledger, by reference: the
+   * validator must see them, or a concurrent repeat of a reference with another amount would pass
+   * as a no-op instead of being refused like a sequential one.
+   */
+  private readonly pendingReferences = new Map<string, number>();
 
   constructor(private readonly order: Order) {}
 
   validatePayment(arg: unknown): void {
     const { order } = this;
     const payment = order.parse(PaymentEventSchema, arg);
-    const existing = order.state.payments.find((p) => p.reference === payment.reference);
-    if (existing && existing.amount !== payment.amount) {
-      order.invalid(
-        `payment reference ${payment.reference} was already recorded with amount ${existing.amount}`,
-      );
+    const existing =
+      order.state.payments.find((p) => p.reference === payment.reference)?.amount ??
+      this.pendingReferences.get(payment.reference);
+    if (existing !== undefined && existing !== payment.amount) {
+      order.invalid(`payment reference ${payment.reference} was already recorded with amount ${existing}`);
     }
-    if (existing) return;
+    if (existing !== undefined) return;
     order.require('recordPayment');
     order.notInFuture('receivedAt', payment.receivedAt);
   }
@@ -46,7 +51,7 @@ export class Fulfilment {
       await condition(() => !this.pendingReferences.has(payment.reference));
       return state;
     }
-    this.pendingReferences.add(payment.reference);
+    this.pendingReferences.set(payment.reference, payment.amount);
     this.paymentsInFlight++;
     try {
       const receivedAt = payment.receivedAt ? new Date(payment.receivedAt).toISOString() : order.now();

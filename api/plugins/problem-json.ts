@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { MAX_PARAM_LENGTH } from '../../config/limits.js';
 import {
   type FieldError,
   HttpProblem,
@@ -64,6 +65,10 @@ function toProblem(err: FastifyError, request: FastifyRequest): Problem {
   if (MALFORMED_BODY_CODES.has(err.code) || (err instanceof SyntaxError && err.statusCode === 400)) {
     return fromKind('malformed-body', err.message);
   }
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return fromKind('uri-too-long', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`);
+  }
+  if (err.code === 'FST_ERR_BAD_URL') return fromKind('malformed-url', err.message);
   if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     return fromKind('payload-too-large', `the body must be at most ${request.routeOptions.bodyLimit} bytes`);
   }
@@ -100,6 +105,14 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Prob
     .headers(headers ?? {})
     .type('application/problem+json')
     .send({ ...body, instance: request.url.split('?')[0], requestId: request.id });
+}
+
+/**
+ * The router answers a too-long path segment (414) and a malformed URL (400) before any route or
+ * error handler runs; Fastify's `frameworkErrors` option hands them here so that they are problems too.
+ */
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return sendProblem(reply, request, toProblem(err, request));
 }
 
 export const problemJson = fp(async (app) => {

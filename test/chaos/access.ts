@@ -1,0 +1,127 @@
+import type { Role } from '../../config/api-keys.js';
+import type { ChaosClient } from './client.js';
+import type { FuzzRequest } from './fuzz.js';
+import type { OrderModel } from './order-paths.js';
+
+/** Every route of the API with the roles that may call it (SPEC §6); `null` means open to all. */
+export const ACCESS: { method: string; route: string; roles: readonly Role[] | null; body?: unknown }[] = [
+  { method: 'GET', route: '/healthz', roles: null },
+  { method: 'GET', route: '/readyz', roles: null },
+  { method: 'GET', route: '/metrics', roles: null },
+  { method: 'GET', route: '/docs/json', roles: null },
+  { method: 'POST', route: '/v1/orders', roles: ['marketplace'], body: 'contract' },
+  { method: 'GET', route: '/v1/orders', roles: ['marketplace', 'arbitrator', 'reader'] },
+  { method: 'GET', route: '/v1/orders/:orderId', roles: ['marketplace', 'arbitrator', 'reader'] },
+  { method: 'GET', route: '/v1/orders/:orderId/ledger', roles: ['marketplace', 'arbitrator', 'reader'] },
+  { method: 'GET', route: '/v1/orders/:orderId/events', roles: ['marketplace', 'arbitrator', 'reader'] },
+  { method: 'GET', route: '/v1/events', roles: ['marketplace', 'arbitrator', 'reader'] },
+  { method: 'POST', route: '/v1/orders/:orderId/payments', roles: ['marketplace'], body: 'payment' },
+  {
+    method: 'POST',
+    route: '/v1/orders/:orderId/shipment',
+    roles: ['marketplace'],
+    body: { carrier: 'Maersk', trackingNumber: 'ACL-1' },
+  },
+  { method: 'POST', route: '/v1/orders/:orderId/delivery', roles: ['marketplace'], body: {} },
+  {
+    method: 'POST',
+    route: '/v1/orders/:orderId/inspection',
+    roles: ['marketplace'],
+    body: { measurements: {}, receivedQuantity: 1, evidence: [] },
+  },
+  {
+    method: 'POST',
+    route: '/v1/orders/:orderId/settlement',
+    roles: ['marketplace'],
+    body: { party: 'buyer', action: 'withdraw_claim' },
+  },
+  {
+    method: 'POST',
+    route: '/v1/orders/:orderId/arbitration',
+    roles: ['arbitrator'],
+    body: { outcome: 'release', arbitrator: 'acl', rationale: 'access matrix' },
+  },
+  // Last: a cancel that passes closes the target.
+  {
+    method: 'POST',
+    route: '/v1/orders/:orderId/cancel',
+    roles: ['marketplace'],
+    body: { party: 'buyer', reason: 'acl' },
+  },
+];
+
+export type Credential = 'none' | 'unknown' | Role;
+export const CREDENTIALS: Credential[] = ['none', 'unknown', 'marketplace', 'arbitrator', 'reader'];
+
+export interface AccessResult {
+  cells: number;
+  wrong: string[];
+}
+
+/**
+ * Calls every route with every credential against `target` (an order awaiting funding): no key and
+ * an unknown key are 401 on /v1, a role not allowed is 403, an allowed one gets through (then the
+ * order's status may still refuse the event: 409). Answers feed the target's model like fuzzing.
+ */
+export async function accessMatrix(
+  client: ChaosClient,
+  keys: Record<Role, string>,
+  target: OrderModel,
+  observe: (request: FuzzRequest, answer: Awaited<ReturnType<ChaosClient['send']>>) => void,
+): Promise<AccessResult> {
+  const result: AccessResult = { cells: 0, wrong: [] };
+  let n = 0;
+  for (const entry of ACCESS) {
+    for (const credential of CREDENTIALS) {
+      n++;
+      const key =
+        credential === 'none'
+          ? null
+          : credential === 'unknown'
+            ? 'esk_not-a-key-of-this-deployment-0000'
+            : keys[credential];
+      const body =
+        entry.body === 'contract'
+          ? {
+              orderId: `ACL-${n}-${target.orderId}`,
+              buyer: { id: 'b' },
+              supplier: { id: 's' },
+              currency: 'USD',
+              amount: 100,
+              shipBy: new Date(Date.now() + 86_400_000).toISOString(),
+              quantity: { ordered: 1, unit: 'kg' },
+            }
+          : entry.body === 'payment'
+            ? { amount: 1000 + n, reference: `acl-${n}` }
+            : entry.body;
+      const request: FuzzRequest = {
+        route: `${entry.method} ${entry.route}`,
+        method: entry.method,
+        path: entry.route.replace(':orderId', target.orderId),
+        body,
+        key,
+        mayPass: true,
+        target,
+      };
+      const answer = await client.send(request);
+      result.cells++;
+      const allowed =
+        entry.roles === null ||
+        (credential !== 'none' && credential !== 'unknown' && entry.roles.includes(credential));
+      const expected = allowed
+        ? 'not 401/403'
+        : credential === 'none' || credential === 'unknown'
+          ? '401'
+          : '403';
+      const ok = allowed
+        ? answer.status !== 401 && answer.status !== 403 && answer.status < 500
+        : answer.status === Number(expected);
+      if (!ok)
+        result.wrong.push(
+          `${entry.method} ${entry.route} as ${credential}: ${answer.status}, expected ${expected}`,
+        );
+      if (allowed) observe(request, answer);
+    }
+  }
+  return result;
+}

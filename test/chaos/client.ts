@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { sleep } from './cluster.js';
+
+/** What the clients saw, for the figures. */
+export class Traffic {
+  sent = 0;
+  retried = 0;
+  refused = 0;
+  unavailable = 0;
+  connectionErrors = 0;
+  byStatus = new Map<number, number>();
+  /** 5xx other than 503, and 503s outside an injected outage: each one a finding. */
+  serverErrors: string[] = [];
+  /** Open windows of injected outages; a 503 inside one (or within the grace after it) is expected. */
+  private outages: { from: number; to: number | undefined }[] = [];
+
+  outageStarted(): { end(): void } {
+    const window: { from: number; to: number | undefined } = { from: Date.now(), to: undefined };
+    this.outages.push(window);
+    return {
+      end: () => {
+        window.to = Date.now();
+      },
+    };
+  }
+
+  /**
+   * Whether a request in flight from `from` to `to` overlapped an outage. A dead worker's sticky
+   * workflows wait 10 s, and an Update then waits the API's 10 s: 30 s of grace after recovery.
+   */
+  inOutage(from: number, to: number, graceMs = 30_000): boolean {
+    return this.outages.some((o) => to >= o.from && (o.to === undefined || from <= o.to + graceMs));
+  }
+
+  record(status: number, what: string, startedAt: number): void {
+    this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
+    if (status === 503) {
+      this.unavailable++;
+      if (!this.inOutage(startedAt, Date.now())) {
+        this.serverErrors.push(
+          `503 outside an injected outage (${new Date(startedAt).toISOString()}): ${what}`,
+        );
+      }
+    } else if (status >= 500) this.serverErrors.push(`${status}: ${what}`);
+  }
+}
+
+export interface Answer {
+  status: number;
+  contentType: string;
+  // biome-ignore lint/suspicious/noExplicitAny: snapshots and problems come back through one call
+  body: any;
+  attempts: number;
+}
+
+export interface Request {
+  method: string;
+  path: string;
+  /** JSON-encoded unless it is a string already (then sent as is). */
+  body?: unknown;
+  key?: string | null;
+  headers?: Record<string, string>;
+  /** Sends no Idempotency-Key on a POST (the default is a fresh one, reused by every retry). */
+  noIdempotencyKey?: boolean;
+  idempotencyKey?: string;
+}
+
+/**
+ * A marketplace backend behind a load balancer of API replicas: it retries a 503, a 429 and a lost
+ * connection (a replica killed mid-request) on the next replica with the same Idempotency-Key, as a
+ * real one would, until it gets another answer or its deadline passes.
+ */
+export class ChaosClient {
+  private next = 0;
+
+  constructor(
+    private readonly urls: () => string[],
+    private readonly defaultKey: string,
+    readonly traffic: Traffic,
+    private readonly deadlineMs = 180_000,
+  ) {}
+
+  async send(request: Request): Promise<Answer> {
+    const idempotencyKey =
+      request.method === 'POST' && !request.noIdempotencyKey
+        ? (request.idempotencyKey ?? randomUUID())
+        : undefined;
+    const headers: Record<string, string> = { ...request.headers };
+    const key = request.key === undefined ? this.defaultKey : request.key;
+    if (key !== null) headers.authorization = `Bearer ${key}`;
+    if (idempotencyKey) headers['idempotency-key'] = idempotencyKey;
+    let body: string | undefined;
+    if (request.body !== undefined) {
+      body = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const deadline = Date.now() + this.deadlineMs;
+    for (let attempt = 1; ; attempt++) {
+      const urls = this.urls();
+      const base = urls[this.next++ % urls.length] as string;
+      const startedAt = Date.now();
+      this.traffic.sent++;
+      if (attempt > 1) this.traffic.retried++;
+      let response: Response;
+      let text: string;
+      try {
+        response = await fetch(`${base}${request.path}`, {
+          method: request.method,
+          headers,
+          body,
+          signal: AbortSignal.timeout(60_000),
+        });
+        text = await response.text();
+      } catch (err) {
+        this.traffic.connectionErrors++;
+        if (Date.now() > deadline)
+          throw new Error(`${request.method} ${request.path}: ${(err as Error).message}`);
+        await sleep(200 + Math.random() * 300);
+        continue;
+      }
+      const what = `${request.method} ${request.path.slice(0, 120)} → ${text.slice(0, 300)}`;
+      this.traffic.record(response.status, what, startedAt);
+      if ((response.status === 503 || response.status === 429) && Date.now() < deadline) {
+        await sleep(500 + Math.random() * 500);
+        continue;
+      }
+      if (response.status >= 400) this.traffic.refused++;
+      const contentType = response.headers.get('content-type') ?? '';
+      let parsed: unknown = text;
+      if (contentType.includes('json') && text) {
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          parsed = text;
+        }
+      }
+      return { status: response.status, contentType, body: parsed, attempts: attempt };
+    }
+  }
+}

@@ -1,0 +1,326 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
+import { type DevPostgres, startDevPostgres } from '../../scripts/dev-postgres.js';
+import { freePort } from '../../scripts/free-port.js';
+import { provisionTemporalCli } from '../../scripts/temporal-cli.js';
+import { devServerSearchAttributeFlags } from '../../worker/search-attributes.js';
+import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const HOST = '127.0.0.1';
+
+/** A process of the cluster in its own process group, so that a signal reaches all of it (npm → sh → node). */
+export class GroupProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> = Promise.resolve();
+  private recent = '';
+  private readonly log: WriteStream;
+
+  constructor(
+    readonly name: string,
+    private readonly command: string,
+    private readonly args: string[],
+    private readonly env: NodeJS.ProcessEnv,
+    logFile: string,
+  ) {
+    this.log = createWriteStream(logFile, { flags: 'a' });
+  }
+
+  /** The last lines it wrote. */
+  get output(): string {
+    return this.recent;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  start(): void {
+    this.recent = '';
+    this.log.write(`\n=== ${new Date().toISOString()} start ${this.name}\n`);
+    const child = spawn(this.command, this.args, {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const keep = (chunk: Buffer) => {
+      this.log.write(chunk);
+      this.recent = (this.recent + chunk.toString()).slice(-20_000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.child = child;
+  }
+
+  async waitForOutput(text: string, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.recent.includes(text)) {
+      if (!this.running) throw new Error(`${this.name} exited:\n${this.recent}`);
+      if (Date.now() > deadline)
+        throw new Error(`${this.name}: no "${text}" in ${timeoutMs} ms:\n${this.recent}`);
+      await sleep(100);
+    }
+  }
+
+  /** Signals the whole process group and waits for the leader to exit. */
+  async signal(signal: NodeJS.Signals, killAfterMs = 15_000): Promise<void> {
+    const child = this.child;
+    if (!child?.pid || !this.running) return;
+    this.log.write(`\n=== ${new Date().toISOString()} ${signal} ${this.name}\n`);
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      return;
+    }
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid) process.kill(-child.pid, 'SIGKILL');
+      } catch {}
+    }, killAfterMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  async close(): Promise<void> {
+    await this.signal('SIGKILL');
+    await new Promise((resolve) => this.log.end(resolve));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface ApiReplica {
+  url: string;
+  process: GroupProcess;
+}
+
+export interface ClusterKeys {
+  marketplace: string;
+  arbitrator: string;
+  reader: string;
+  webhookSecret: string;
+  /** The API's Ed25519 key for signing marketplace events (and its public half, for the workers). */
+  eventSigningKey: string;
+  eventPublicKey: string;
+}
+
+/**
+ * The production topology on one machine, every piece restartable in place: PostgreSQL on a kept
+ * data directory, the Temporal dev server on a kept SQLite file, worker and API processes
+ * (`worker/main.ts`, `api/main.ts`, as deployed), and a webhook receiver.
+ */
+export class ChaosCluster {
+  postgres!: DevPostgres;
+  databaseUrl = '';
+  temporal!: GroupProcess;
+  temporalAddress = '';
+  workers: GroupProcess[] = [];
+  apis: ApiReplica[] = [];
+  webhookDeliveries = 0;
+  private receiver: Server | undefined;
+  private pgPort = 0;
+  private temporalArgs: string[] = [];
+
+  constructor(
+    readonly dir: string,
+    readonly keys: ClusterKeys,
+    readonly taskQueue = 'chaos-orders',
+  ) {}
+
+  logFile(name: string): string {
+    return join(this.dir, `${name}.log`);
+  }
+
+  async start(options: { workers: number; apis: number }, log: (line: string) => void): Promise<void> {
+    this.pgPort = await freePort();
+    const temporalPort = await freePort();
+    this.temporalAddress = `${HOST}:${temporalPort}`;
+    const [binary, bundlePath, webhookUrl] = await Promise.all([
+      provisionTemporalCli(log),
+      writeWorkflowBundle(join(this.dir, 'workflow-bundle.js')),
+      this.startReceiver(),
+      this.startPostgres(),
+    ]);
+    if (!binary) throw new Error('the chaos suite needs the Temporal CLI (npm run temporal:provision)');
+    const pool = createPool(this.databaseUrl, 1);
+    await migrate(pool);
+    await pool.end();
+
+    this.temporalArgs = [
+      'server',
+      'start-dev',
+      '--ip',
+      HOST,
+      '--port',
+      String(temporalPort),
+      '--headless',
+      '--log-level',
+      'warn',
+      '--db-filename',
+      join(this.dir, 'temporal.sqlite'),
+      // Durable against a killed process (not a lost machine), which is what the suite injects.
+      '--sqlite-pragma',
+      'journal_mode=WAL',
+      '--sqlite-pragma',
+      'synchronous=OFF',
+      ...devServerSearchAttributeFlags(),
+    ];
+    this.temporal = new GroupProcess(
+      'temporal',
+      binary,
+      this.temporalArgs,
+      { PATH: process.env.PATH, HOME: process.env.HOME },
+      this.logFile('temporal'),
+    );
+    await this.startTemporal();
+
+    const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: this.temporalAddress,
+      DATABASE_URL: this.databaseUrl,
+      TEMPORAL_TASK_QUEUE: this.taskQueue,
+      WORKFLOW_BUNDLE_PATH: bundlePath,
+      DATABASE_POOL_SIZE: '6',
+      LOG_LEVEL: 'info',
+      EVENT_PUBLIC_KEYS: this.keys.eventPublicKey,
+      EVENT_SIGNING_KEY: this.keys.eventSigningKey,
+      ...extra,
+    });
+    for (let i = 0; i < options.workers; i++) {
+      this.workers.push(
+        new GroupProcess(
+          `worker-${i + 1}`,
+          process.execPath,
+          ['--import', 'tsx', 'worker/main.ts'],
+          env({
+            WEBHOOK_URLS: webhookUrl,
+            WEBHOOK_SECRET: this.keys.webhookSecret,
+            WORKER_SHUTDOWN_GRACE_SECONDS: '5',
+          }),
+          this.logFile(`worker-${i + 1}`),
+        ),
+      );
+    }
+    for (let i = 0; i < options.apis; i++) {
+      const port = await freePort();
+      this.apis.push({
+        url: `http://${HOST}:${port}`,
+        process: new GroupProcess(
+          `api-${i + 1}`,
+          process.execPath,
+          ['--import', 'tsx', 'api/main.ts'],
+          env({
+            API_PORT: String(port),
+            API_HOST: HOST,
+            API_KEYS: `marketplace:${this.keys.marketplace},arbitrator:${this.keys.arbitrator},reader:${this.keys.reader}`,
+            // The soak's clients all use one key: the limit must not be what is tested here.
+            RATE_LIMIT_PER_MINUTE: '1000000',
+            // The soak shares 2 cores with everything it starts: a slow answer under that load is
+            // not the outage it is looking for, so requests wait up to 30 s before a 503.
+            API_UPSTREAM_TIMEOUT_MS: '30000',
+          }),
+          this.logFile(`api-${i + 1}`),
+        ),
+      });
+    }
+    await Promise.all([
+      ...this.workers.map((w) => this.startWorker(w)),
+      ...this.apis.map((a) => this.startApi(a)),
+    ]);
+  }
+
+  private async startPostgres(): Promise<void> {
+    this.postgres = await startDevPostgres({
+      dir: join(this.dir, 'pg'),
+      port: this.pgPort,
+      fast: true,
+      log: () => {},
+    });
+    this.databaseUrl = this.postgres.databaseUrl;
+  }
+
+  async restartPostgres(downMs: number): Promise<void> {
+    await this.postgres.stop();
+    await sleep(downMs);
+    await this.startPostgres();
+  }
+
+  private async startTemporal(): Promise<void> {
+    this.temporal.start();
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (!this.temporal.running) throw new Error('the Temporal dev server exited; see temporal.log');
+      try {
+        const connection = await Connection.connect({ address: this.temporalAddress, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.describeNamespace({ namespace: 'default' });
+          return;
+        } finally {
+          await connection.close();
+        }
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await sleep(250);
+      }
+    }
+  }
+
+  /** Stops the dev server (SIGTERM), keeps it down for `downMs`, starts it again on the same SQLite file. */
+  async restartTemporal(downMs: number): Promise<void> {
+    await this.temporal.signal('SIGTERM');
+    await sleep(downMs);
+    await this.startTemporal();
+  }
+
+  async startWorker(worker: GroupProcess): Promise<void> {
+    worker.start();
+    await worker.waitForOutput('worker polling');
+  }
+
+  async startApi(api: ApiReplica): Promise<void> {
+    api.process.start();
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      if (!api.process.running) throw new Error(`${api.process.name} exited:\n${api.process.output}`);
+      const ready = await fetch(`${api.url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) return;
+      if (Date.now() > deadline) throw new Error(`${api.process.name} did not listen in time`);
+      await sleep(200);
+    }
+  }
+
+  private startReceiver(): Promise<string> {
+    return new Promise((resolve) => {
+      this.receiver = createServer((request, response) => {
+        request.resume();
+        request.on('end', () => {
+          this.webhookDeliveries++;
+          response.writeHead(204).end();
+        });
+      });
+      this.receiver.listen(0, HOST, () => {
+        const address = this.receiver?.address();
+        resolve(`http://${HOST}:${typeof address === 'object' && address ? address.port : 0}/hooks`);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.workers, ...this.apis.map((a) => a.process)].map((p) => p.close()));
+    await this.temporal?.close();
+    await this.postgres?.stop();
+    this.receiver?.closeAllConnections();
+    await new Promise((resolve) => this.receiver?.close(resolve) ?? resolve(undefined));
+  }
+}

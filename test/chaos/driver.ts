@@ -1,0 +1,187 @@
+import type { ContractInput } from '../../workflows/contract.js';
+import { conformingReport, contradictingReport } from '../scenarios.js';
+import type { Answer, ChaosClient, Request } from './client.js';
+import { sleep } from './cluster.js';
+import { type OrderModel, PATHS, type PathDef, type PathName, type Step } from './order-paths.js';
+
+const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+
+export function newOrder(
+  path: PathName,
+  orderId: string,
+  amount: number,
+  overrides: Partial<ContractInput> = {},
+): OrderModel {
+  const contract: ContractInput = {
+    orderId,
+    buyer: { id: `buyer-${orderId.length % 7}`, name: 'Acme Buyer' },
+    supplier: { id: `supplier-${orderId.length % 5}`, name: 'Steel Supplier' },
+    currency: 'USD',
+    amount,
+    quantity: { ordered: 1000, unit: 'kg', tolerancePct: 2 },
+    quality: [
+      { attribute: 'moisture', max: 12, unit: '%' },
+      { attribute: 'grade', oneOf: ['A', 'B'] },
+    ],
+    ...(PATHS[path] as PathDef).contract(at, amount),
+    ...overrides,
+  } as ContractInput;
+  return { orderId, path, amount, contract, payments: [], problems: [] };
+}
+
+export interface DriverOptions {
+  client: ChaosClient;
+  arbitrator: ChaosClient;
+  /** Duplicate and out-of-order events sent along the way (each must be refused or be a no-op). */
+  abuse: boolean;
+  onStep?: (m: OrderModel, step: Step | { kind: 'create' }) => void;
+  counters: { abusive: number };
+}
+
+/** Drives one order along its path over HTTP, then waits until the engine says it is closed. */
+export async function driveOrder(m: OrderModel, o: DriverOptions): Promise<void> {
+  const path = `/v1/orders/${m.orderId}`;
+  const fail = (what: string, a: Answer) =>
+    m.problems.push(
+      `${what}: HTTP ${a.status} after ${a.attempts} attempt(s) ${JSON.stringify(a.body).slice(0, 300)}`,
+    );
+  const expectRefused = async (what: string, request: Request, statuses: number[]) => {
+    o.counters.abusive++;
+    const a = await o.client.send(request);
+    if (!statuses.includes(a.status)) fail(`${what} (expected ${statuses.join('/')})`, a);
+  };
+
+  const created = await o.client.send({ method: 'POST', path: '/v1/orders', body: m.contract });
+  // 200 when a retry found the order its first attempt created.
+  if (created.status !== 201 && !(created.status === 200 && created.attempts > 1)) {
+    fail('create', created);
+    return;
+  }
+  o.onStep?.(m, { kind: 'create' });
+
+  let payments = 0;
+  for (const step of (PATHS[m.path] as PathDef).steps) {
+    const last = step === (PATHS[m.path] as PathDef).steps.at(-1);
+    let request: Request;
+    let client = o.client;
+    switch (step.kind) {
+      case 'pay': {
+        const payment = { amount: step.amount(m), reference: `wire-${++payments}` };
+        const a = await o.client.send({ method: 'POST', path: `${path}/payments`, body: payment });
+        if (a.status !== 200) {
+          fail(`payment ${payment.reference}`, a);
+          return;
+        }
+        m.payments.push(payment);
+        o.onStep?.(m, step);
+        if (o.abuse) {
+          // A marketplace resending a payment: the same reference is a no-op, another amount a 422.
+          await expectRefused(
+            'same payment again',
+            { method: 'POST', path: `${path}/payments`, body: payment },
+            [200],
+          );
+          await expectRefused(
+            'same reference, another amount',
+            { method: 'POST', path: `${path}/payments`, body: { ...payment, amount: payment.amount + 1 } },
+            [422],
+          );
+        }
+        continue;
+      }
+      case 'ship':
+        if (o.abuse) {
+          await expectRefused(
+            'delivery before shipment',
+            { method: 'POST', path: `${path}/delivery`, body: {} },
+            [409],
+          );
+        }
+        request = {
+          method: 'POST',
+          path: `${path}/shipment`,
+          body: { carrier: 'Maersk', trackingNumber: `MSKU${m.orderId.slice(-6)}` },
+        };
+        break;
+      case 'deliver':
+        if (o.abuse) {
+          await expectRefused(
+            'shipment twice',
+            {
+              method: 'POST',
+              path: `${path}/shipment`,
+              body: { carrier: 'Maersk', trackingNumber: 'AGAIN' },
+            },
+            [409],
+          );
+        }
+        request = { method: 'POST', path: `${path}/delivery`, body: {} };
+        break;
+      case 'inspect':
+        request = {
+          method: 'POST',
+          path: `${path}/inspection`,
+          body: step.conforms ? conformingReport : contradictingReport,
+        };
+        break;
+      case 'settle':
+        request = { method: 'POST', path: `${path}/settlement`, body: step.body(m) };
+        break;
+      case 'cancel':
+        request = {
+          method: 'POST',
+          path: `${path}/cancel`,
+          body: { party: step.party, reason: 'changed plans' },
+        };
+        break;
+      case 'arbitrate':
+        client = o.arbitrator;
+        request = {
+          method: 'POST',
+          path: `${path}/arbitration`,
+          body: {
+            outcome: step.outcome,
+            ...(step.refund ? { refundAmount: step.refund(m) } : {}),
+            arbitrator: 'arb-chaos',
+            rationale: 'decided by the chaos soak',
+          },
+        };
+        break;
+      case 'await': {
+        const reached = await waitFor(o.client, m, (s) => s.status === step.status || s.status === 'closed');
+        if (!reached) return;
+        o.onStep?.(m, step);
+        continue;
+      }
+    }
+    const a = await client.send(request);
+    // A last event whose first answer was lost may find the order already closed by it on retry.
+    const appliedThenClosed =
+      last && a.status === 409 && a.attempts > 1 && a.body?.currentStatus === 'closed';
+    if (a.status !== 200 && !appliedThenClosed) {
+      fail(step.kind, a);
+      return;
+    }
+    o.onStep?.(m, step);
+  }
+  await waitFor(o.client, m, (s) => s.status === 'closed');
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the snapshot as the API answers it
+async function waitFor(client: ChaosClient, m: OrderModel, done: (s: any) => boolean, timeoutMs = 240_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const a = await client.send({ method: 'GET', path: `/v1/orders/${m.orderId}` });
+    if (a.status === 200 && done(a.body)) {
+      if (a.body.status === 'closed') m.closed = { outcome: a.body.outcome, reason: a.body.reason };
+      return true;
+    }
+    if (Date.now() > deadline) {
+      m.problems.push(
+        `never reached the expected status in ${timeoutMs} ms: ${JSON.stringify(a.body).slice(0, 200)}`,
+      );
+      return false;
+    }
+    await sleep(1000);
+  }
+}

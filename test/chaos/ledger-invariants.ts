@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import type { ExpectedMovement } from './order-paths.js';
+
+/**
+ * The ledger's invariants, asked of PostgreSQL in one REPEATABLE READ snapshot while the engine
+ * keeps writing. Each query returns the rows that break its rule: an empty answer means it holds.
+ */
+export const LEDGER_INVARIANTS: Record<string, string> = {
+  'no escrow account below zero': `
+    SELECT id, balance FROM ledger_accounts WHERE kind = 'escrow' AND balance < 0`,
+  'refunds + releases never exceed funding, per order': `
+    SELECT order_id,
+           sum(amount) FILTER (WHERE kind = 'funding') AS funded,
+           sum(amount) FILTER (WHERE kind <> 'funding') AS paid_out
+      FROM ledger_transactions GROUP BY order_id
+    HAVING coalesce(sum(amount) FILTER (WHERE kind <> 'funding'), 0)
+         > coalesce(sum(amount) FILTER (WHERE kind = 'funding'), 0)`,
+  'every transaction has two legs that balance and carry its amount': `
+    SELECT t.id, t.amount, count(e.id) AS legs, coalesce(sum(e.amount), 0) AS total,
+           min(e.amount) AS debit, max(e.amount) AS credit
+      FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+     GROUP BY t.id, t.amount
+    HAVING count(e.id) <> 2 OR coalesce(sum(e.amount), 0) <> 0 OR max(e.amount) <> t.amount`,
+  'legs move money between the right accounts': `
+    SELECT t.id, t.kind, e.account_id, e.amount
+      FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+     WHERE NOT (
+       (e.account_id = 'escrow:' || t.order_id AND (t.kind = 'funding') = (e.amount > 0))
+       OR (e.account_id LIKE 'buyer:%' AND t.kind IN ('funding', 'refund') AND (t.kind = 'refund') = (e.amount > 0))
+       OR (e.account_id LIKE 'supplier:%' AND t.kind = 'release' AND e.amount > 0))`,
+  'one transaction per idempotency key': `
+    SELECT idempotency_key, count(*) FROM ledger_transactions GROUP BY idempotency_key HAVING count(*) > 1`,
+  'one refund, one release and one excess refund per order at most': `
+    SELECT order_id, idempotency_key FROM ledger_transactions
+     WHERE kind <> 'funding'
+       AND idempotency_key NOT IN (order_id || ':refund', order_id || ':release', order_id || ':excess-refund')`,
+  'account balances equal the sum of their entries': `
+    SELECT a.id, a.balance, coalesce(s.total, 0) AS entries
+      FROM ledger_accounts a
+      LEFT JOIN (SELECT account_id, sum(amount) AS total FROM ledger_entries GROUP BY account_id) s
+        ON s.account_id = a.id
+     WHERE a.balance <> coalesce(s.total, 0)`,
+  'order totals equal the sum of their transactions': `
+    SELECT o.order_id, o.funded, o.refunded, o.released
+      FROM ledger_order_totals o
+      LEFT JOIN (SELECT order_id,
+                        coalesce(sum(amount) FILTER (WHERE kind = 'funding'), 0) AS funded,
+                        coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunded,
+                        coalesce(sum(amount) FILTER (WHERE kind = 'release'), 0) AS released
+                   FROM ledger_transactions GROUP BY order_id) t ON t.order_id = o.order_id
+     WHERE (o.funded, o.refunded, o.released)
+           IS DISTINCT FROM (coalesce(t.funded, 0), coalesce(t.refunded, 0), coalesce(t.released, 0))`,
+  'escrow balance equals funding minus payouts, per order': `
+    SELECT a.id, a.balance, o.funded - o.refunded - o.released AS expected
+      FROM ledger_accounts a JOIN ledger_order_totals o ON a.id = 'escrow:' || o.order_id
+     WHERE a.balance <> o.funded - o.refunded - o.released`,
+  'money is neither created nor destroyed': `
+    SELECT sum(balance) AS total FROM ledger_accounts HAVING sum(balance) <> 0`,
+};
+
+export interface LedgerRow {
+  orderId: string;
+  kind: ExpectedMovement['kind'];
+  idempotencyKey: string;
+  amount: number;
+}
+
+export interface InvariantReport {
+  transactions: number;
+  violations: string[];
+  rows: LedgerRow[];
+}
+
+/** Every invariant, and every transaction, from one consistent snapshot of the ledger. */
+export async function checkLedger(pool: pg.Pool): Promise<InvariantReport> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const violations: string[] = [];
+    for (const [name, sql] of Object.entries(LEDGER_INVARIANTS)) {
+      const broken = await client.query(sql);
+      for (const row of broken.rows.slice(0, 5)) violations.push(`${name}: ${JSON.stringify(row)}`);
+    }
+    const all = await client.query(
+      'SELECT order_id, kind, idempotency_key, amount FROM ledger_transactions ORDER BY id',
+    );
+    await client.query('COMMIT');
+    return {
+      transactions: all.rowCount ?? 0,
+      violations,
+      rows: all.rows.map((r) => ({
+        orderId: r.order_id,
+        kind: r.kind,
+        idempotencyKey: r.idempotency_key,
+        amount: Number(r.amount),
+      })),
+    };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export interface MoneyComparison {
+  /** Expected movements missing or short in the ledger, in minor units. */
+  lost: number;
+  /** Movements in the ledger beyond what was expected, in minor units. */
+  doubled: number;
+  differences: string[];
+}
+
+/** Compares an order's ledger rows with the movements the model expects, exactly. */
+export function compareMoney(
+  orderId: string,
+  expected: ExpectedMovement[],
+  actual: LedgerRow[],
+): MoneyComparison {
+  const result: MoneyComparison = { lost: 0, doubled: 0, differences: [] };
+  const byKey = new Map(actual.map((r) => [r.idempotencyKey, r]));
+  for (const e of expected) {
+    const row = byKey.get(e.idempotencyKey);
+    byKey.delete(e.idempotencyKey);
+    const got = row && row.kind === e.kind ? row.amount : 0;
+    if (got < e.amount) result.lost += e.amount - got;
+    if (got > e.amount) result.doubled += got - e.amount;
+    if (got !== e.amount || row?.kind !== e.kind) {
+      result.differences.push(
+        `${orderId}: expected ${e.kind} ${e.amount} (${e.idempotencyKey}), ledger has ${row ? `${row.kind} ${row.amount}` : 'nothing'}`,
+      );
+    }
+  }
+  for (const extra of byKey.values()) {
+    result.doubled += extra.amount;
+    result.differences.push(`${orderId}: unexpected ${extra.kind} ${extra.amount} (${extra.idempotencyKey})`);
+  }
+  return result;
+}

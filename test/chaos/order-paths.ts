@@ -1,0 +1,226 @@
+import type { ContractInput } from '../../workflows/contract.js';
+
+/**
+ * The soak's model of an order: the paths of the lifecycle as a table, and what each order must end
+ * as. Expected money is computed here from what the test itself paid and decided, never read back
+ * from the engine. A new path (a claim, a counter-offer, an extension) is one more entry in PATHS.
+ */
+
+export type Outcome = 'released' | 'refunded' | 'split' | 'cancelled';
+
+export type Step =
+  | { kind: 'pay'; amount: (m: OrderModel) => number }
+  | { kind: 'ship' }
+  | { kind: 'deliver' }
+  | { kind: 'inspect'; conforms: boolean }
+  | { kind: 'settle'; body: (m: OrderModel) => Record<string, unknown> }
+  | { kind: 'cancel'; party: 'buyer' | 'supplier' }
+  | { kind: 'arbitrate'; outcome: 'refund' | 'release' | 'split'; refund?: (m: OrderModel) => number }
+  /** Waits for a timer of the engine to move the order (a lapse, an escalation). */
+  | { kind: 'await'; status: string };
+
+export interface PathDef {
+  /** Contract overrides; `s(n)` is n seconds from now as RFC 3339. */
+  contract: (s: (seconds: number) => string, amount: number) => Partial<ContractInput>;
+  steps: Step[];
+  outcome: Outcome;
+  reason: string;
+  /** The refund of a split, from the model (an offer or a decision the test made). */
+  splitRefund?: (m: OrderModel) => number;
+}
+
+// Deadlines the drivers must beat stay minutes away, so that an injected outage delays an order
+// without changing its path; the deadlines a path is about are seconds away, so that timers fire
+// (and fall due during outages) while the soak runs.
+const LONG = (s: (n: number) => string) => ({
+  fundBy: s(600),
+  shipBy: s(900),
+  inspectionWindow: 'PT15M',
+  negotiationWindow: 'PT15M',
+  arbitrationSla: 'PT2S',
+});
+const full = (m: OrderModel) => m.amount;
+const delivered: Step[] = [{ kind: 'pay', amount: full }, { kind: 'ship' }, { kind: 'deliver' }];
+const disputed: Step[] = [...delivered, { kind: 'inspect', conforms: false }];
+const quarter = (m: OrderModel) => Math.max(1, Math.floor(m.amount / 4));
+
+export const PATHS = {
+  happy: {
+    contract: LONG,
+    steps: [...delivered, { kind: 'inspect', conforms: true }],
+    outcome: 'released',
+    reason: 'buyer_accepted',
+  },
+  deposit_balance_overpaid: {
+    contract: (s, amount) => ({ ...LONG(s), deposit: Math.max(1, Math.floor(amount / 3)) }),
+    steps: [
+      { kind: 'pay', amount: (m) => m.contract.deposit ?? m.amount },
+      { kind: 'ship' },
+      // The balance, plus 777 too much: the excess always goes back to the buyer.
+      { kind: 'pay', amount: (m) => m.amount - (m.contract.deposit ?? m.amount) + 777 },
+      { kind: 'deliver' },
+      { kind: 'inspect', conforms: true },
+    ],
+    outcome: 'released',
+    reason: 'buyer_accepted',
+  },
+  inspection_lapsed: {
+    contract: (s) => ({ ...LONG(s), inspectionWindow: 'PT2S' }),
+    steps: [...delivered, { kind: 'await', status: 'closed' }],
+    outcome: 'released',
+    reason: 'inspection_lapsed',
+  },
+  late_shipment: {
+    contract: (s) => ({ ...LONG(s), fundBy: s(75), shipBy: s(77) }),
+    steps: [
+      { kind: 'pay', amount: full },
+      { kind: 'await', status: 'closed' },
+    ],
+    outcome: 'refunded',
+    reason: 'late_shipment',
+  },
+  unfunded_partial: {
+    contract: (s) => ({ ...LONG(s), fundBy: s(60), shipBy: s(900) }),
+    steps: [
+      { kind: 'pay', amount: quarter },
+      { kind: 'await', status: 'closed' },
+    ],
+    outcome: 'cancelled',
+    reason: 'unfunded',
+  },
+  buyer_cancelled: {
+    contract: LONG,
+    steps: [
+      { kind: 'pay', amount: quarter },
+      { kind: 'cancel', party: 'buyer' },
+    ],
+    outcome: 'cancelled',
+    reason: 'buyer_cancelled',
+  },
+  supplier_cancelled: {
+    contract: LONG,
+    steps: [
+      { kind: 'pay', amount: full },
+      { kind: 'cancel', party: 'supplier' },
+    ],
+    outcome: 'refunded',
+    reason: 'supplier_cancelled',
+  },
+  negotiated_split: {
+    contract: LONG,
+    steps: [
+      ...disputed,
+      { kind: 'settle', body: (m) => ({ party: 'supplier', action: 'offer', refundAmount: quarter(m) }) },
+      { kind: 'settle', body: () => ({ party: 'buyer', action: 'accept_offer' }) },
+    ],
+    outcome: 'split',
+    reason: 'settlement_agreed',
+    splitRefund: quarter,
+  },
+  claim_accepted: {
+    contract: LONG,
+    steps: [...disputed, { kind: 'settle', body: () => ({ party: 'supplier', action: 'accept_claim' }) }],
+    outcome: 'refunded',
+    reason: 'claim_accepted',
+  },
+  claim_withdrawn: {
+    contract: LONG,
+    steps: [...disputed, { kind: 'settle', body: () => ({ party: 'buyer', action: 'withdraw_claim' }) }],
+    outcome: 'released',
+    reason: 'claim_withdrawn',
+  },
+  arbitration_refund: {
+    contract: (s) => ({ ...LONG(s), negotiationWindow: 'PT0S' }),
+    steps: [...disputed, { kind: 'arbitrate', outcome: 'refund' }],
+    outcome: 'refunded',
+    reason: 'arbitration',
+  },
+  arbitration_release_after_lapse: {
+    contract: (s) => ({ ...LONG(s), negotiationWindow: 'PT2S' }),
+    steps: [...disputed, { kind: 'await', status: 'arbitration' }, { kind: 'arbitrate', outcome: 'release' }],
+    outcome: 'released',
+    reason: 'arbitration',
+  },
+  arbitration_split: {
+    contract: (s) => ({ ...LONG(s), negotiationWindow: 'PT0S' }),
+    steps: [...disputed, { kind: 'arbitrate', outcome: 'split', refund: (m) => m.amount - quarter(m) }],
+    outcome: 'split',
+    reason: 'arbitration',
+    splitRefund: (m) => m.amount - quarter(m),
+  },
+  not_delivered: {
+    // The shipment must beat shipBy, and deliverBy must come after it: with room for a minute-long recovery (the Temporal restart, under load).
+    contract: (s) => ({
+      ...LONG(s),
+      fundBy: s(100),
+      shipBy: s(110),
+      deliverBy: s(112),
+      negotiationWindow: 'PT2S',
+    }),
+    steps: [
+      { kind: 'pay', amount: full },
+      { kind: 'ship' },
+      { kind: 'await', status: 'arbitration' },
+      { kind: 'arbitrate', outcome: 'refund' },
+    ],
+    outcome: 'refunded',
+    reason: 'arbitration',
+  },
+} satisfies Record<string, PathDef>;
+
+export type PathName = keyof typeof PATHS;
+export const PATH_NAMES = Object.keys(PATHS) as PathName[];
+
+export interface OrderModel {
+  orderId: string;
+  path: PathName;
+  amount: number;
+  contract: ContractInput;
+  /** Payments the engine accepted (200), by reference: what must be in the ledger as funding. */
+  payments: { reference: string; amount: number }[];
+  /** When set, the order closed another way than its path says, for a reason the test accepts (see driver). */
+  closedAs?: { outcome: Outcome; reason: string };
+  /** The engine said it is closed (GET snapshot), with this outcome and reason. */
+  closed?: { outcome: string; reason: string };
+  /** What went wrong while driving it (an unexpected answer). */
+  problems: string[];
+  /** A timer of this order falls due at this time (for the figures: timers due during an outage). */
+  timerDueAt?: number;
+}
+
+export interface ExpectedMovement {
+  kind: 'funding' | 'refund' | 'release';
+  idempotencyKey: string;
+  amount: number;
+}
+
+/** SPEC §3's settlement, written out again as the test's own oracle. */
+export function expectedMovements(m: OrderModel): ExpectedMovement[] {
+  const funded = m.payments.reduce((sum, p) => sum + p.amount, 0);
+  const covered = Math.min(funded, m.amount);
+  const out: ExpectedMovement[] = m.payments.map((p) => ({
+    kind: 'funding',
+    idempotencyKey: `${m.orderId}:payment:${p.reference}`,
+    amount: p.amount,
+  }));
+  const { outcome } = expectedClose(m);
+  let refund = 0;
+  let release = 0;
+  if (outcome === 'released') release = covered;
+  else if (outcome === 'split') {
+    refund = (PATHS[m.path] as PathDef).splitRefund?.(m) ?? 0;
+    release = covered - refund;
+  } else refund = covered;
+  if (refund > 0) out.push({ kind: 'refund', idempotencyKey: `${m.orderId}:refund`, amount: refund });
+  if (release > 0) out.push({ kind: 'release', idempotencyKey: `${m.orderId}:release`, amount: release });
+  if (funded > covered) {
+    out.push({ kind: 'refund', idempotencyKey: `${m.orderId}:excess-refund`, amount: funded - covered });
+  }
+  return out;
+}
+
+export function expectedClose(m: OrderModel): { outcome: Outcome; reason: string } {
+  if (m.closedAs) return m.closedAs;
+  const def = PATHS[m.path] as PathDef;
+  return { outcome: def.outcome, reason: def.reason };
+}
