@@ -124,9 +124,52 @@ export async function driveOrder(m: OrderModel, o: DriverOptions): Promise<void>
           body: step.conforms ? conformingReport : contradictingReport,
         };
         break;
-      case 'settle':
-        request = { method: 'POST', path: `${path}/settlement`, body: step.body(m) };
+      case 'post':
+        request = { method: 'POST', path: `${path}/${step.route}`, body: step.body(m) };
         break;
+      case 'extend': {
+        const proposal = {
+          party: step.party,
+          deadline: step.deadline,
+          until: step.until(m),
+          reason: 'port strike',
+        };
+        const proposed = await o.client.send({ method: 'POST', path: `${path}/extensions`, body: proposal });
+        const extensionId: unknown = proposed.body?.extensions?.at(-1)?.extensionId;
+        if (
+          !(proposed.status === 201 || (proposed.status === 200 && proposed.attempts > 1)) ||
+          !extensionId
+        ) {
+          fail('extension proposal', proposed);
+          return;
+        }
+        const other = step.party === 'buyer' ? 'supplier' : 'buyer';
+        if (o.abuse) {
+          await expectRefused(
+            'a second open proposal for the same deadline',
+            { method: 'POST', path: `${path}/extensions`, body: proposal },
+            [409],
+          );
+          await expectRefused(
+            'answering one’s own proposal',
+            {
+              method: 'POST',
+              path: `${path}/extensions/${extensionId}`,
+              body: { party: step.party, action: 'accept' },
+            },
+            [422],
+          );
+        }
+        request = {
+          method: 'POST',
+          path: `${path}/extensions/${extensionId}`,
+          body: { party: other, action: step.answer },
+        };
+        break;
+      }
+      case 'pass':
+        await sleep(Math.max(0, Date.parse(step.deadline(m)) + 5_000 - Date.now()));
+        continue;
       case 'cancel':
         request = {
           method: 'POST',
@@ -153,6 +196,12 @@ export async function driveOrder(m: OrderModel, o: DriverOptions): Promise<void>
         o.onStep?.(m, step);
         continue;
       }
+      case 'await_balance_overdue': {
+        const reached = await waitFor(o.client, m, (s) => s.balanceOverdue === true || s.status === 'closed');
+        if (!reached) return;
+        o.onStep?.(m, step);
+        continue;
+      }
     }
     const a = await client.send(request);
     // A last event whose first answer was lost may find the order already closed by it on retry.
@@ -163,6 +212,13 @@ export async function driveOrder(m: OrderModel, o: DriverOptions): Promise<void>
       return;
     }
     o.onStep?.(m, step);
+    if (o.abuse && step.kind === 'post' && step.route === 'claims') {
+      await expectRefused(
+        'a second claim',
+        { method: 'POST', path: `${path}/claims`, body: step.body(m) },
+        [409],
+      );
+    }
   }
   await waitFor(o.client, m, (s) => s.status === 'closed');
 }

@@ -3,7 +3,7 @@ import type { ContractInput } from '../../workflows/contract.js';
 /**
  * The soak's model of an order: the paths of the lifecycle as a table, and what each order must end
  * as. Expected money is computed here from what the test itself paid and decided, never read back
- * from the engine. A new path (a claim, a counter-offer, an extension) is one more entry in PATHS.
+ * from the engine. A new path is one more entry in PATHS.
  */
 
 export type Outcome = 'released' | 'refunded' | 'split' | 'cancelled';
@@ -13,11 +13,28 @@ export type Step =
   | { kind: 'ship' }
   | { kind: 'deliver' }
   | { kind: 'inspect'; conforms: boolean }
-  | { kind: 'settle'; body: (m: OrderModel) => Record<string, unknown> }
+  /** A SPEC §9 event (or a §3 settlement) to one of the order's routes; answers 200 + snapshot. */
+  | {
+      kind: 'post';
+      route: 'claims' | 'acceptance' | 'statements' | 'settlement';
+      body: (m: OrderModel) => Record<string, unknown>;
+    }
+  /** SPEC §9.4: one party proposes moving a running deadline (201), the other answers it (200). */
+  | {
+      kind: 'extend';
+      party: 'buyer' | 'supplier';
+      deadline: 'shipBy' | 'deliverBy' | 'inspection' | 'negotiation';
+      until: (m: OrderModel) => string;
+      answer: 'accept' | 'reject';
+    }
+  /** Sleeps until a contract deadline is well past: what follows only works if an extension moved it. */
+  | { kind: 'pass'; deadline: (m: OrderModel) => string }
   | { kind: 'cancel'; party: 'buyer' | 'supplier' }
   | { kind: 'arbitrate'; outcome: 'refund' | 'release' | 'split'; refund?: (m: OrderModel) => number }
   /** Waits for a timer of the engine to move the order (a lapse, an escalation). */
-  | { kind: 'await'; status: string };
+  | { kind: 'await'; status: string }
+  /** Waits for SPEC §9.5's `balanceOverdue: true` in the snapshot. */
+  | { kind: 'await_balance_overdue' };
 
 export interface PathDef {
   /** Contract overrides; `s(n)` is n seconds from now as RFC 3339. */
@@ -25,7 +42,7 @@ export interface PathDef {
   steps: Step[];
   outcome: Outcome;
   reason: string;
-  /** The refund of a split, from the model (an offer or a decision the test made). */
+  /** The refund of a split, from the model (a claim, an offer or a decision the test made). */
   splitRefund?: (m: OrderModel) => number;
 }
 
@@ -43,6 +60,33 @@ const full = (m: OrderModel) => m.amount;
 const delivered: Step[] = [{ kind: 'pay', amount: full }, { kind: 'ship' }, { kind: 'deliver' }];
 const disputed: Step[] = [...delivered, { kind: 'inspect', conforms: false }];
 const quarter = (m: OrderModel) => Math.max(1, Math.floor(m.amount / 4));
+const third = (m: OrderModel) => Math.max(1, Math.floor(m.amount / 3));
+const half = (m: OrderModel) => Math.max(1, Math.floor(m.amount / 2));
+const settle = (body: (m: OrderModel) => Record<string, unknown>): Step => ({
+  kind: 'post',
+  route: 'settlement',
+  body,
+});
+const claimed: Step[] = [
+  ...delivered,
+  {
+    kind: 'post',
+    route: 'claims',
+    body: (m) => ({
+      reason: 'damaged',
+      description: 'torn bags on arrival',
+      requestedRefund: third(m),
+      evidence: [],
+    }),
+  },
+];
+const statement = (party: 'buyer' | 'supplier'): Step => ({
+  kind: 'post',
+  route: 'statements',
+  body: () => ({ party, text: `the ${party}'s account of the damage`, evidence: [] }),
+});
+const later = (deadline: string, seconds: number) =>
+  new Date(Date.parse(deadline) + seconds * 1000).toISOString();
 
 export const PATHS = {
   happy: {
@@ -110,8 +154,8 @@ export const PATHS = {
     contract: LONG,
     steps: [
       ...disputed,
-      { kind: 'settle', body: (m) => ({ party: 'supplier', action: 'offer', refundAmount: quarter(m) }) },
-      { kind: 'settle', body: () => ({ party: 'buyer', action: 'accept_offer' }) },
+      settle((m) => ({ party: 'supplier', action: 'offer', refundAmount: quarter(m) })),
+      settle(() => ({ party: 'buyer', action: 'accept_offer' })),
     ],
     outcome: 'split',
     reason: 'settlement_agreed',
@@ -119,13 +163,13 @@ export const PATHS = {
   },
   claim_accepted: {
     contract: LONG,
-    steps: [...disputed, { kind: 'settle', body: () => ({ party: 'supplier', action: 'accept_claim' }) }],
+    steps: [...disputed, settle(() => ({ party: 'supplier', action: 'accept_claim' }))],
     outcome: 'refunded',
     reason: 'claim_accepted',
   },
   claim_withdrawn: {
     contract: LONG,
-    steps: [...disputed, { kind: 'settle', body: () => ({ party: 'buyer', action: 'withdraw_claim' }) }],
+    steps: [...disputed, settle(() => ({ party: 'buyer', action: 'withdraw_claim' }))],
     outcome: 'released',
     reason: 'claim_withdrawn',
   },
@@ -166,6 +210,97 @@ export const PATHS = {
     outcome: 'refunded',
     reason: 'arbitration',
   },
+  // SPEC §9: claims, counter-offers, acceptance, statements, extensions, balance deadlines.
+  filed_claim_accepted: {
+    contract: LONG,
+    steps: [...claimed, settle(() => ({ party: 'supplier', action: 'accept_claim' }))],
+    outcome: 'split',
+    reason: 'claim_accepted',
+    splitRefund: third,
+  },
+  counter_offer_accepted: {
+    contract: LONG,
+    steps: [
+      ...claimed,
+      settle((m) => ({ party: 'supplier', action: 'offer', refundAmount: quarter(m) })),
+      settle((m) => ({ party: 'buyer', action: 'offer', refundAmount: third(m) })),
+      settle(() => ({ party: 'supplier', action: 'accept_offer' })),
+    ],
+    outcome: 'split',
+    reason: 'settlement_agreed',
+    splitRefund: third,
+  },
+  explicit_acceptance: {
+    contract: LONG,
+    steps: [...delivered, { kind: 'post', route: 'acceptance', body: () => ({}) }],
+    outcome: 'released',
+    reason: 'buyer_accepted',
+  },
+  statements_then_arbitration: {
+    contract: LONG,
+    steps: [
+      ...claimed,
+      statement('buyer'),
+      settle(() => ({ party: 'supplier', action: 'escalate', reason: 'the damage happened in transit' })),
+      statement('supplier'),
+      { kind: 'arbitrate', outcome: 'split', refund: half },
+    ],
+    outcome: 'split',
+    reason: 'arbitration',
+    splitRefund: half,
+  },
+  ship_extension_accepted: {
+    // The agreement must beat the signed shipBy; the shipment then comes after it, in the extension.
+    contract: (s) => ({ ...LONG(s), fundBy: s(90), shipBy: s(100) }),
+    steps: [
+      { kind: 'pay', amount: full },
+      {
+        kind: 'extend',
+        party: 'supplier',
+        deadline: 'shipBy',
+        until: (m) => later(m.contract.shipBy, 900),
+        answer: 'accept',
+      },
+      { kind: 'pass', deadline: (m) => m.contract.shipBy },
+      { kind: 'ship' },
+      { kind: 'deliver' },
+      { kind: 'post', route: 'acceptance', body: () => ({}) },
+    ],
+    outcome: 'released',
+    reason: 'buyer_accepted',
+  },
+  ship_extension_rejected: {
+    contract: (s) => ({ ...LONG(s), fundBy: s(90), shipBy: s(100) }),
+    steps: [
+      { kind: 'pay', amount: full },
+      {
+        kind: 'extend',
+        party: 'supplier',
+        deadline: 'shipBy',
+        until: (m) => later(m.contract.shipBy, 900),
+        answer: 'reject',
+      },
+      { kind: 'await', status: 'closed' },
+    ],
+    outcome: 'refunded',
+    reason: 'late_shipment',
+  },
+  balance_unpaid: {
+    // The deposit must beat fundBy; balanceDueBy (after fundBy, by contract) is what the path is about.
+    contract: (s, amount) => ({
+      ...LONG(s),
+      fundBy: s(75),
+      balanceDueBy: s(80),
+      deposit: Math.max(1, Math.floor(amount / 3)),
+    }),
+    steps: [
+      { kind: 'pay', amount: (m) => m.contract.deposit ?? m.amount },
+      { kind: 'await_balance_overdue' },
+      { kind: 'cancel', party: 'supplier' },
+    ],
+    outcome: 'refunded',
+    reason: 'balance_unpaid',
+  },
 } satisfies Record<string, PathDef>;
 
 export type PathName = keyof typeof PATHS;
@@ -194,7 +329,10 @@ export interface ExpectedMovement {
   amount: number;
 }
 
-/** SPEC §3's settlement, written out again as the test's own oracle. */
+/**
+ * SPEC §3's settlement (with §9's claims and offers, whose refunds the paths fix when filed), written
+ * out again as the test's own oracle.
+ */
 export function expectedMovements(m: OrderModel): ExpectedMovement[] {
   const funded = m.payments.reduce((sum, p) => sum + p.amount, 0);
   const covered = Math.min(funded, m.amount);
