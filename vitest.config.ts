@@ -15,7 +15,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/unit/**'],
+          // test/cluster runs in `npm run test:cluster` (vitest.cluster.config.ts).
+          exclude: ['test/unit/**', 'test/cluster/**'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -1,19 +1,25 @@
 import { Client, Connection } from '@temporalio/client';
 import { parseApiKeys } from '../config/api-keys.js';
-import { loadConfigOrExit, temporalConnectionSettings } from '../config/env.js';
+import { eventSigningKey, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
 import { createLogger } from '../config/logging.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { buildApp } from './app.js';
+import { eventSigningInterceptor } from './event-signing.js';
 
 /** `npm run api`: one stateless API replica; run as many behind a load balancer as needed. */
 const config = loadConfigOrExit(process.env, [
   { name: 'API_KEYS', hint: 'required: comma-separated role:key entries (README, HTTP API)' },
 ]);
+const signingKey = orExit(() => eventSigningKey(config));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
 const connection = await Connection.connect(temporalConnectionSettings(config));
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const temporal = new Client({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
+});
 const app = await buildApp({
   temporal,
   pool,
@@ -32,7 +38,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
+    // A keep-alive connection that finishes its request after close() began would otherwise hold
+    // the drain open for Fastify's 72 s keepAliveTimeout, past any stop grace period.
+    const closeIdle = setInterval(() => app.server.closeIdleConnections(), 250);
     await app.close();
+    clearInterval(closeIdle);
     await pool.end();
     await connection.close();
     // The SDK's gRPC retry timers of calls that already gave up can outlive them by seconds and

@@ -122,11 +122,27 @@ export class TemporalOrders {
 
   async snapshot(orderId: string): Promise<OrderSnapshot> {
     try {
-      return await this.within(() => this.handle(orderId).query(orderQuery));
+      const snapshot = await this.within(() => this.handle(orderId).query(orderQuery));
+      if (!snapshot.decision) return snapshot;
+      const sentBy = await this.acceptedUpdateIdentity(orderId, 'arbitrate');
+      return { ...snapshot, decision: { ...snapshot.decision, sentBy } } as OrderSnapshot;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
       throw err;
     }
+  }
+
+  /**
+   * The caller identity Temporal recorded with the accepted Update of that name (README,
+   * "Arbitrators"): the workflow cannot see it, so it is read from history. Null when the caller
+   * gave none (the Web UI 2.42.1 gives none).
+   */
+  private async acceptedUpdateIdentity(orderId: string, updateName: string): Promise<string | null> {
+    const history = await this.within(() => this.handle(orderId).fetchHistory());
+    const accepted = (history.events ?? [])
+      .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest)
+      .find((request) => request?.input?.name === updateName);
+    return accepted?.meta?.identity || null;
   }
 
   /** Runs an Update; a retry with the same `updateId` gets the first answer and changes nothing. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { isSecretKey, parsePublicKeys } from '../workflows/event-signature.js';
 import { parseApiKeys } from './api-keys.js';
 import { DEFAULT_RATE_LIMIT_PER_MINUTE, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 
@@ -58,6 +59,25 @@ const EnvSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
+  // Ed25519 keys of the marketplace events (README, "Signed events"): the workers hold the public
+  // keys (two while rotating), the API alone the private key.
+  EVENT_PUBLIC_KEYS: z
+    .string()
+    .optional()
+    .superRefine((spec, ctx) => {
+      if (spec === undefined) return;
+      try {
+        parsePublicKeys(spec);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }),
+  EVENT_PUBLIC_KEYS_FILE: z.string().optional(),
+  EVENT_SIGNING_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isSecretKey(v), 'must be an Ed25519 private key (64 hex digits)'),
+  EVENT_SIGNING_KEY_FILE: z.string().optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(DEFAULT_RATE_LIMIT_PER_MINUTE),
   API_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
 });
@@ -110,6 +130,48 @@ export function loadConfigOrExit(
     process.exit(1);
   }
   return config;
+}
+
+/** For the entry points: a ConfigError from `read` is printed like loadConfigOrExit's, then exit 1. */
+export function orExit<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}
+
+/** The public keys a worker accepts on marketplace events: EVENT_PUBLIC_KEYS or EVENT_PUBLIC_KEYS_FILE. */
+export function eventPublicKeys(config: Config): string[] {
+  const spec =
+    config.EVENT_PUBLIC_KEYS ??
+    (config.EVENT_PUBLIC_KEYS_FILE && readFileSync(config.EVENT_PUBLIC_KEYS_FILE, 'utf8'));
+  const keys = spec ? parsePublicKeys(spec) : [];
+  if (keys.length === 0) {
+    throw new ConfigError(
+      'invalid configuration:\n  EVENT_PUBLIC_KEYS: required: the API\'s Ed25519 public key(s), hex, comma-separated (README, "Signed events")',
+    );
+  }
+  return keys;
+}
+
+/** The API's private key for signing marketplace events: EVENT_SIGNING_KEY or EVENT_SIGNING_KEY_FILE. */
+export function eventSigningKey(config: Config): string {
+  const key = (
+    config.EVENT_SIGNING_KEY ??
+    (config.EVENT_SIGNING_KEY_FILE && readFileSync(config.EVENT_SIGNING_KEY_FILE, 'utf8')) ??
+    ''
+  )
+    .trim()
+    .toLowerCase();
+  if (!isSecretKey(key)) {
+    throw new ConfigError(
+      'invalid configuration:\n  EVENT_SIGNING_KEY: required: the Ed25519 private key (64 hex digits) the API signs events with (README, "Signed events")',
+    );
+  }
+  return key;
 }
 
 export interface TemporalConnectionSettings {

@@ -4,14 +4,23 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { buildApp } from '../api/app.js';
+import { eventSigningInterceptor } from '../api/event-signing.js';
 import { parseApiKeys } from '../config/api-keys.js';
-import { ConfigError, loadConfig, loadConfigOrExit } from '../config/env.js';
+import {
+  ConfigError,
+  eventPublicKeys,
+  eventSigningKey,
+  loadConfig,
+  loadConfigOrExit,
+} from '../config/env.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { publicKeyOf } from '../workflows/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
+import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
 import { type DevPostgres, DevPostgresError, startDevPostgres } from './dev-postgres.js';
 import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
 import { acquireEngineLock, releaseEngineLock } from './engine-lock.js';
@@ -135,6 +144,18 @@ async function start() {
   });
   installWorkerLogging('WARN');
 
+  // EVENT_SIGNING_KEY(_FILE), when set, replaces the development key pair; EVENT_PUBLIC_KEYS(_FILE)
+  // then defaults to its public key.
+  const signingKeyGiven = Boolean(config.EVENT_SIGNING_KEY || config.EVENT_SIGNING_KEY_FILE);
+  const devEventKeysFile = join(dataDir, 'dev-event-keys.json');
+  const signingKey = signingKeyGiven
+    ? eventSigningKey(config)
+    : loadOrCreateDevEventKeys(devEventKeysFile, log).secretKey;
+  const publicKeys =
+    config.EVENT_PUBLIC_KEYS || config.EVENT_PUBLIC_KEYS_FILE
+      ? eventPublicKeys(config)
+      : [publicKeyOf(signingKey)];
+
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   stops.unshift(() => pool.end());
   const applied = await migrate(pool);
@@ -143,7 +164,11 @@ async function start() {
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   stops.unshift(() => connection.close());
   if (externalTemporal) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-  const temporalClient = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporalClient = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
+  });
 
   const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   stops.unshift(() => nativeConnection.close());
@@ -152,6 +177,7 @@ async function start() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pool,
+    eventPublicKeys: publicKeys,
     notifier: config.ARBITRATION_WEBHOOK_URL
       ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
       : undefined,
@@ -190,6 +216,9 @@ async function start() {
     log(`  API keys     (development; kept in ${devKeysFile})`);
     for (const [role, key] of Object.entries(devKeys)) log(`    ${role.padEnd(12)} ${key}`);
   } else log('  API keys     from API_KEYS');
+  log(
+    `  Event keys   ${signingKeyGiven ? 'from EVENT_SIGNING_KEY' : `development pair in ${devEventKeysFile}`}; workers accept ${publicKeys.join(', ')}`,
+  );
   log('Press Ctrl-C to stop.');
   running = true;
 }

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Connection } from '@temporalio/client';
-import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
-import { msToTs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ArbitrationOverduePayload, webhookNotifier } from '../activities/webhook-notifier.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
@@ -62,7 +61,7 @@ describe('search attributes at worker start', () => {
     const namespace = `sa-${randomUUID()}`;
     await connection.workflowService.registerNamespace({
       namespace,
-      workflowExecutionRetentionPeriod: msToTs('1 day'),
+      workflowExecutionRetentionPeriod: proto.google.protobuf.Duration.fromObject({ seconds: 86_400 }),
     });
     // A new namespace reaches the frontend's cache a moment after it is registered.
     const deadline = Date.now() + 60_000;
@@ -92,7 +91,7 @@ describe('search attributes at worker start', () => {
     const namespace = await freshNamespace();
     await connection.operatorService.addSearchAttributes({
       namespace,
-      searchAttributes: { OrderStatus: encodeSearchAttributeIndexedValueType('INT') ?? 0 },
+      searchAttributes: { OrderStatus: proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT },
     });
     await expect(ensureSearchAttributes(connection, namespace)).rejects.toThrow(
       `search attribute OrderStatus exists in namespace ${namespace} with another type than KEYWORD`,

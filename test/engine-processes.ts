@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../scripts/free-port.js';
 import { spawnTied } from '../scripts/tied-child.js';
+import { TEST_EVENT_KEYS } from './event-keys.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -27,6 +28,8 @@ export function engineEnv(taskQueue: string, extra: Record<string, string> = {})
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),
     DATABASE_POOL_SIZE: '4',
     LOG_LEVEL: 'warn',
+    EVENT_PUBLIC_KEYS: TEST_EVENT_KEYS.publicKey,
+    EVENT_SIGNING_KEY: TEST_EVENT_KEYS.secretKey,
     ...extra,
   };
 }
@@ -105,23 +108,32 @@ export async function startApiProcess(taskQueue: string, extra: Record<string, s
 }
 
 /**
- * A marketplace client of one API replica. Like a real one it retries a 503 (a dependency was
- * slow or unreachable and nothing was changed) with the same Idempotency-Key, so a retry that
- * races the first attempt still applies the event once.
+ * A marketplace client. Like a real one it retries a 503 (a dependency was slow or unreachable and
+ * nothing was changed) and a refused or dropped connection (a replica restarting) with the same
+ * Idempotency-Key, so a retry that races the first attempt still applies the event once. `base`
+ * is one API replica, or a load balancer's choice made again for every attempt.
  */
-export async function call(base: string, method: string, path: string, body?: unknown) {
+export async function call(base: string | (() => string), method: string, path: string, body?: unknown) {
   const idempotencyKey = randomUUID();
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${API_KEY}`,
-        ...(method === 'POST' ? { 'idempotency-key': idempotencyKey } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const url = typeof base === 'string' ? base : base();
+    let response: Response;
+    try {
+      response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${API_KEY}`,
+          ...(method === 'POST' ? { 'idempotency-key': idempotencyKey } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+      continue;
+    }
     const text = await response.text();
     if (response.status !== 503 || Date.now() > deadline) {
       return { status: response.status, body: text ? JSON.parse(text) : undefined };

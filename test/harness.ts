@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Notifier } from '../activities/notifier.js';
 import type { WebhookSettings } from '../activities/webhook-delivery.js';
+import { eventSigningInterceptor } from '../api/event-signing.js';
 import { startOrderWorkflow } from '../api/order-start.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { createPool } from '../db/pool.js';
@@ -20,8 +21,12 @@ import {
 import { orderQuery } from '../workflows/messages.js';
 import type { OrderSnapshot, OrderStatus } from '../workflows/order-state.js';
 import type { order } from '../workflows/order-workflow.js';
+import { TEST_EVENT_KEYS } from './event-keys.js';
 
-/** A worker on a task queue of its own, a client and a pool, against the run's shared servers. */
+/**
+ * A worker on a task queue of its own, a client and a pool, against the run's shared servers. The
+ * client signs its Updates as the API does (TEST_EVENT_KEYS), and the worker accepts that key.
+ */
 export interface Harness {
   client: Client;
   pool: pg.Pool;
@@ -31,6 +36,8 @@ export interface Harness {
     payments?: PaymentsGateway;
     webhooks?: WebhookSettings;
     notifier?: Notifier;
+    /** The public keys the worker accepts; the harness client's by default. */
+    eventPublicKeys?: string[];
   }): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -40,7 +47,10 @@ export async function createHarness(): Promise<Harness> {
   installWorkerLogging('WARN');
   const address = inject('temporalAddress');
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({
+    connection,
+    interceptors: { workflow: [eventSigningInterceptor(TEST_EVENT_KEYS.secretKey)] },
+  });
   const nativeConnection = await NativeConnection.connect({ address });
   const pool = createPool(inject('databaseUrl'), 5);
   const taskQueue = `test-${randomUUID()}`;
@@ -57,6 +67,7 @@ export async function createHarness(): Promise<Harness> {
         taskQueue,
         pool,
         workflowBundlePath: inject('workflowBundlePath'),
+        eventPublicKeys: options.eventPublicKeys ?? [TEST_EVENT_KEYS.publicKey],
         payments: options.payments,
         webhooks: options.webhooks,
         notifier: options.notifier,

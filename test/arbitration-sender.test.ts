@@ -1,0 +1,58 @@
+import { Client } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { arbitrateUpdate } from '../workflows/messages.js';
+import type { order } from '../workflows/order-workflow.js';
+import { type ApiUnderTest, withApi } from './api-client.js';
+import type { Harness } from './harness.js';
+import { disputedOrder } from './scenarios.js';
+
+/*
+ * Who sent a decision: the workflow cannot see the caller of an Update, Temporal records the
+ * caller's identity with the accepted Update, and the API shows it beside the decision.
+ */
+let h: Harness;
+let api: ApiUnderTest;
+withApi((ready) => {
+  ({ h, api } = ready);
+});
+
+const decision = {
+  outcome: 'refund',
+  arbitrator: 'arb-7',
+  rationale: 'goods never matched the contract',
+} as const;
+
+describe('the sender of a decision', () => {
+  it('shows the identity Temporal recorded with the decision beside what the arbitrator typed', async () => {
+    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    const arbitrator = new Client({ connection: h.client.connection, identity: 'alice@arbitration.example' });
+    await arbitrator.workflow
+      .getHandle<typeof order>(handle.workflowId)
+      .executeUpdate(arbitrateUpdate, { args: [decision] });
+    await handle.result();
+
+    const { status, body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
+    expect(status).toBe(200);
+    expect(body.decision).toMatchObject({ ...decision, sentBy: 'alice@arbitration.example' });
+  });
+
+  it('records the API process as the sender of a decision made through the API', async () => {
+    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    const sent = await api.call('POST', `/v1/orders/${input.orderId}/arbitration`, {
+      as: 'arbitrator',
+      body: decision,
+    });
+    expect(sent.status).toBe(200);
+    await handle.result();
+    const { body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
+    expect(body.decision).toMatchObject({ ...decision, sentBy: h.client.options.identity });
+  });
+
+  it('gives no sender before a decision', async () => {
+    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    const { body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
+    expect(body.status).toBe('arbitration');
+    expect(body.decision).toBeUndefined();
+    await handle.terminate('test done');
+  });
+});
