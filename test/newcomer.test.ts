@@ -13,9 +13,9 @@ import {
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { SYSTEM_DIR } from '../scripts/dev-postgres.js';
-import { freePort, portInUse } from '../scripts/free-port.js';
+import { portInUse } from '../scripts/free-port.js';
 
 /*
  * A newcomer's first commands, as root (how CI runs), in a clone of this repository inside a
@@ -169,7 +169,18 @@ describe.runIf(isRoot)('a newcomer, as root, in a clone inside a mode-700 direct
 
   beforeAll(async () => {
     repo = await cloneInto(0o700);
-    for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = String(await freePort());
+  });
+  // Below the kernel's ephemeral range (32768+), where outgoing connections of the machine's
+  // other processes could take a port between this check and the servers' start.
+  beforeEach(async () => {
+    const taken = new Set<number>();
+    for (const key of Object.keys(ports) as (keyof typeof ports)[]) {
+      let port: number;
+      do port = 20_000 + Math.floor(Math.random() * 12_000);
+      while (taken.has(port) || (await portInUse(port)) || (await portInUse(port, '0.0.0.0')));
+      taken.add(port);
+      ports[key] = String(port);
+    }
   });
 
   // A failed test must not leave its engine running into the next one.
