@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { OrderEvent, OrderEventType } from '../workflows/order-events.js';
-import type { OrderSnapshot } from '../workflows/order-state.js';
+import type { OrderSnapshot, Statement } from '../workflows/order-state.js';
 
 /** The event an order closes with: `order.<outcome>`. */
 const CLOSING_EVENTS: OrderEventType[] = [
@@ -101,7 +101,16 @@ export class OrderEventStore {
        ORDER BY sequence DESC LIMIT 1`,
       [orderId, CLOSING_EVENTS],
     );
-    return result.rows[0]?.payload as OrderSnapshot | undefined;
+    const snapshot = result.rows[0]?.payload as OrderSnapshot | undefined;
+    // Events carry a dispute without its statements (each travels once, in its own event).
+    if (snapshot?.dispute && !snapshot.dispute.statements) {
+      const statements = await this.pool.query(
+        `SELECT statement FROM order_events WHERE order_id = $1 AND statement IS NOT NULL ORDER BY sequence`,
+        [orderId],
+      );
+      snapshot.dispute.statements = statements.rows.map((row) => row.statement as Statement);
+    }
+    return snapshot;
   }
 
   async forOrder(orderId: string): Promise<StoredOrderEvent[]> {
