@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { OrderEvent, OrderEventType } from '../workflows/order-events.js';
-import type { OrderSnapshot } from '../workflows/order-state.js';
+import type { OrderSnapshot, Statement } from '../workflows/order-state.js';
 
 /** The event an order closes with: `order.<outcome>`. */
 const CLOSING_EVENTS: OrderEventType[] = [
@@ -19,6 +19,22 @@ export interface StoredOrderEvent extends OrderEvent {
 /** Any constant shared by every process that records events. */
 const FEED_LOCK = 7_310_255_002;
 
+function insert(client: pg.PoolClient, event: OrderEvent) {
+  return client.query(
+    `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    [
+      event.id,
+      event.orderId,
+      event.sequence,
+      event.type,
+      event.occurredAt,
+      JSON.stringify(event.snapshot),
+      event.statement ? JSON.stringify(event.statement) : null,
+    ],
+  );
+}
+
 /** The order events in PostgreSQL: stored exactly once per (order, sequence). */
 export class OrderEventStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -30,19 +46,7 @@ export class OrderEventStore {
       await client.query('BEGIN');
       // Serialises writers so that feed positions commit in the order they are assigned.
       await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      await client.query(
-        `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [
-          event.id,
-          event.orderId,
-          event.sequence,
-          event.type,
-          event.occurredAt,
-          JSON.stringify(event.snapshot),
-          event.statement ? JSON.stringify(event.statement) : null,
-        ],
-      );
+      await insert(client, event);
       const stored = await client.query(`${SELECT} WHERE order_id = $1 AND sequence = $2`, [
         event.orderId,
         event.sequence,
@@ -63,20 +67,7 @@ export class OrderEventStore {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      for (const event of events) {
-        await client.query(
-          `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload)
-           VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-          [
-            event.id,
-            event.orderId,
-            event.sequence,
-            event.type,
-            event.occurredAt,
-            JSON.stringify(event.snapshot),
-          ],
-        );
-      }
+      for (const event of events) await insert(client, event);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});
@@ -110,7 +101,16 @@ export class OrderEventStore {
        ORDER BY sequence DESC LIMIT 1`,
       [orderId, CLOSING_EVENTS],
     );
-    return result.rows[0]?.payload as OrderSnapshot | undefined;
+    const snapshot = result.rows[0]?.payload as OrderSnapshot | undefined;
+    // Events carry a dispute without its statements (each travels once, in its own event).
+    if (snapshot?.dispute && !snapshot.dispute.statements) {
+      const statements = await this.pool.query(
+        `SELECT statement FROM order_events WHERE order_id = $1 AND statement IS NOT NULL ORDER BY sequence`,
+        [orderId],
+      );
+      snapshot.dispute.statements = statements.rows.map((row) => row.statement as Statement);
+    }
+    return snapshot;
   }
 
   async forOrder(orderId: string): Promise<StoredOrderEvent[]> {

@@ -182,5 +182,12 @@ describe('statements (POST /v1/orders/:orderId/statements)', () => {
     );
     // The order in an event leaves the statements out: each is in its own event only.
     for (const e of events) expect(e.data.order.dispute?.statements).toBeUndefined();
+    // The closed order, read from its final event, still shows both sides' statements.
+    const final = await api.call('GET', `/v1/orders/${orderId}`, { as: 'reader' });
+    expect(final.body.status).toBe('closed');
+    expect(final.body.dispute.statements.map((s: { party: string }) => s.party)).toEqual([
+      'buyer',
+      'supplier',
+    ]);
   });
 });
