@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ContractInput } from '../workflows/contract.js';
-import { type ApiUnderTest, eventually, withApi } from './api-client.js';
+import { type ApiUnderTest, eventually, orderReads, withApi } from './api-client.js';
 import { at, testContract } from './harness.js';
 
 /** SPEC §9.1 over HTTP: claims, acceptance, automatic claims, and a delivery after deliverBy (§9.5). */
@@ -14,25 +14,7 @@ withApi((ready) => {
 const FUNDED = 1_250_000;
 const post = (orderId: string, event: string, body: unknown, headers?: Record<string, string>) =>
   api.call('POST', `/v1/orders/${orderId}/${event}`, { body, headers });
-const get = async (orderId: string) =>
-  (await api.call('GET', `/v1/orders/${orderId}`, { as: 'reader' })).body;
-const closed = (orderId: string) =>
-  eventually(
-    () => get(orderId),
-    (s) => s.status === 'closed',
-    30_000,
-  );
-const ledger = async (orderId: string) =>
-  (await api.call('GET', `/v1/orders/${orderId}/ledger`, { as: 'reader' })).body.entries.map(
-    (e: { kind: string; amount: number }) => [e.kind, e.amount],
-  );
-const eventTypes = async (orderId: string, until: string) =>
-  (
-    await eventually(
-      () => api.call('GET', `/v1/orders/${orderId}/events`, { as: 'reader' }),
-      (r) => r.body.events.some((e: { type: string }) => e.type === until),
-    )
-  ).body.events.map((e: { type: string }) => e.type);
+const { snapshot: get, closed, ledger, eventTypes } = orderReads(() => api);
 
 async function inInspection(overrides: Partial<ContractInput> = {}, paid = FUNDED): Promise<string> {
   const contract = testContract(overrides);

@@ -75,6 +75,41 @@ export async function eventually<T>(ask: () => Promise<T>, done: (value: T) => b
   }
 }
 
+/**
+ * The reads an order's tests make, over HTTP as a reader: its snapshot, the snapshot once closed,
+ * its ledger, the types of its feed events. `api` is a getter: the API starts in `beforeAll`.
+ */
+export function orderReads(api: () => ApiUnderTest) {
+  const snapshot = async (orderId: string) =>
+    (await api().call('GET', `/v1/orders/${orderId}`, { as: 'reader' })).body;
+  const ledgerEntries = async (orderId: string) =>
+    (await api().call('GET', `/v1/orders/${orderId}/ledger`, { as: 'reader' })).body.entries;
+  return {
+    snapshot,
+    /** Asks until the order is closed (timers and payouts take a moment), then its snapshot. */
+    closed: (orderId: string) =>
+      eventually(
+        () => snapshot(orderId),
+        (s) => s.status === 'closed',
+        30_000,
+      ),
+    ledgerEntries,
+    /** `[kind, amount]` of each ledger entry, in order. */
+    ledger: async (orderId: string) =>
+      (await ledgerEntries(orderId)).map((e: { kind: string; amount: number }) => [e.kind, e.amount]),
+    /** Events reach the feed shortly after the order moved: asks until `awaited` is there. */
+    eventTypes: async (orderId: string, awaited?: string): Promise<string[]> => {
+      const types = (r: { body: { events: { type: string }[] } }) => r.body.events.map((e) => e.type);
+      const feed = await eventually(
+        () => api().call('GET', `/v1/orders/${orderId}/events`, { as: 'reader' }),
+        (r) => awaited === undefined || types(r).includes(awaited),
+        30_000,
+      );
+      return types(feed);
+    },
+  };
+}
+
 /** A worker and a listening API for the test file, shut down after it; `ready` hands them over. */
 export function withApi(ready: (under: { h: Harness; api: ApiUnderTest }) => void): void {
   let h: Harness | undefined;

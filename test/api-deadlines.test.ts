@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ApiUnderTest, eventually, withApi } from './api-client.js';
+import { type ApiUnderTest, eventually, orderReads, withApi } from './api-client.js';
 import { at, testContract } from './harness.js';
 
 /** SPEC §9.5 over HTTP: the transit deadline, the balance deadline and what is outstanding. */
@@ -10,19 +10,9 @@ withApi((ready) => {
 });
 
 const DAY = 24 * 3600 * 1000;
-/** Events reach the feed shortly after the order moved: ask until the awaited type is there. */
-const eventTypes = async (orderId: string, awaited?: string): Promise<string[]> => {
-  const types = (r: { body: { events: { type: string }[] } }) => r.body.events.map((e) => e.type);
-  const feed = await eventually(
-    () => api.call('GET', `/v1/orders/${orderId}/events`, { as: 'reader' }),
-    (r) => awaited === undefined || types(r).includes(awaited),
-    30_000,
-  );
-  return types(feed);
-};
 const post = (orderId: string, event: string, body: unknown) =>
   api.call('POST', `/v1/orders/${orderId}/${event}`, { body });
-const get = (orderId: string) => api.call('GET', `/v1/orders/${orderId}`, { as: 'reader' });
+const { snapshot: get, closed, ledger, ledgerEntries, eventTypes } = orderReads(() => api);
 
 async function shipped(overrides: Parameters<typeof testContract>[0] = {}) {
   const contract = testContract(overrides);
@@ -40,7 +30,7 @@ describe('the transit deadline', () => {
     expect(snapshot.deadlines.deliverBy).toBe(
       new Date(Date.parse(snapshot.shipment.shippedAt) + 60 * DAY).toISOString(),
     );
-    expect((await get(orderId)).body.deadlines.deliverBy).toBe(snapshot.deadlines.deliverBy);
+    expect((await get(orderId)).deadlines.deliverBy).toBe(snapshot.deadlines.deliverBy);
   });
 
   it('opens the non-delivery dispute when the transit window passes', async () => {
@@ -50,10 +40,10 @@ describe('the transit deadline', () => {
     );
     const disputed = await eventually(
       () => get(orderId),
-      (r) => r.body.status !== 'in_transit',
+      (s) => s.status !== 'in_transit',
       30_000,
     );
-    expect(disputed.body).toMatchObject({ status: 'negotiation', dispute: { kind: 'non_delivery' } });
+    expect(disputed).toMatchObject({ status: 'negotiation', dispute: { kind: 'non_delivery' } });
     expect(await eventTypes(orderId, 'order.dispute_opened')).toContain('order.dispute_opened');
   });
 
@@ -70,15 +60,6 @@ describe('the transit deadline', () => {
     ]);
   });
 });
-
-const ledger = async (orderId: string) =>
-  (await api.call('GET', `/v1/orders/${orderId}/ledger`, { as: 'reader' })).body.entries;
-const closed = (orderId: string) =>
-  eventually(
-    () => get(orderId),
-    (r) => r.body.status === 'closed',
-    30_000,
-  ).then((r) => r.body);
 
 describe('the balance deadline', () => {
   it('flags the balance overdue, and then lets the supplier cancel for balance_unpaid', async () => {
@@ -99,11 +80,11 @@ describe('the balance deadline', () => {
 
     const overdue = await eventually(
       () => get(orderId),
-      (r) => r.body.balanceOverdue === true,
+      (s) => s.balanceOverdue === true,
       30_000,
     );
-    expect(overdue.body).toMatchObject({ status: 'awaiting_shipment', balanceOverdue: true });
-    expect(overdue.body.timeline.map((t: { event: string }) => t.event)).toContain('balance_overdue');
+    expect(overdue).toMatchObject({ status: 'awaiting_shipment', balanceOverdue: true });
+    expect(overdue.timeline.map((t: { event: string }) => t.event)).toContain('balance_overdue');
     expect(await eventTypes(orderId, 'order.balance_overdue')).toContain('order.balance_overdue');
 
     const cancelled = await post(orderId, 'cancel', { party: 'supplier', reason: 'balance never came' });
@@ -114,7 +95,7 @@ describe('the balance deadline', () => {
       outstanding: 1_000_000,
       payouts: [{ kind: 'refund', amount: 250_000 }],
     });
-    expect((await ledger(orderId)).map((e: { kind: string; amount: number }) => [e.kind, e.amount])).toEqual([
+    expect(await ledger(orderId)).toEqual([
       ['funding', 250_000],
       ['refund', 250_000],
     ]);
@@ -130,7 +111,7 @@ describe('the balance deadline', () => {
     await new Promise((r) =>
       setTimeout(r, Math.max(0, Date.parse(contract.balanceDueBy ?? '') + 1_000 - Date.now())),
     );
-    const later = (await get(orderId)).body;
+    const later = await get(orderId);
     expect(later.balanceOverdue).toBeUndefined();
     expect(await eventTypes(orderId)).not.toContain('order.balance_overdue');
     const cancelled = await post(orderId, 'cancel', { party: 'supplier', reason: 'out of stock' });
@@ -163,7 +144,7 @@ describe('the balance deadline', () => {
       outstanding: 1_000_000,
       payouts: [{ kind: 'release', amount: 250_000 }],
     });
-    const release = (await ledger(orderId)).find((e: { kind: string }) => e.kind === 'release');
+    const release = (await ledgerEntries(orderId)).find((e: { kind: string }) => e.kind === 'release');
     expect(release.memo).toContain('1000000 USD of the order amount outstanding, never paid');
   });
 });

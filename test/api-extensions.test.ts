@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type ApiUnderTest, eventually, withApi } from './api-client.js';
+import { type ApiUnderTest, orderReads, withApi } from './api-client.js';
 import { at, testContract } from './harness.js';
 
 /** SPEC §9.4 over HTTP: extensions by agreement, every row and every refusal. */
@@ -10,28 +10,11 @@ withApi((ready) => {
 });
 
 const DAY = 24 * 3600 * 1000;
-/** Events reach the feed shortly after the order moved: ask until the awaited type is there. */
-const eventTypes = async (orderId: string, awaited?: string): Promise<string[]> => {
-  const types = (r: { body: { events: { type: string }[] } }) => r.body.events.map((e) => e.type);
-  const feed = await eventually(
-    () => api.call('GET', `/v1/orders/${orderId}/events`, { as: 'reader' }),
-    (r) => awaited === undefined || types(r).includes(awaited),
-    30_000,
-  );
-  return types(feed);
-};
 const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const post = (orderId: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
   api.call('POST', `/v1/orders/${orderId}/${path}`, { body, headers });
-const get = async (orderId: string) =>
-  (await api.call('GET', `/v1/orders/${orderId}`, { as: 'reader' })).body;
-const closed = (orderId: string) =>
-  eventually(
-    () => get(orderId),
-    (s) => s.status === 'closed',
-    30_000,
-  );
+const { snapshot: get, closed, eventTypes } = orderReads(() => api);
 
 async function funded(overrides: Parameters<typeof testContract>[0] = {}) {
   const contract = testContract(overrides);

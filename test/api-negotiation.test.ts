@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ContractInput } from '../workflows/contract.js';
-import { type ApiUnderTest, eventually, withApi } from './api-client.js';
+import { type ApiUnderTest, eventually, orderReads, withApi } from './api-client.js';
 import { testContract } from './harness.js';
 
 /** SPEC §9.2 and §9.3 over HTTP: offers of both sides, acceptance, escalation, statements. */
@@ -19,18 +19,7 @@ const post = (
   as: 'marketplace' | 'arbitrator' = 'marketplace',
 ) => api.call('POST', `/v1/orders/${orderId}/${event}`, { body, as });
 const settle = (orderId: string, body: unknown) => post(orderId, 'settlement', body);
-const get = async (orderId: string) =>
-  (await api.call('GET', `/v1/orders/${orderId}`, { as: 'reader' })).body;
-const closed = (orderId: string) =>
-  eventually(
-    () => get(orderId),
-    (s) => s.status === 'closed',
-    30_000,
-  );
-const ledger = async (orderId: string) =>
-  (await api.call('GET', `/v1/orders/${orderId}/ledger`, { as: 'reader' })).body.entries.map(
-    (e: { kind: string; amount: number }) => [e.kind, e.amount],
-  );
+const { snapshot: get, closed, ledger } = orderReads(() => api);
 
 async function inNegotiation(overrides: Partial<ContractInput> = {}, requestedRefund = 400_000) {
   const contract = testContract(overrides);
