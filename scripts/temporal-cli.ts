@@ -5,8 +5,9 @@ import { cacheDir, goBinary, goInstall, isExecutable, onPath } from './go-instal
 /**
  * Finds the official Temporal CLI (it carries the dev server and the Web UI) or builds it.
  *
- * Order: TEMPORAL_CLI_PATH, `temporal` on PATH, the project cache, a `go install` into that
- * cache. Later CLI tags carry `replace` directives and cannot be `go install`ed, hence the pin.
+ * Order: TEMPORAL_CLI_PATH, the project cache (the pinned version), `temporal` on PATH, a
+ * `go install` into that cache. Later CLI tags carry `replace` directives and cannot be
+ * `go install`ed, hence the pin.
  * Returns undefined when none of that is possible, so that callers fall back to the SDK's
  * own download (a machine with internet and no Go).
  */
