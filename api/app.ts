@@ -18,7 +18,7 @@ import { workflowIdFor } from '../workflows/messages.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
-import { frameworkError, problemJson } from './plugins/problem-json.js';
+import { clientError, frameworkError, problemJson } from './plugins/problem-json.js';
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -49,6 +49,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
     // Unique across replicas, so that a requestId quoted from a problem finds one log line.
     genReqId: () => randomUUID(),
   });

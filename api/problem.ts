@@ -19,6 +19,7 @@ export const PROBLEM_KINDS = {
   'contract-contradiction': { status: 422, title: 'The contract contradicts itself' },
   'invalid-event': { status: 422, title: 'The event contradicts the order' },
   'rate-limited': { status: 429, title: 'Too many requests for this API key' },
+  'request-too-large': { status: 431, title: 'The request line and headers are too large' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'A dependency is unavailable; retry later' },
 } as const;

@@ -165,11 +165,16 @@ describe('GET /v1/orders/:orderId', () => {
     expect(impossible.body.errors).toEqual([{ path: 'params.orderId', message: expect.any(String) }]);
   });
 
-  it('answers a path segment the router refuses as a problem too: 414 too long, 400 bad escape', async () => {
+  it('answers a path the router or the HTTP parser refuses as a problem too: 414 too long, 431 above 16 KiB, 400 bad escape', async () => {
     const long = await api.call('GET', `/v1/orders/${'x'.repeat(5000)}/ledger`, { as: 'reader' });
     expect(long.status).toBe(414);
     expect(long.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(long.body).toMatchObject({ type: '/problems/uri-too-long', status: 414 });
+
+    const huge = await api.call('GET', `/v1/orders/${'%77'.repeat(6000)}`, { as: 'reader' });
+    expect(huge.status).toBe(431);
+    expect(huge.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(huge.body).toMatchObject({ type: '/problems/request-too-large', status: 431 });
 
     const badEscape = await api.call('GET', '/v1/orders/%E0%A4%A', { as: 'reader' });
     expect(badEscape.status).toBe(400);

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -113,6 +114,24 @@ function sendProblem(reply: FastifyReply, request: FastifyRequest, problem: Prob
  */
 export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   return sendProblem(reply, request, toProblem(err, request));
+}
+
+/**
+ * Node's HTTP parser refuses a request line or headers above its limit (16 KiB) before Fastify
+ * sees a request, and Fastify would answer plain JSON: write the problem on the socket instead.
+ */
+export function clientError(err: NodeJS.ErrnoException, socket: Duplex) {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const problem =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? fromKind('request-too-large', 'the request line and headers exceed 16 KiB')
+      : fromKind('malformed-url', 'the request could not be parsed as HTTP');
+  const body = JSON.stringify(problem);
+  const reason = problem.status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${reason}\r\nConnection: close\r\n` +
+      `Content-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 }
 
 export const problemJson = fp(async (app) => {
