@@ -1,3 +1,4 @@
+import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordDeliveryUpdate, recordShipmentUpdate, submitInspectionUpdate } from '../workflows/messages.js';
 import { call, type EngineProcess, startApiProcess, startWorkerProcess } from './engine-processes.js';
@@ -34,11 +35,15 @@ describe('graceful shutdown', () => {
       await lock.query('BEGIN');
       await lock.query('SELECT 1 FROM ledger_order_totals WHERE order_id = $1 FOR UPDATE', [input.orderId]);
       await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
-      await expect
-        .poll(async () => (await handle.describe()).raw.pendingActivities?.map((a) => a.activityType?.name), {
-          timeout: 20_000,
-        })
-        .toContain('releaseToSupplier');
+      // Started, not only scheduled: a worker holds it, blocked on the row (on a cluster, matching
+      // may take a moment to hand it out).
+      const started = async () =>
+        (await handle.describe()).raw.pendingActivities
+          ?.filter(
+            (a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+          )
+          .map((a) => a.activityType?.name);
+      await expect.poll(started, { timeout: 20_000 }).toContain('releaseToSupplier');
 
       first.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 1500));
