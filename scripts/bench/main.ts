@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -29,6 +29,7 @@ import { DevPostgresError, startDevPostgres } from '../dev-postgres.js';
 import { startDevTemporal } from '../dev-temporal-server.js';
 import { freePort } from '../free-port.js';
 import { findTemporalCli } from '../temporal-cli.js';
+import { spawnTied } from '../tied-child.js';
 import { ledgerBench } from './ledger.js';
 import { benchStepUpdate } from './messages.js';
 import { type BenchReport, markdownTable, writeReport } from './report.js';
@@ -176,10 +177,12 @@ interface Engine {
   stop(): Promise<void>;
 }
 function spawnEngine(entry: string, env: NodeJS.ProcessEnv): Engine {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // Tied to this process: a benchmark stopped or crashed halfway leaves no worker or API behind.
+  const child = spawnTied(process.execPath, ['--import', 'tsx', entry], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
+    deathSignal: 'SIGTERM',
   });
   const errors: string[] = [];
   child.stderr?.on('data', (chunk: Buffer) => {
