@@ -702,8 +702,9 @@ interface StormResult {
 }
 
 async function stormCeiling(rep: number, k: number): Promise<StormResult> {
-  // Starting a workflow takes up to ~50 ms on a loaded 2-core machine: all must be waiting in time.
-  const fireAt = Date.now() + 5000 + k * 100;
+  // Starting a workflow takes up to ~50 ms on a loaded 2-core machine, C at a time: all must be
+  // waiting in time, with a fourfold margin.
+  const fireAt = Date.now() + 5000 + (k * 200) / settings.concurrency;
   const ids = Array.from({ length: k }, (_, i) => `bench-timer-${run}-${rep}-${i}`);
   await pool(k, settings.concurrency, async (i) => {
     await client.workflow.start<typeof benchTimer>('benchTimer', {
@@ -724,15 +725,18 @@ async function stormCeiling(rep: number, k: number): Promise<StormResult> {
 
 async function stormOrders(rep: number, k: number): Promise<StormResult> {
   // Orders are created and funded directly: setup, not what is measured. The deadline leaves
-  // room for that at the rate the lifecycle measured, or a conservative guess without it.
-  // The deadline leaves room for creating and funding them all at the setup rate seen so far
-  // (the previous repetition's, else the lifecycle's), with a margin; one funded too late is
-  // cancelled by the workflow, not refunded, and is left out of the drain rate.
+  // room for creating and funding them all at the setup rate seen so far (the previous
+  // repetition's, else the lifecycle's), with a margin; one funded too late is cancelled by the
+  // workflow, not refunded, and is left out of the drain rate.
   const setupPerSecond = stormSetupPerSecond ?? (report.lifecycle?.directPerSecond ?? 1) * 2;
   const started = Date.now();
-  const shipBy = started + (k / setupPerSecond) * 1000 * 1.5 + 5000;
+  // A wider margin while the setup rate is only guessed from the lifecycle's.
+  const margin = stormSetupPerSecond ? 1.5 : 2;
+  const shipBy = started + (k / setupPerSecond) * 1000 * margin + 5000;
   const ids = Array.from({ length: k }, (_, i) => `bench-storm-${run}-${rep}-${i}`);
   let funded = 0;
+  // An order that could not even be created in time never settles: the drain waits for the rest.
+  let created = 0;
   const ticker = setInterval(() => progress(`  storm orders rep ${rep}: ${funded}/${k} funded`), 5000);
   await pool(k, settings.concurrency, async (i) => {
     const orderId = ids[i] as string;
@@ -741,6 +745,7 @@ async function stormOrders(rep: number, k: number): Promise<StormResult> {
         ContractInputSchema.parse(contractInput(orderId, { fundBy: shipBy - 1000, shipBy })),
         new Date(),
       );
+      created++;
       await client.workflow
         .getHandle(workflowIdFor(orderId))
         .executeUpdate(recordPaymentUpdate, { args: [{ amount: 1_250_000, reference: 'wire-1' }] });
@@ -770,7 +775,7 @@ async function stormOrders(rep: number, k: number): Promise<StormResult> {
     );
     settled = closed.rows[0].n;
     if (Date.now() > shipBy) progress(`  storm orders rep ${rep}: ${refunds.length}/${k} refunded`);
-    if (settled >= k || refunds.length >= k) break;
+    if (settled >= created || refunds.length >= k) break;
   }
   const lateness = refunds.map((r) => r.at.getTime() - shipBy);
   const span = Math.max(...lateness) / 1000;
