@@ -14,7 +14,7 @@ import { eventSigningInterceptor } from '../../api/event-signing.js';
 import { TemporalOrders } from '../../api/temporal-orders.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
-import { WORKFLOW_INTERCEPTORS_PATH } from '../../worker/workflow-bundle.js';
+import { WORKFLOW_INTERCEPTORS_PATH, WORKFLOW_PRELOAD_MODULES } from '../../worker/workflow-bundle.js';
 import { ContractInputSchema } from '../../workflows/contract.js';
 import { generateEventKeyPair } from '../../workflows/event-signature.js';
 import {
@@ -132,6 +132,7 @@ const [temporalServer, bundlePath] = await Promise.all([
   bundleWorkflowCode({
     workflowsPath: join(import.meta.dirname, 'workflows.ts'),
     workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
+    preloadModules: WORKFLOW_PRELOAD_MODULES,
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: console.error },
   }).then(async ({ code }) => {
     const path = join(dir, 'bench-bundle.js');
