@@ -178,9 +178,9 @@ interface Engine {
   child: ChildProcess;
   stop(): Promise<void>;
 }
-function spawnEngine(entry: string, env: NodeJS.ProcessEnv): Engine {
+function spawnEngine(entry: string, env: NodeJS.ProcessEnv, nodeFlags: string[] = []): Engine {
   // Tied to this process: a benchmark stopped or crashed halfway leaves no worker or API behind.
-  const child = spawnTied(process.execPath, ['--import', 'tsx', entry], {
+  const child = spawnTied(process.execPath, [...nodeFlags, '--import', 'tsx', entry], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -207,9 +207,17 @@ function spawnEngine(entry: string, env: NodeJS.ProcessEnv): Engine {
   };
 }
 const stopping = new Set<ChildProcess>();
+/** The flags `npm run worker` gives node (package.json), so that the worker's RSS is the deployed one. */
+const WORKER_NODE_FLAGS = (
+  /exec node (.*?)--import tsx/.exec(
+    JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.worker,
+  )?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
 
 async function startWorker(): Promise<Engine> {
-  const worker = spawnEngine('scripts/bench/worker.ts', engineEnv({}));
+  const worker = spawnEngine('scripts/bench/worker.ts', engineEnv({}), WORKER_NODE_FLAGS);
   stops.push(() => worker.stop());
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -514,6 +522,7 @@ const report: BenchReport = {
     workerEnv: Object.fromEntries(
       Object.entries(process.env).filter(([k]) => k.startsWith('WORKER_') || k === 'DATABASE_POOL_SIZE'),
     ),
+    workerNodeFlags: WORKER_NODE_FLAGS.join(' '),
     temporal: process.env.TEMPORAL_ADDRESS ? 'external' : 'dev server, SQLite file, journal_mode=WAL',
     postgres: process.env.DATABASE_URL ? 'external' : 'embedded, default durability',
   },
@@ -705,6 +714,7 @@ try {
 } finally {
   report.webhooks = { ...webhookStats, orders: lastSequence.size };
   report.durationSeconds = Math.round((Date.now() - benchStarted) / 1000);
+  report.machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
   await writeReport(outDir, report);
   console.log(`\n${markdownTable(report)}\n`);
   progress(`wrote ${outDir}/latest.json, README.md, latency.svg in ${report.durationSeconds} s`);
