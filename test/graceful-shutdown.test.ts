@@ -47,7 +47,10 @@ describe('graceful shutdown', () => {
 
       first.child.kill('SIGTERM');
       await new Promise((r) => setTimeout(r, 1500));
-      expect(first.child.exitCode, 'the worker waits for the activity in flight').toBeNull();
+      expect(
+        first.child.exitCode,
+        `the worker waits for the activity in flight; it said:\n${first.output.join('')}`,
+      ).toBeNull();
       await lock.query('COMMIT');
     } finally {
       lock.release();
