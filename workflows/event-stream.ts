@@ -1,10 +1,10 @@
 import { condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { OrderActivities } from './activities.js';
 import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
 import type { OrderSnapshot, Statement } from './order-state.js';
 
 /** Webhook receivers may be down for a while: deliveries keep trying for 72 hours. */
-const webhooks = proxyActivities<Activities>({
+const webhooks = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: WEBHOOK_RETRY.giveUpAfter,
   retry: {
