@@ -11,7 +11,7 @@ import {
  * The order's lifecycle in one place: which command (Update) is accepted in which status, which
  * deadline timer runs in which status, and where each leads. The Update validators refuse a
  * command outside `allowedIn`, the workflow's timer loop waits on `DEADLINES`, the case file
- * and the README diagram (`lifecycleDiagram`, checked by test/unit/lifecycle.test.ts) read it.
+ * and the diagram of docs/spec.md#lifecycle (`lifecycleDiagram`, checked by test/unit/lifecycle.test.ts) read it.
  * The `to`/`when` of a transition documents what the handler does; the handlers do the moving.
  */
 
