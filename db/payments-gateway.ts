@@ -3,7 +3,7 @@ import type { Movement, MovementResult } from '../workflows/activities.js';
 export type { Movement, MovementResult };
 
 /**
- * The payments system behind the escrow (SPEC §5). The PostgreSQL ledger implements it; a
+ * The payments system behind the escrow (docs/spec.md#money). The PostgreSQL ledger implements it; a
  * marketplace can plug in its own (say, an HTTP payments service that honours idempotency keys).
  */
 export interface PaymentsGateway {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ApiUnderTest, orderReads, withApi } from './api-client.js';
 import { at, testContract } from './harness.js';
 
-/** SPEC §9.4 over HTTP: extensions by agreement, every row and every refusal. */
+/** docs/spec.md#extensions over HTTP: extensions by agreement, every row and every refusal. */
 
 let api: ApiUnderTest;
 withApi((ready) => {
@@ -185,7 +185,7 @@ describe('extensions by agreement', () => {
   });
 });
 
-describe('extension refusals (SPEC §9 refusal table)', () => {
+describe('extension refusals (docs/spec.md#refusals)', () => {
   it('400: a party that may never move that deadline, or a body that breaks the schema', async () => {
     const { orderId, snapshot } = await funded();
     const until = plus(snapshot.deadlines.shipBy, DAY);

@@ -37,7 +37,7 @@ import {
 /*
  * Histories of completed orders, replayed against the current workflow code: a change that would
  * break an order already running in production fails here instead (use `patched()` for it).
- * `npm run test:record-histories` records them again; see README "Tests".
+ * `npm run test:record-histories` records them again; see docs/development.md#replaying-recorded-histories.
  */
 const FIXTURES = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 const RECORDING = process.env.RECORD_HISTORIES === '1';

@@ -90,7 +90,7 @@ const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 /**
  * Every event and every Update's answer carries the order, and the history keeps each of them: with
- * every statement in every copy, an order at the caps of SPEC §9.7 would store its statements
+ * every statement in every copy, an order at the caps of docs/spec.md#size-caps would store its statements
  * thousands of times. Each statement travels once, in its own `order.statement_added` event; the
  * API adds the statements to its answers from the `order` query, which leaves no history.
  */
