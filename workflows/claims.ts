@@ -13,7 +13,8 @@ const MAX_CLAIM_EVIDENCE = 20;
 /**
  * The buyer's side of an inspection (docs/spec.md#claims): a claim that complains where a report measures,
  * an explicit acceptance, the automatic claims that a contradicting report or a missed delivery
- * opens, and a delivery that arrives after the non-delivery dispute began (#delivery-and-balance-deadlines).
+ * opens, and a delivery that arrives after the non-delivery dispute began
+ * (docs/spec.md#delivery-and-balance-deadlines).
  */
 export class Claims {
   constructor(

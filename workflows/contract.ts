@@ -22,8 +22,8 @@ export const MinorUnitsSchema = z
 export const TimestampSchema = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
 
 /**
- * Without `deliverBy`, the delivery deadline is `shippedAt` plus this (docs/spec.md#delivery-and-balance-
- * deadlines).
+ * Without `deliverBy`, the delivery deadline is `shippedAt` plus this
+ * (docs/spec.md#delivery-and-balance-deadlines).
  */
 export const DEFAULT_TRANSIT_WINDOW = 'P60D';
 

@@ -120,8 +120,8 @@ export interface Dispute {
   /** Absent only on disputes opened before claims existed. */
   claim?: Claim;
   /**
-   * Claims of earlier disputes of this order, superseded by a late delivery (docs/spec.md#delivery-and-
-   * balance-deadlines).
+   * Claims of earlier disputes of this order, superseded by a late delivery
+   * (docs/spec.md#delivery-and-balance-deadlines).
    */
   earlierClaims?: Claim[];
   /** Both parties' statements in time order; absent from the copies of the snapshot in events. */

@@ -154,9 +154,9 @@ export class Order {
   }
 
   /**
-   * Without `deliverBy`, delivery is due `transitWindow` after shipment (docs/spec.md#delivery-and-balance-
-   * deadlines). Orders that shipped before 'transit-deadline' waited without a timer: they get it when next
-   * woken.
+   * Without `deliverBy`, delivery is due `transitWindow` after shipment
+   * (docs/spec.md#delivery-and-balance-deadlines). Orders that shipped before 'transit-deadline'
+   * waited without a timer: they get it when next woken.
    */
   setTransitDeadline(): void {
     const { state, contract } = this;
