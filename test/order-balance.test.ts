@@ -2,10 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateStage } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelUpdate, recordPaymentUpdate } from '../workflows/messages.js';
 import { at, createHarness, type Harness, startOrder, testContract, waitForSnapshot } from './harness.js';
+import { historyToJSON } from './histories.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -15,7 +15,10 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const FIXTURE = fileURLToPath(
-  new URL(process.env.RECORD_TO ?? './fixtures/histories/refunded-balance_unpaid+same-task.json', import.meta.url),
+  new URL(
+    process.env.RECORD_TO ?? './fixtures/histories/refunded-balance_unpaid+same-task.json',
+    import.meta.url,
+  ),
 );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
