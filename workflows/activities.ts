@@ -13,6 +13,13 @@ export interface OrderActivities {
   notifyArbitrationOverdue(notice: ArbitrationOverdueNotice): Promise<void>;
   recordOrderEvent(event: OrderEvent): Promise<{ id: string; position: number }>;
   recordOrderEvents(input: { events: OrderEvent[] }): Promise<{ stored: number }>;
+  /**
+   * Stores the batch, then tries once to deliver it in sequence: `delivered` counts the events
+   * acknowledged before the first one that was not (orders started since 'deliver-with-store').
+   */
+  recordAndDeliverOrderEvents(input: {
+    events: OrderEvent[];
+  }): Promise<{ stored: number; delivered: number }>;
   /** In sequence, stopping at the first event an endpoint has not acknowledged. */
   deliverOrderEvents(input: { eventIds: string[] }): Promise<{ delivered: number }>;
   /** Orders started before 'event-batches' deliver one event per activity. */
