@@ -8,6 +8,7 @@ import {
   type MovementResult,
   type PaymentsGateway,
 } from '../db/payments-gateway.js';
+import type { OrderActivities } from '../workflows/activities.js';
 import { type OrderEvent, webhookRetryDelayMs } from '../workflows/order-events.js';
 import type { ArbitrationOverdueNotice, Notifier } from './notifier.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
@@ -31,7 +32,7 @@ async function guarded(run: () => Promise<MovementResult>): Promise<MovementResu
   }
 }
 
-export function createActivities({ payments, notifier, events, webhooks }: ActivityDeps) {
+export function createActivities({ payments, notifier, events, webhooks }: ActivityDeps): OrderActivities {
   return {
     creditEscrow: (m: Movement) => guarded(() => payments.creditEscrow(m)),
     refundBuyer: (m: Movement) => guarded(() => payments.refundBuyer(m)),
@@ -80,5 +81,3 @@ export function createActivities({ payments, notifier, events, webhooks }: Activ
     },
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

@@ -1,10 +1,7 @@
 import { log } from '@temporalio/activity';
+import type { ArbitrationOverdueNotice } from '../workflows/activities.js';
 
-export interface ArbitrationOverdueNotice {
-  orderId: string;
-  workflowId: string;
-  dueAt: string;
-}
+export type { ArbitrationOverdueNotice };
 
 /** Where the engine tells people things; the webhook delivery plugs in here. */
 export interface Notifier {

@@ -4,9 +4,9 @@ import { defaultPayloadConverter, type Headers } from '@temporalio/common';
 import { SIGNATURE_HEADER, signEvent } from '../workflows/event-signature.js';
 
 /**
- * Signs every Update this client sends with the API's Ed25519 key (SPEC §10), in a Temporal
- * header, so that the workflow can tell the API's events from anyone else's. The Update id is
- * fixed here when the caller left it to the SDK, because the signature covers it.
+ * Signs every Update this client sends with the API's Ed25519 key (docs/spec.md#who-may-move-money), in a
+ * Temporal header, so that the workflow can tell the API's events from anyone else's. The Update id is fixed
+ * here when the caller left it to the SDK, because the signature covers it.
  */
 export function eventSigningInterceptor(secretKeyHex: string): WorkflowClientInterceptor {
   const signed = (

@@ -15,7 +15,7 @@ import { eventSigningInterceptor } from './event-signing.js';
 
 /** `npm run api`: one stateless API replica; run as many behind a load balancer as needed. */
 const config = loadConfigOrExit(process.env, [
-  { name: 'API_KEYS', hint: 'required: comma-separated role:key entries (README, HTTP API)' },
+  { name: 'API_KEYS', hint: 'required: comma-separated role:key entries (docs/api.md#api-keys-and-roles)' },
 ]);
 const signingKey = orExit(() => eventSigningKey(config));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);

@@ -1,6 +1,6 @@
 /**
- * RFC 9457 problem details. Every error the API answers is one of these kinds; the README lists
- * them. `type` is a relative URI reference so that it stays valid wherever the API is mounted.
+ * RFC 9457 problem details. Every error the API answers is one of these kinds; docs/api.md#errors
+ * lists them. `type` is a relative URI reference so that it stays valid wherever the API is mounted.
  */
 export const PROBLEM_KINDS = {
   'invalid-request': { status: 400, title: 'The request does not match the schema' },

@@ -164,9 +164,9 @@ export class TemporalOrders {
   }
 
   /**
-   * The caller identity Temporal recorded with the accepted Update of that name (README,
-   * "Arbitrators"): the workflow cannot see it, so it is read from history. Null when the caller
-   * gave none (the Web UI 2.42.1 gives none).
+   * The caller identity Temporal recorded with the accepted Update of that name
+   * (docs/arbitrators.md#who-decided): the workflow cannot see it, so it is read from history. Null
+   * when the caller gave none (the Web UI 2.42.1 gives none).
    */
   private async acceptedUpdateIdentity(orderId: string, updateName: string): Promise<string | null> {
     const history = await this.within(() => this.handle(orderId).fetchHistory());

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * API keys of SPEC §6. `API_KEYS` is a comma-separated list of `role:secret` entries where the
+ * API keys of docs/spec.md#http-api. `API_KEYS` is a comma-separated list of `role:secret` entries where the
  * secret is either the SHA-256 digest of a key (64 hex characters: nothing usable sits in the
  * environment) or the key itself (at least 16 characters of the RFC 6750 token alphabet), hashed at
  * start. Only digests are kept in memory.

@@ -70,7 +70,7 @@ const EnvSchema = z.object({
         ctx.addIssue({ code: 'custom', message: (err as Error).message });
       }
     }),
-  // Ed25519 keys of the marketplace events (README, "Signed events"): the workers hold the public
+  // Ed25519 keys of the marketplace events (docs/operations.md#signed-events): the workers hold the public
   // keys (two while rotating), the API alone the private key.
   EVENT_PUBLIC_KEYS: z
     .string()
@@ -89,7 +89,7 @@ const EnvSchema = z.object({
     .optional()
     .refine((v) => v === undefined || isSecretKey(v), 'must be an Ed25519 private key (64 hex digits)'),
   EVENT_SIGNING_KEY_FILE: z.string().optional(),
-  // One figure for every role; the per-role variables win over it; unset means the defaults of api/limits.ts.
+  // One figure for every role; the per-role variables win over it; unset means the defaults of config/limits.ts.
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_MARKETPLACE: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_ARBITRATOR: z.coerce.number().int().min(1).optional(),
@@ -180,7 +180,7 @@ export function eventPublicKeys(config: Config): string[] {
   const keys = spec ? parsePublicKeys(spec) : [];
   if (keys.length === 0) {
     throw new ConfigError(
-      'invalid configuration:\n  EVENT_PUBLIC_KEYS: required: the API\'s Ed25519 public key(s), hex, comma-separated (README, "Signed events")',
+      "invalid configuration:\n  EVENT_PUBLIC_KEYS: required: the API's Ed25519 public key(s), hex, comma-separated (docs/operations.md#signed-events)",
     );
   }
   return keys;
@@ -197,7 +197,7 @@ export function eventSigningKey(config: Config): string {
     .toLowerCase();
   if (!isSecretKey(key)) {
     throw new ConfigError(
-      'invalid configuration:\n  EVENT_SIGNING_KEY: required: the Ed25519 private key (64 hex digits) the API signs events with (README, "Signed events")',
+      'invalid configuration:\n  EVENT_SIGNING_KEY: required: the Ed25519 private key (64 hex digits) the API signs events with (docs/operations.md#signed-events)',
     );
   }
   return key;

@@ -5,7 +5,7 @@ export type DevApiKeys = Record<Role, string>;
 
 /**
  * One development API key per role for `npm start`, kept in a file so that a restart (and the
- * curl commands of the README) keep working. The file is readable by its owner only.
+ * curl commands of docs/api.md) keep working. The file is readable by its owner only.
  */
 export function loadOrCreateDevApiKeys(file: string, log: (line: string) => void): DevApiKeys {
   const stored: Partial<DevApiKeys> = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};

@@ -51,7 +51,7 @@ const SERVICE_USER = 'postgres';
 export const SYSTEM_DIR = '/var/lib/trade-escrow';
 const PROJECT_DIR = resolve(import.meta.dirname, '..');
 const FIX =
-  'Or set DATABASE_URL to a PostgreSQL of your own, and no embedded PostgreSQL is started (README, Configuration).';
+  'Or set DATABASE_URL to a PostgreSQL of your own, and no embedded PostgreSQL is started (docs/operations.md#configuration).';
 
 interface Ids {
   uid: number;

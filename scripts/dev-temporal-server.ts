@@ -31,7 +31,17 @@ export interface DevTemporal {
 
 const HOST = '127.0.0.1';
 
-/** Starts `temporal server start-dev` with the order search attributes registered. */
+/**
+ * Starts `temporal server start-dev` with the order search attributes registered.
+ *
+ * Not through `@temporalio/testing`'s `createLocal({ server: { executable: { type: 'existing-path' } } })`,
+ * which runs the same binary (checked with SDK 1.24): its server outlives a SIGKILLed parent
+ * (no pdeathsig; it was left running, reparented to init), is stopped with SIGKILL rather than
+ * SIGTERM (`npm start` keeps orders in the SQLite file), gets 5 s to open its port (too short at
+ * this machine's load), hides its pid (the benchmark measures its memory), and takes
+ * `--sqlite-pragma` and `--ui-ip` only as `extraArgs`, which the SDK does not promise to keep.
+ * It stays the fallback below when no CLI binary is at hand, because it can download one.
+ */
 export async function startDevTemporal(options: DevTemporalOptions): Promise<DevTemporal> {
   const log = options.log ?? console.log;
   const binary = await provisionTemporalCli(log);

@@ -4,7 +4,8 @@ import type { ContractInput } from '../workflows/contract.js';
 import { type ApiUnderTest, eventually, orderReads, withApi } from './api-client.js';
 import { at, testContract } from './harness.js';
 
-/** SPEC §9.1 over HTTP: claims, acceptance, automatic claims, and a delivery after deliverBy (§9.5). */
+/** docs/spec.md#claims over HTTP: claims, acceptance, automatic claims, and a delivery after deliverBy
+ * (#delivery-and-balance-deadlines). */
 
 let api: ApiUnderTest;
 withApi((ready) => {
@@ -141,7 +142,7 @@ describe('claims (POST /v1/orders/:orderId/claims)', () => {
   });
 });
 
-describe('acceptance and reports (SPEC §9.1)', () => {
+describe('acceptance and reports (docs/spec.md#claims)', () => {
   it('records a conforming report that leaves a term unmeasured; the buyer then accepts', async () => {
     const orderId = await inInspection();
     const partial = await post(orderId, 'inspection', {
@@ -203,7 +204,7 @@ describe('acceptance and reports (SPEC §9.1)', () => {
   });
 });
 
-describe('non-delivery (SPEC §9.1, §9.5)', () => {
+describe('non-delivery (docs/spec.md#claims, #delivery-and-balance-deadlines)', () => {
   const late = () => ({ fundBy: at(3_000), shipBy: at(4_000), deliverBy: at(6_000) });
 
   it('opens an automatic not_delivered claim; a late delivery supersedes it and the buyer inspects', async () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { type ApiUnderTest, eventually, orderReads, withApi } from './api-client.js';
 import { at, testContract } from './harness.js';
 
-/** SPEC §9.5 over HTTP: the transit deadline, the balance deadline and what is outstanding. */
+/**
+ * docs/spec.md#delivery-and-balance-deadlines over HTTP: the transit deadline, the balance deadline and what
+ * is outstanding.
+ */
 
 let api: ApiUnderTest;
 withApi((ready) => {

@@ -4,7 +4,10 @@ import type { ContractInput } from '../workflows/contract.js';
 import { type ApiUnderTest, eventually, orderReads, withApi } from './api-client.js';
 import { testContract } from './harness.js';
 
-/** SPEC §9.2 and §9.3 over HTTP: offers of both sides, acceptance, escalation, statements. */
+/**
+ * docs/spec.md#negotiation and #statements over HTTP: offers of both sides, acceptance, escalation,
+ * statements.
+ */
 
 let api: ApiUnderTest;
 withApi((ready) => {

@@ -308,7 +308,7 @@ async function rows(table: Locator): Promise<string[][]> {
   return cells.map((row) => row.map((cell) => cell.trim()));
 }
 
-/** The case file as the README shows it: the User Metadata tab, tall enough to show all of it. */
+/** The case file as docs/arbitrators.md shows it: the User Metadata tab, tall enough to show all of it. */
 async function screenshotCaseFile(page: Page) {
   const frame = page.locator('iframe[title="output"]').last();
   const box = await frame.boundingBox();

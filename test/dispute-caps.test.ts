@@ -6,9 +6,9 @@ import { type ApiUnderTest, withApi } from './api-client.js';
 import { type Harness, testContract } from './harness.js';
 
 /**
- * SPEC §9.7: an order driven to every cap over HTTP — 100 statements, 200 evidence items, 64 KiB of
- * statement text — is refused past each one (422) and its history stays far below Temporal's
- * limits of 2 MB per payload and 50 MB per history.
+ * docs/spec.md#size-caps: an order driven to every cap over HTTP — 100 statements, 200 evidence
+ * items, 64 KiB of statement text — is refused past each one (422) and its history stays far below
+ * Temporal's limits of 2 MB per payload and 50 MB per history.
  */
 
 let h: Harness;
@@ -25,7 +25,7 @@ const evidence = (from: string, n: number) =>
     description: `${from}'s photo ${i} of the bags at unloading, warehouse 7`,
   }));
 
-describe('size caps (SPEC §9.7)', () => {
+describe('size caps (docs/spec.md#size-caps)', () => {
   it('refuses past every cap with 422 and keeps the history far below Temporal’s limits', {
     timeout: 600_000,
   }, async () => {

@@ -32,9 +32,9 @@ import {
 import { conformingReport } from './scenarios.js';
 
 /*
- * SPEC §10: marketplace events come only from the API. Whoever else reaches the Temporal frontend
- * (a writer token, the CLI, the UI) and sends an Update to an order is refused in the validator,
- * moves no money and leaves no trace in the order's history.
+ * docs/spec.md#who-may-move-money: marketplace events come only from the API. Whoever else reaches the
+ * Temporal frontend (a writer token, the CLI, the UI) and sends an Update to an order is refused in the
+ * validator, moves no money and leaves no trace in the order's history.
  */
 let h: Harness;
 withWorker((ready) => {

@@ -30,7 +30,7 @@ describe('production processes with a bad configuration fail like tools', () => 
     [
       'api',
       { DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow' },
-      ['  API_KEYS: required: comma-separated role:key entries (README, HTTP API)'],
+      ['  API_KEYS: required: comma-separated role:key entries (docs/api.md#api-keys-and-roles)'],
     ],
     [
       'api',

@@ -2,9 +2,6 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultPayloadConverter } from '@temporalio/common';
-// These two need one protobufjs 8 for all of @temporalio/*: package.json depends on protobufjs
-// directly so that npm hoists it instead of nesting a copy under each package (grpc keeps its 7).
-import { type History, historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -25,6 +22,7 @@ import {
 } from '../workflows/messages.js';
 import type { OrderSnapshot, OrderWorkflowInput } from '../workflows/order-state.js';
 import { at, createHarness, type Harness, startOrder, testContract, waitForStatus } from './harness.js';
+import { type History, historyFromJSON, historyToJSON } from './histories.js';
 import {
   conformingReport,
   deliveredOrder,
@@ -37,7 +35,7 @@ import {
 /*
  * Histories of completed orders, replayed against the current workflow code: a change that would
  * break an order already running in production fails here instead (use `patched()` for it).
- * `npm run test:record-histories` records them again; see README "Tests".
+ * `npm run test:record-histories` records them again; see docs/development.md#replaying-recorded-histories.
  */
 const FIXTURES = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 const RECORDING = process.env.RECORD_HISTORIES === '1';

@@ -2,8 +2,8 @@ import type { Evidence } from './inspection-report.js';
 import type { Claim, OrderSnapshot } from './order-state.js';
 
 /**
- * The dispute's part of the arbitrator's case file (SPEC §9.6): the claim, both sides' offers and
- * statements with their evidence, the suggested refund with its formula, and the rubric. The
+ * The dispute's part of the arbitrator's case file (docs/spec.md#the-case-file): the claim, both sides'
+ * offers and statements with their evidence, the suggested refund with its formula, and the rubric. The
  * caller passes its Markdown helpers, so that everything a party typed is escaped the same way.
  */
 

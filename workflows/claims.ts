@@ -11,9 +11,10 @@ const MAX_DESCRIPTION = 4000;
 const MAX_CLAIM_EVIDENCE = 20;
 
 /**
- * The buyer's side of an inspection (SPEC §9.1): a claim that complains where a report measures,
+ * The buyer's side of an inspection (docs/spec.md#claims): a claim that complains where a report measures,
  * an explicit acceptance, the automatic claims that a contradicting report or a missed delivery
- * opens, and a delivery that arrives after the non-delivery dispute began (§9.5).
+ * opens, and a delivery that arrives after the non-delivery dispute began
+ * (docs/spec.md#delivery-and-balance-deadlines).
  */
 export class Claims {
   constructor(
@@ -170,7 +171,7 @@ export class Claims {
     order.emit('order.claim_filed');
   }
 
-  /** SPEC §9.5: only a non-delivery dispute takes a delivery, once. */
+  /** docs/spec.md#delivery-and-balance-deadlines: only a non-delivery dispute takes a delivery, once. */
   validateLateDelivery(arg: unknown): void {
     const { order } = this;
     const delivery = order.parse(DeliveryEventSchema, arg);

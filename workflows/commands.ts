@@ -3,8 +3,8 @@ import { MinorUnitsSchema, TimestampSchema } from './contract.js';
 import { EvidenceSchema } from './inspection-report.js';
 
 /**
- * Inbound commands from the marketplace (SPEC §6: payment, shipment, …): the API's request schemas
- * and the Updates' arguments. What the engine sends out is in order-events.ts.
+ * Inbound commands from the marketplace (docs/spec.md#http-api: payment, shipment, …): the API's request
+ * schemas and the Updates' arguments. What the engine sends out is in order-events.ts.
  */
 
 export const PaymentEventSchema = z.strictObject({
@@ -30,7 +30,7 @@ export const PARTIES = ['buyer', 'supplier'] as const;
 export type Party = (typeof PARTIES)[number];
 const PartySchema = z.enum(PARTIES, 'party must be "buyer" or "supplier"');
 
-/** A dispute's evidence list: at most 20 items per claim or statement (SPEC §9). */
+/** A dispute's evidence list: at most 20 items per claim or statement (docs/spec.md#disputes). */
 const DisputeEvidenceSchema = z
   .array(EvidenceSchema, { error: 'must be a list of { uri, sha256?, description? }' })
   .max(20, 'must have at most 20 items')
@@ -92,7 +92,10 @@ export const ArbitrationDecisionSchema = z.strictObject({
 });
 export type ArbitrationDecision = z.output<typeof ArbitrationDecisionSchema>;
 
-/** SPEC §9.4: which party may propose moving which deadline is part of the schema (400 otherwise). */
+/**
+ * docs/spec.md#extensions: which party may propose moving which deadline is part of the schema (400
+ * otherwise).
+ */
 const extensionProposal = <D extends string, P extends z.ZodType>(deadline: D, party: P) =>
   z.strictObject({
     party,

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
-/** The sales contract of SPEC §2: the request body of `POST /v1/orders` and the workflow's input. */
+/**
+ * The sales contract of docs/spec.md#the-contract: the request body of `POST /v1/orders` and the workflow's
+ * input.
+ */
 
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 export const OrderIdSchema = z
@@ -18,7 +21,10 @@ export const MinorUnitsSchema = z
 
 export const TimestampSchema = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
 
-/** Without `deliverBy`, the delivery deadline is `shippedAt` plus this (SPEC §9.5). */
+/**
+ * Without `deliverBy`, the delivery deadline is `shippedAt` plus this
+ * (docs/spec.md#delivery-and-balance-deadlines).
+ */
 export const DEFAULT_TRANSIT_WINDOW = 'P60D';
 
 export const DurationSchema = z
@@ -94,8 +100,8 @@ export interface ContractProblem {
 }
 
 /**
- * Rules that span fields (SPEC §2) and so cannot be a property of one field's schema: a contract
- * that breaks one contradicts itself (HTTP 422), as opposed to a malformed one (HTTP 400).
+ * Rules that span fields (docs/spec.md#the-contract) and so cannot be a property of one field's schema: a
+ * contract that breaks one contradicts itself (HTTP 422), as opposed to a malformed one (HTTP 400).
  */
 export function contractProblems(input: ParsedContractInput, now: Date): ContractProblem[] {
   const problems: ContractProblem[] = [];

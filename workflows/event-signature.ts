@@ -2,8 +2,8 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/curves/utils.js';
 
 /*
- * Proof that a marketplace event came through the API (SPEC §10). The API signs every Update it
- * sends with its Ed25519 key; the workflow checks the signature in the Update's validator against
+ * Proof that a marketplace event came through the API (docs/spec.md#who-may-move-money). The API signs every
+ * Update it sends with its Ed25519 key; the workflow checks the signature in the Update's validator against
  * public keys only. Pure JS (no Node built-ins): this module runs in the workflow sandbox too.
  */
 

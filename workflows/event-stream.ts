@@ -1,10 +1,10 @@
 import { condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { OrderActivities } from './activities.js';
 import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
 import type { OrderSnapshot, Statement } from './order-state.js';
 
 /** Webhook receivers may be down for a while: deliveries keep trying for 72 hours. */
-const webhooks = proxyActivities<Activities>({
+const webhooks = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: WEBHOOK_RETRY.giveUpAfter,
   retry: {
@@ -104,7 +104,7 @@ const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
 
 /**
  * Every event and every Update's answer carries the order, and the history keeps each of them: with
- * every statement in every copy, an order at the caps of SPEC §9.7 would store its statements
+ * every statement in every copy, an order at the caps of docs/spec.md#size-caps would store its statements
  * thousands of times. Each statement travels once, in its own `order.statement_added` event; the
  * API adds the statements to its answers from the `order` query, which leaves no history.
  */

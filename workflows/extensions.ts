@@ -7,7 +7,7 @@ import type { Deadlines, Extension, ExtensionDeadline, OrderSnapshot } from './o
 import { ShipByKey } from './search-attributes.js';
 
 /**
- * Extensions by agreement (SPEC §9.4): one party proposes a later deadline for the step running
+ * Extensions by agreement (docs/spec.md#extensions): one party proposes a later deadline for the step running
  * now, the other accepts or rejects. Accepted, the deadline in force (`deadlines.*`) moves and the
  * timer loop waits anew; the contract stays as signed. A proposal still open when the status
  * changes (its deadline passing changes it too) expires.

@@ -157,8 +157,9 @@ export class Fulfilment {
   }
 
   /**
-   * Runs beside the status timers from the start (SPEC §9.5): when balanceDueBy passes with the
-   * order still open and not paid in full, the balance is overdue and the supplier may cancel.
+   * Runs beside the status timers from the start (docs/spec.md#delivery-and-balance-deadlines): when
+   * balanceDueBy passes with the order still open and not paid in full, the balance is overdue and the
+   * supplier may cancel.
    */
   async watchBalance(): Promise<void> {
     const { state, contract } = this.order;

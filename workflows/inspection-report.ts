@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** The buyer's inspection report of SPEC §4: the body of `POST /v1/orders/:orderId/inspection`. */
+/**
+ * The buyer's inspection report of docs/spec.md#quality-evaluation: the body of
+ * `POST /v1/orders/:orderId/inspection`.
+ */
 
 export const MAX_MEASUREMENTS = 200;
 export const MAX_EVIDENCE = 100;

@@ -11,8 +11,8 @@ import {
  * The order's lifecycle in one place: which command (Update) is accepted in which status, which
  * deadline timer runs in which status, and where each leads. The Update validators refuse a
  * command outside `allowedIn`, the workflow's timer loop waits on `DEADLINES`, the case file
- * and the README diagram (`lifecycleDiagram`, checked by test/unit/lifecycle.test.ts) read it.
- * The `to`/`when` of a transition documents what the handler does; the handlers do the moving.
+ * and the diagram of docs/spec.md#lifecycle (`lifecycleDiagram`, checked by test/unit/lifecycle.test.ts) read
+ * it. The `to`/`when` of a transition documents what the handler does; the handlers do the moving.
  */
 
 /** Where a command or a deadline leads. `from` narrows it to some of the statuses it is allowed in. */
@@ -152,7 +152,7 @@ export const COMMANDS = {
     allowedIn: ['arbitration'],
     leadsTo: [{ to: 'settling', when: 'arbitrator decides refund / release / split' }],
   },
-  // SPEC §9.4: the deadline running in the status moves only when the other party accepts.
+  // docs/spec.md#extensions: the deadline running in the status moves only when the other party accepts.
   extendShipBy: {
     update: 'proposeExtension',
     refusal: 'propose a shipBy extension',

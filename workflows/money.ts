@@ -1,4 +1,4 @@
-/** Settlement arithmetic of SPEC §3, in integer minor units. */
+/** Settlement arithmetic of docs/spec.md#lifecycle, in integer minor units. */
 
 export type SettlementOutcome = 'released' | 'refunded' | 'split' | 'cancelled';
 

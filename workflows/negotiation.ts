@@ -1,12 +1,12 @@
 import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { OrderActivities } from './activities.js';
 import { ArbitrationDecisionSchema, SettlementEventSchema } from './commands.js';
 import { durationMs } from './duration.js';
 import type { SettlementOutcome } from './money.js';
 import type { Order } from './order.js';
 import type { OrderSnapshot } from './order-state.js';
 
-const notifications = proxyActivities<Activities>({
+const notifications = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 20 },
 });

@@ -74,7 +74,10 @@ export interface Deadlines {
   arbitrationDueAt?: string;
 }
 
-/** The buyer's complaint (SPEC §9.1): filed, or opened automatically by a report or a missed delivery. */
+/**
+ * The buyer's complaint (docs/spec.md#claims): filed, or opened automatically by a report or a missed
+ * delivery.
+ */
 export interface Claim {
   reason: ClaimReason | 'not_delivered';
   description: string;
@@ -97,7 +100,7 @@ export interface Statement {
 export const EXTENSION_DEADLINES = ['shipBy', 'deliverBy', 'inspection', 'negotiation'] as const;
 export type ExtensionDeadline = (typeof EXTENSION_DEADLINES)[number];
 
-/** A later deadline one party proposed and the other answers (SPEC §9.4). */
+/** A later deadline one party proposed and the other answers (docs/spec.md#extensions). */
 export interface Extension {
   extensionId: string;
   party: 'buyer' | 'supplier';
@@ -116,7 +119,10 @@ export interface Dispute {
   openedAt: string;
   /** Absent only on disputes opened before claims existed. */
   claim?: Claim;
-  /** Claims of earlier disputes of this order, superseded by a late delivery (SPEC §9.5). */
+  /**
+   * Claims of earlier disputes of this order, superseded by a late delivery
+   * (docs/spec.md#delivery-and-balance-deadlines).
+   */
   earlierClaims?: Claim[];
   /** Both parties' statements in time order; absent from the copies of the snapshot in events. */
   statements?: Statement[];

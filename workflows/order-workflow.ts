@@ -27,14 +27,14 @@ import { payOut } from './settlement.js';
 import { Statements } from './statements.js';
 
 /**
- * One durable workflow per order (SPEC §3): waits on deadline timers and on the marketplace's
+ * One durable workflow per order (docs/spec.md#lifecycle): waits on deadline timers and on the marketplace's
  * events. The rules are in Order and its handlers; this function registers them, waits on the
  * deadline of each status (lifecycle.ts), then pays out and closes.
  */
 export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   // Orders started before order events existed replay without them.
   const events = eventStream(input.contract.orderId, patched('order-events'));
-  // Orders started before claims (SPEC §9.1) keep the rules they started with.
+  // Orders started before claims (docs/spec.md#claims) keep the rules they started with.
   const order = new Order(input, events, patched('dispute-claims'));
   const fulfilment = new Fulfilment(order);
   const negotiation = new Negotiation(order);
@@ -63,7 +63,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     description: 'The supplier shipped: { carrier, trackingNumber, shippedAt? }.',
     validator: (arg) => fulfilment.validateShipment(arg),
   });
-  // A delivery during a non-delivery dispute is a late one (SPEC §9.5).
+  // A delivery during a non-delivery dispute is a late one (docs/spec.md#delivery-and-balance-deadlines).
   const late = () => order.state.status === 'negotiation' || order.state.status === 'arbitration';
   setHandler(
     recordDeliveryUpdate,

@@ -52,7 +52,7 @@ export class Order {
   private readonly events: EventStream;
 
   /**
-   * @param claims false for orders started before claims (SPEC §9.1): they keep releasing on an
+   * @param claims false for orders started before claims (docs/spec.md#claims): they keep releasing on an
    *   incomplete conforming report, open disputes without a claim, and keep their overdue flag.
    */
   constructor(
@@ -154,8 +154,9 @@ export class Order {
   }
 
   /**
-   * Without `deliverBy`, delivery is due `transitWindow` after shipment (SPEC §9.5). Orders that
-   * shipped before 'transit-deadline' waited without a timer: they get it when next woken.
+   * Without `deliverBy`, delivery is due `transitWindow` after shipment
+   * (docs/spec.md#delivery-and-balance-deadlines). Orders that shipped before 'transit-deadline'
+   * waited without a timer: they get it when next woken.
    */
   setTransitDeadline(): void {
     const { state, contract } = this;

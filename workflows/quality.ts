@@ -2,9 +2,9 @@ import type { Contract } from './contract.js';
 import type { InspectionReport } from './inspection-report.js';
 
 /**
- * Quality evaluation of SPEC §4: a pure function of (contract, report). It runs inside the Temporal
- * workflow sandbox and its result is replayed from history, so it must stay deterministic and import
- * nothing at runtime. It is also what an arbitrator reads, so every violation carries its own
+ * Quality evaluation of docs/spec.md#quality-evaluation: a pure function of (contract, report). It runs
+ * inside the Temporal workflow sandbox and its result is replayed from history, so it must stay deterministic
+ * and import nothing at runtime. It is also what an arbitrator reads, so every violation carries its own
  * human-readable `expected` text.
  *
  * It never throws: a report reaches it after schema validation, but a workflow that threw here would be
@@ -31,7 +31,7 @@ export interface QuantityCheck {
 
 export interface Evaluation {
   conforms: boolean;
-  /** Every quality term measured (SPEC §9.1): only a complete, conforming report releases. */
+  /** Every quality term measured (docs/spec.md#claims): only a complete, conforming report releases. */
   complete: boolean;
   violations: Violation[];
   /** Contract terms the report has no measurement for: they neither pass nor fail. */

@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-/** The search attributes of SPEC §7: arbitrators build their saved searches on these. */
+/** The search attributes of docs/spec.md#arbitrators: arbitrators build their saved searches on these. */
 export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
 export const OrderOutcomeKey = defineSearchAttributeKey('OrderOutcome', SearchAttributeType.KEYWORD);
 export const BuyerIdKey = defineSearchAttributeKey('BuyerId', SearchAttributeType.KEYWORD);

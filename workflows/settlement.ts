@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import type { OrderActivities } from './activities.js';
 import type { PaymentEvent } from './commands.js';
 import { settlementPlan } from './money.js';
 import type { Decision, Order } from './order.js';
@@ -7,7 +7,7 @@ import type { Payout } from './order-state.js';
 
 /** Every money movement of an order: payments into escrow, and the payouts that close it. */
 
-const ledger = proxyActivities<Activities>({
+const ledger = proxyActivities<OrderActivities>({
   // A ledger movement takes milliseconds; a worker that died mid-movement is noticed soon.
   startToCloseTimeout: '10 seconds',
   // A ledger outage must not lose a payout: keep retrying until it comes back.

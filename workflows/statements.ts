@@ -2,7 +2,7 @@ import { StatementEventSchema } from './commands.js';
 import type { Order } from './order.js';
 import type { OrderSnapshot, Statement } from './order-state.js';
 
-/** SPEC §9.7: what one order may hold, far below Temporal's 2 MB payload and 50 MB history. */
+/** docs/spec.md#size-caps: what one order may hold, far below Temporal's 2 MB payload and 50 MB history. */
 export const MAX_STATEMENTS = 100;
 export const MAX_EVIDENCE_ITEMS = 200;
 export const MAX_STATEMENT_TEXT_BYTES = 64 * 1024;
@@ -26,8 +26,8 @@ export function utf8Bytes(text: string): number {
 }
 
 /**
- * Both parties' say in a dispute (SPEC §9.3): text and evidence, in time order, attributed, during
- * negotiation and arbitration until the case is decided.
+ * Both parties' say in a dispute (docs/spec.md#statements): text and evidence, in time order, attributed,
+ * during negotiation and arbitration until the case is decided.
  */
 export class Statements {
   constructor(private readonly order: Order) {}

@@ -16,7 +16,7 @@ const Readiness = z.object({
   checks: z.object({ temporal: z.string(), postgres: z.string() }).describe('"ok" or what failed'),
 });
 
-/** Liveness and readiness (SPEC §6): readiness needs both Temporal and PostgreSQL. */
+/** Liveness and readiness (docs/spec.md#http-api): readiness needs both Temporal and PostgreSQL. */
 export const healthRoutes: FastifyPluginAsyncZod<HealthOptions> = async (
   app,
   { temporal, pool, timeoutMs },

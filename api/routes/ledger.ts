@@ -13,7 +13,7 @@ export interface LedgerRouteOptions {
   timeoutMs: number;
 }
 
-/** The order's movements in the PostgreSQL ledger, the payments system of record (SPEC §5). */
+/** The order's movements in the PostgreSQL ledger, the payments system of record (docs/spec.md#money). */
 export const ledgerRoutes: FastifyPluginAsyncZod<LedgerRouteOptions> = async (
   app,
   { orders, ledger, timeoutMs },

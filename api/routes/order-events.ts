@@ -50,7 +50,10 @@ interface OrderEvent<S extends z.ZodType> {
 
 const event = <S extends z.ZodType>(e: OrderEvent<S>) => e;
 
-/** The marketplace's (and the arbitrator's) events: each one a Workflow Update of the order (SPEC §3). */
+/**
+ * The marketplace's (and the arbitrator's) events: each one a Workflow Update of the order
+ * (docs/spec.md#lifecycle).
+ */
 const EVENTS = [
   event({
     path: 'payments',

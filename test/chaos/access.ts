@@ -3,7 +3,9 @@ import type { ChaosClient } from './client.js';
 import type { FuzzRequest } from './fuzz.js';
 import type { OrderModel } from './order-paths.js';
 
-/** Every route of the API with the roles that may call it (SPEC §6); `null` means open to all. */
+/**
+ * Every route of the API with the roles that may call it (docs/spec.md#http-api); `null` means open to all.
+ */
 export const ACCESS: { method: string; route: string; roles: readonly Role[] | null; body?: unknown }[] = [
   { method: 'GET', route: '/healthz', roles: null },
   { method: 'GET', route: '/readyz', roles: null },

@@ -13,13 +13,18 @@ export type Step =
   | { kind: 'ship' }
   | { kind: 'deliver' }
   | { kind: 'inspect'; conforms: boolean }
-  /** A SPEC §9 event (or a §3 settlement) to one of the order's routes; answers 200 + snapshot. */
+  /**
+   * A dispute event of docs/spec.md#disputes (or a settlement of #lifecycle) to one of the order's routes;
+   * answers 200 + snapshot.
+   */
   | {
       kind: 'post';
       route: 'claims' | 'acceptance' | 'statements' | 'settlement';
       body: (m: OrderModel) => Record<string, unknown>;
     }
-  /** SPEC §9.4: one party proposes moving a running deadline (201), the other answers it (200). */
+  /**
+   * docs/spec.md#extensions: one party proposes moving a running deadline (201), the other answers it (200).
+   */
   | {
       kind: 'extend';
       party: 'buyer' | 'supplier';
@@ -33,7 +38,7 @@ export type Step =
   | { kind: 'arbitrate'; outcome: 'refund' | 'release' | 'split'; refund?: (m: OrderModel) => number }
   /** Waits for a timer of the engine to move the order (a lapse, an escalation). */
   | { kind: 'await'; status: string }
-  /** Waits for SPEC §9.5's `balanceOverdue: true` in the snapshot. */
+  /** Waits for `balanceOverdue: true` (docs/spec.md#delivery-and-balance-deadlines) in the snapshot. */
   | { kind: 'await_balance_overdue' };
 
 export interface PathDef {
@@ -210,7 +215,7 @@ export const PATHS = {
     outcome: 'refunded',
     reason: 'arbitration',
   },
-  // SPEC §9: claims, counter-offers, acceptance, statements, extensions, balance deadlines.
+  // docs/spec.md#disputes: claims, counter-offers, acceptance, statements, extensions, balance deadlines.
   filed_claim_accepted: {
     contract: LONG,
     steps: [...claimed, settle(() => ({ party: 'supplier', action: 'accept_claim' }))],
@@ -330,8 +335,8 @@ export interface ExpectedMovement {
 }
 
 /**
- * SPEC §3's settlement (with §9's claims and offers, whose refunds the paths fix when filed), written
- * out again as the test's own oracle.
+ * The settlement of docs/spec.md#lifecycle (with the claims and offers of #disputes, whose refunds the paths
+ * fix when filed), written out again as the test's own oracle.
  */
 export function expectedMovements(m: OrderModel): ExpectedMovement[] {
   const funded = m.payments.reduce((sum, p) => sum + p.amount, 0);

@@ -4,7 +4,7 @@ import { type Harness, withWorker } from '../harness.js';
 import { disputedOrder, type OrderHandle } from '../scenarios.js';
 
 /**
- * Issue 12: the saved searches of the arbitrators (README, Arbitrators) on the cluster's SQL
+ * Issue 12: the saved searches of the arbitrators (docs/arbitrators.md) on the cluster's SQL
  * visibility in PostgreSQL, through the SDK and through the Web UI server, and the one thing SQL
  * visibility cannot do in 1.29.1: ORDER BY.
  */

@@ -15,7 +15,7 @@ const base = {
 };
 
 describe('contract schema', () => {
-  it('applies the defaults of SPEC §2', () => {
+  it('applies the defaults of docs/spec.md#the-contract', () => {
     const parsed = ContractInputSchema.parse(base);
     expect(contractProblems(parsed, NOW)).toEqual([]);
     expect(normalizeContract(parsed, NOW)).toMatchObject({

@@ -17,7 +17,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { 
   services: Record<string, Service>;
   volumes?: Record<string, unknown>;
 };
-const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const operations = readFileSync(join(root, 'docs', 'operations.md'), 'utf8');
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
 
 interface Service {
@@ -92,9 +92,9 @@ describe('docker-compose.yml', () => {
     );
     expect(published).toEqual({ api: ['3000:3000'], 'temporal-ui': ['127.0.0.1:8080:8080'] });
     expect(substituted(services['temporal-ui']?.environment).TEMPORAL_AUTH_ENABLED).toBe('false');
-    expect(readme).toContain('http://localhost:3000');
-    expect(readme).toContain('http://localhost:8080');
-    expect(readme).toContain('docker compose up');
+    expect(operations).toContain('http://localhost:3000');
+    expect(operations).toContain('http://localhost:8080');
+    expect(operations).toContain('docker compose up');
   });
 
   it('hides every UI action but Updates, and lets the UI pass the login on as the bearer', () => {

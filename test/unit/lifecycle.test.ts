@@ -14,7 +14,7 @@ import {
 import * as messages from '../../workflows/messages.js';
 import { OPEN_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../workflows/order-state.js';
 
-const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
+const spec = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'spec.md'), 'utf8');
 const commands: [string, CommandRule][] = Object.entries(COMMANDS);
 
 /** Every arrow of the table as from → to. */
@@ -30,8 +30,8 @@ function arrows(): { from: OrderStatus; t: Transition }[] {
 }
 
 describe('the lifecycle table (workflows/lifecycle.ts)', () => {
-  it('is the diagram in the README (npm run docs:lifecycle writes it)', () => {
-    expect(readme).toContain(lifecycleDiagram());
+  it('is the diagram in docs/spec.md (npm run docs:lifecycle writes it)', () => {
+    expect(spec).toContain(lifecycleDiagram());
   });
 
   it('names every Update the workflow defines, and every settle action', () => {
