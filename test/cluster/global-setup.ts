@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
-import { clusterSizing, freeClusterPorts, startCluster } from '../../scripts/cluster/cluster.js';
+import {
+  clusterEngineAuthEnv,
+  clusterSizing,
+  freeClusterPorts,
+  startCluster,
+} from '../../scripts/cluster/cluster.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 
 declare module 'vitest' {
@@ -26,7 +31,8 @@ export default async function setup(project: TestProject) {
   const log = (line: string) => console.log(line);
   const started = Date.now();
   const [cluster, workflowBundlePath] = await Promise.all([
-    startCluster({ dir, ports: await freeClusterPorts(), fast: true, log }),
+    // Service tokens live a minute: every long-running client of the suite renews its token.
+    startCluster({ dir, ports: await freeClusterPorts(), fast: true, serviceTokenTtlSeconds: 60, log }),
     writeWorkflowBundle(join(dir, 'workflow-bundle.js')),
   ]).catch(async (err) => {
     // startCluster stopped what it had started; the logs say why, so keep them in the error.
@@ -48,6 +54,10 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', cluster.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('clusterDir', dir);
+  project.provide('temporalEngineAuthEnv', {
+    worker: clusterEngineAuthEnv(cluster, 'worker'),
+    api: clusterEngineAuthEnv(cluster, 'api'),
+  });
 
   return async () => {
     for (const line of await clusterSizing(cluster).catch(() => [])) log(`[cluster] ${line}`);
