@@ -24,6 +24,7 @@ import {
   TEMPORAL_DATABASE,
   TEMPORAL_SERVICES,
   type TemporalService,
+  type UiOidcOptions,
   VISIBILITY_DATABASE,
   writeServerConfig,
   writeUiConfig,
@@ -72,6 +73,10 @@ async function freeMembershipPort(): Promise<number> {
   }
 }
 
+/** Where the OpenID provider sends an arbitrator back to the Web UI after login. */
+export const uiCallbackUrl = (ports: Pick<ClusterPorts, 'ui'>) =>
+  `http://${HOST}:${ports.ui}/auth/sso/callback`;
+
 export async function freeClusterPorts(): Promise<ClusterPorts> {
   const pair = async () => ({ grpc: await freePort(), membership: await freeMembershipPort() });
   return {
@@ -107,6 +112,8 @@ export interface ClusterOptions {
   ports: ClusterPorts;
   /** Throwaway clusters (tests): PostgreSQL without fsync. */
   fast?: boolean;
+  /** Arbitrators log in to the Web UI through this provider (callback: uiCallbackUrl(ports)). */
+  oidc?: Omit<UiOidcOptions, 'callbackUrl'>;
   log?: (line: string) => void;
 }
 
@@ -192,6 +199,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         frontendAddress: info.frontendAddress,
         port: ports.ui,
         namespace: CLUSTER_NAMESPACE,
+        oidc: options.oidc && { ...options.oidc, callbackUrl: uiCallbackUrl(ports) },
       }),
       { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
     );
