@@ -8,6 +8,7 @@ import {
   temporalConnectionSettings,
 } from '../config/env.js';
 import { createLogger } from '../config/logging.js';
+import { startTokenSource } from '../config/temporal-token.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { buildApp } from './app.js';
@@ -18,9 +19,16 @@ const config = loadConfigOrExit(process.env, [
   { name: 'API_KEYS', hint: 'required: comma-separated role:key entries (README, HTTP API)' },
 ]);
 const signingKey = orExit(() => eventSigningKey(config));
+const logger = createLogger('escrow-api', config.LOG_LEVEL);
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
-const connection = await Connection.connect(temporalConnectionSettings(config));
+const { oidc, ...settings } = temporalConnectionSettings(config);
+const tokens = oidc && (await startTokenSource(oidc, logger));
+// Every call reads the current token: a renewed one is used from the next call on.
+const connection = await Connection.connect({
+  ...settings,
+  ...(tokens && { apiKey: () => tokens.current() }),
+});
 const temporal = new Client({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -30,7 +38,7 @@ const app = await buildApp({
   temporal,
   pool,
   taskQueue: config.TEMPORAL_TASK_QUEUE,
-  logger: createLogger('escrow-api', config.LOG_LEVEL),
+  logger,
   apiKeys: parseApiKeys(config.API_KEYS ?? ''),
   rateLimitPerMinute: rateLimitsPerMinute(config),
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
@@ -51,6 +59,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     clearInterval(closeIdle);
     await pool.end();
     await connection.close();
+    tokens?.stop();
     // The SDK's gRPC retry timers of calls that already gave up can outlive them by seconds and
     // would throw on the closed channel: exit now that every request has been answered.
     process.exit(0);

@@ -4,6 +4,7 @@ import { isSecretKey, parsePublicKeys } from '../workflows/event-signature.js';
 import type { Role } from './api-keys.js';
 import { parseApiKeys } from './api-keys.js';
 import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
+import type { ClientCredentials } from './temporal-token.js';
 
 /**
  * Workflows kept in a worker's memory between their tasks; an order evicted from the cache replays
@@ -29,6 +30,16 @@ const EnvSchema = z.object({
   TEMPORAL_TLS_CA_PATH: z.string().optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
   TEMPORAL_API_KEY: z.string().optional(),
+  // A cluster that authorizes with JWTs: the engine's client-credentials grant at the identity
+  // provider (config/temporal-token.ts). Empty counts as unset: compose files pass `${VAR:-}`.
+  TEMPORAL_OIDC_TOKEN_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.url({ protocol: /^https?$/, error: 'must be the http(s) URL of the token endpoint' }).optional(),
+  ),
+  TEMPORAL_OIDC_CLIENT_ID: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  TEMPORAL_OIDC_CLIENT_SECRET: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  TEMPORAL_OIDC_SCOPE: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
+  TEMPORAL_OIDC_AUDIENCE: z.preprocess((v) => (v === '' ? undefined : v), z.string().optional()),
   DATABASE_URL: z
     .string({ error: 'required: a postgres:// URL' })
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
@@ -118,6 +129,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(config.TEMPORAL_TLS_CERT_PATH) !== Boolean(config.TEMPORAL_TLS_KEY_PATH)) {
     throw new ConfigError(
       'invalid configuration:\n  TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH go together',
+    );
+  }
+  const oidc = [
+    config.TEMPORAL_OIDC_TOKEN_URL,
+    config.TEMPORAL_OIDC_CLIENT_ID,
+    config.TEMPORAL_OIDC_CLIENT_SECRET,
+  ];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+    throw new ConfigError(
+      'invalid configuration:\n  TEMPORAL_OIDC_TOKEN_URL, TEMPORAL_OIDC_CLIENT_ID and TEMPORAL_OIDC_CLIENT_SECRET go together',
+    );
+  }
+  if (oidc.some(Boolean) && config.TEMPORAL_API_KEY) {
+    throw new ConfigError(
+      'invalid configuration:\n  TEMPORAL_API_KEY and TEMPORAL_OIDC_*: one bearer only, either a fixed key or tokens from the provider',
     );
   }
   return config;
@@ -213,9 +239,14 @@ export interface TemporalConnectionSettings {
       }
     | boolean;
   apiKey?: string;
+  /** Tokens from the identity provider (startTokenSource), sent as the bearer instead of apiKey. */
+  oidc?: ClientCredentials;
 }
 
-/** mTLS (self-hosted or Temporal Cloud) or an API key (Temporal Cloud); plain otherwise. */
+/**
+ * mTLS (self-hosted or Temporal Cloud), an API key (Temporal Cloud), or tokens of the identity
+ * provider (self-hosted with JWT authorization, over TLS when configured); plain otherwise.
+ */
 export function temporalConnectionSettings(config: Config): TemporalConnectionSettings {
   const settings: TemporalConnectionSettings = { address: config.TEMPORAL_ADDRESS };
   if (config.TEMPORAL_TLS_CERT_PATH && config.TEMPORAL_TLS_KEY_PATH) {
@@ -233,6 +264,21 @@ export function temporalConnectionSettings(config: Config): TemporalConnectionSe
   if (config.TEMPORAL_API_KEY) {
     settings.apiKey = config.TEMPORAL_API_KEY;
     settings.tls ??= true;
+  }
+  if (
+    config.TEMPORAL_OIDC_TOKEN_URL &&
+    config.TEMPORAL_OIDC_CLIENT_ID &&
+    config.TEMPORAL_OIDC_CLIENT_SECRET
+  ) {
+    settings.oidc = {
+      tokenUrl: config.TEMPORAL_OIDC_TOKEN_URL,
+      clientId: config.TEMPORAL_OIDC_CLIENT_ID,
+      clientSecret: config.TEMPORAL_OIDC_CLIENT_SECRET,
+      scope: config.TEMPORAL_OIDC_SCOPE,
+      audience: config.TEMPORAL_OIDC_AUDIENCE,
+    };
+    // The SDK turns TLS on whenever a bearer is set; here it follows the TLS settings alone.
+    settings.tls ??= false;
   }
   return settings;
 }

@@ -39,8 +39,8 @@ export interface DevOidcProviderOptions {
    * that read the JWKS before accepts the tokens of the next run. Without it: a new key per start.
    */
   keyFile?: string;
-  /** Lifetime of service access tokens and ID tokens: 3600 s unless set (tests shorten it). */
-  tokenTtlSeconds?: number;
+  /** Lifetime of the services' access tokens: 3600 s unless set (tests shorten it to see renewals). */
+  serviceTokenTtlSeconds?: number;
 }
 export interface DevOidcProvider {
   issuer: string;
@@ -69,7 +69,9 @@ function signingKey(keyFile: string | undefined): Record<string, unknown> {
 
 export async function startDevOidcProvider(options: DevOidcProviderOptions): Promise<DevOidcProvider> {
   const jwk = signingKey(options.keyFile);
-  const ttl = options.tokenTtlSeconds ?? 3600;
+  const serviceTtl = options.serviceTokenTtlSeconds ?? 3600;
+  // A person's session in the UI: an hour, whatever the services get.
+  const ttl = 3600;
   const services = new Map(options.services.map((s) => [s.clientId, s]));
   const users = new Map((options.users ?? []).map((u) => [u.id, u]));
   // The issuer must be known before the provider exists: listen on the port first.
@@ -108,7 +110,7 @@ export async function startDevOidcProvider(options: DevOidcProviderOptions): Pro
     jwks: { keys: [jwk] },
     clients,
     ttl: {
-      ClientCredentials: ttl,
+      ClientCredentials: serviceTtl,
       IdToken: ttl,
       AccessToken: ttl,
       Interaction: 600,

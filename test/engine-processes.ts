@@ -18,8 +18,14 @@ export interface EngineProcess {
   kill(): Promise<void>;
 }
 
-export function engineEnv(taskQueue: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+export function engineEnv(
+  kind: 'worker' | 'api',
+  taskQueue: string,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
   return {
+    // On an authorizing cluster: the worker's or the API's own client credentials.
+    ...inject('temporalEngineAuthEnv')?.[kind],
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -73,7 +79,7 @@ export async function waitForOutput(p: EngineProcess, text: string, timeoutMs = 
 }
 
 export async function startWorkerProcess(taskQueue: string, extra: Record<string, string> = {}) {
-  const p = spawnEngine('worker/main.ts', engineEnv(taskQueue, { LOG_LEVEL: 'info', ...extra }));
+  const p = spawnEngine('worker/main.ts', engineEnv('worker', taskQueue, { LOG_LEVEL: 'info', ...extra }));
   await waitForOutput(p, 'worker polling');
   return p;
 }
@@ -84,7 +90,7 @@ export async function startApiProcess(taskQueue: string, extra: Record<string, s
   const port = await freePort();
   const p = spawnEngine(
     'api/main.ts',
-    engineEnv(taskQueue, {
+    engineEnv('api', taskQueue, {
       API_PORT: String(port),
       API_HOST: '127.0.0.1',
       API_KEYS: `marketplace:${API_KEY}`,

@@ -15,6 +15,11 @@ declare module 'vitest' {
     temporalUiUrl: string;
     databaseUrl: string;
     workflowBundlePath: string;
+    /**
+     * TEMPORAL_OIDC_* of the engine's worker and API when the server authorizes (the cluster
+     * suite); unset against the dev server, which takes anyone.
+     */
+    temporalEngineAuthEnv?: Record<'worker' | 'api', Record<string, string>>;
   }
 }
 

@@ -7,6 +7,8 @@ import type { Notifier } from '../activities/notifier.js';
 import type { WebhookSettings } from '../activities/webhook-delivery.js';
 import { eventSigningInterceptor } from '../api/event-signing.js';
 import { startOrderWorkflow } from '../api/order-start.js';
+import { loadConfig, temporalConnectionSettings } from '../config/env.js';
+import { startTokenSource } from '../config/temporal-token.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { createPool } from '../db/pool.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
@@ -43,15 +45,35 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The settings the production processes derive from their environment: on an authorizing cluster
+ * the client holds the API's credentials and the worker the worker's, renewed like theirs.
+ */
+async function connectionSettings(kind: 'worker' | 'api') {
+  const env = { TEMPORAL_ADDRESS: inject('temporalAddress'), DATABASE_URL: inject('databaseUrl') };
+  const { oidc, ...settings } = temporalConnectionSettings(
+    loadConfig({ ...env, ...inject('temporalEngineAuthEnv')?.[kind] }),
+  );
+  return { settings, tokens: oidc && (await startTokenSource(oidc)) };
+}
+
 export async function createHarness(): Promise<Harness> {
   installWorkerLogging('WARN');
-  const address = inject('temporalAddress');
-  const connection = await Connection.connect({ address });
+  const api = await connectionSettings('api');
+  const connection = await Connection.connect({
+    ...api.settings,
+    ...(api.tokens && { apiKey: () => api.tokens?.current() ?? '' }),
+  });
   const client = new Client({
     connection,
     interceptors: { workflow: [eventSigningInterceptor(TEST_EVENT_KEYS.secretKey)] },
   });
-  const nativeConnection = await NativeConnection.connect({ address });
+  const worker = await connectionSettings('worker');
+  const nativeConnection = await NativeConnection.connect({
+    ...worker.settings,
+    ...(worker.tokens && { apiKey: worker.tokens.current() }),
+  });
+  worker.tokens?.onRefresh((token) => void nativeConnection.setApiKey(token));
   const pool = createPool(inject('databaseUrl'), 5);
   const taskQueue = `test-${randomUUID()}`;
   let running: { worker: Worker; done: Promise<void> } | undefined;
@@ -85,6 +107,8 @@ export async function createHarness(): Promise<Harness> {
       await harness.stopWorker();
       await nativeConnection.close();
       await connection.close();
+      api.tokens?.stop();
+      worker.tokens?.stop();
       await pool.end();
     },
   };

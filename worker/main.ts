@@ -3,6 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
+import { startTokenSource } from '../config/temporal-token.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createOrderWorker } from './order-worker.js';
@@ -25,12 +26,13 @@ Runtime.install({
       }
     : undefined,
 });
-const settings = temporalConnectionSettings(config);
+const { oidc, ...settings } = temporalConnectionSettings(config);
 const publicKeys = orExit(() => eventPublicKeys(config));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
 
-const client = await Connection.connect(settings);
+const tokens = oidc && (await startTokenSource(oidc, logger));
+const client = await Connection.connect({ ...settings, ...(tokens && { apiKey: () => tokens.current() }) });
 try {
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) logger.info({ added }, 'registered search attributes');
@@ -41,7 +43,16 @@ try {
   await client.close();
 }
 
-const connection = await NativeConnection.connect(settings);
+const connection = await NativeConnection.connect({
+  ...settings,
+  ...(tokens && { apiKey: tokens.current() }),
+});
+// The native connection keeps the key it was given: hand it every renewed token.
+tokens?.onRefresh((token) => {
+  connection
+    .setApiKey(token)
+    .catch((err) => logger.warn({ err }, 'could not hand the renewed token to the worker'));
+});
 const worker = await createOrderWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -76,5 +87,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 await worker.run();
 await connection.close();
+tokens?.stop();
 await pool.end();
 logger.info('worker stopped');

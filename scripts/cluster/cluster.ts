@@ -1,12 +1,15 @@
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import pg from 'pg';
+import { type ClientCredentials, fetchClientCredentialsToken } from '../../config/temporal-token.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { type OidcUser, startDevOidcProvider } from '../dev-oidc-provider.js';
 import { startDevPostgres } from '../dev-postgres.js';
 import { freePort } from '../free-port.js';
 import {
@@ -24,7 +27,6 @@ import {
   TEMPORAL_DATABASE,
   TEMPORAL_SERVICES,
   type TemporalService,
-  type UiOidcOptions,
   VISIBILITY_DATABASE,
   writeServerConfig,
   writeUiConfig,
@@ -45,18 +47,20 @@ export const HISTORY_SHARDS = 4;
 const HOST = '127.0.0.1';
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
-export type ClusterPorts = ServerConfigOptions['ports'] & { postgres: number; ui: number };
+export type ClusterPorts = ServerConfigOptions['ports'] & { postgres: number; ui: number; oidc: number };
 
 /** Temporal's usual ports, so that the CLI and SDK defaults (127.0.0.1:7233) just work. */
 export function defaultClusterPorts(): ClusterPorts {
   return {
     frontend: { grpc: 7233, membership: 6933 },
+    'internal-frontend': { grpc: 7236, membership: 6936 },
     history: { grpc: 7234, membership: 6934 },
     matching: { grpc: 7235, membership: 6935 },
     worker: { grpc: 7239, membership: 6939 },
     frontendHttp: 7243,
     ui: 8080,
     postgres: 54330,
+    oidc: 7280,
   };
 }
 
@@ -73,21 +77,49 @@ async function freeMembershipPort(): Promise<number> {
   }
 }
 
-/** Where the OpenID provider sends an arbitrator back to the Web UI after login. */
-export const uiCallbackUrl = (ports: Pick<ClusterPorts, 'ui'>) =>
-  `http://${HOST}:${ports.ui}/auth/sso/callback`;
-
 export async function freeClusterPorts(): Promise<ClusterPorts> {
   const pair = async () => ({ grpc: await freePort(), membership: await freeMembershipPort() });
   return {
     frontend: await pair(),
+    'internal-frontend': await pair(),
     history: await pair(),
     matching: await pair(),
     worker: await pair(),
     frontendHttp: await freePort(),
     ui: await freePort(),
     postgres: await freePort(),
+    oidc: await freePort(),
   };
+}
+
+/**
+ * Who holds which token on the cluster (docs/operations.md, "Authentication"): the engine's
+ * worker and API (namespace `write`; the server's `worker` role cannot poll), the cluster's own
+ * setup (namespace and search attributes: `temporal-system:admin`), and the arbitrators who log in
+ * to the Web UI (namespace `write`, to send `arbitrate`).
+ */
+export type ClusterClient = 'admin' | 'worker' | 'api';
+const CLIENT_PERMISSIONS: Record<ClusterClient, string[]> = {
+  admin: ['temporal-system:admin'],
+  worker: [`${CLUSTER_NAMESPACE}:write`],
+  api: [`${CLUSTER_NAMESPACE}:write`],
+};
+export const CLUSTER_ARBITRATORS: OidcUser[] = [
+  { id: 'arbitrator', email: 'arbitrator@escrow.example', permissions: [`${CLUSTER_NAMESPACE}:write`] },
+];
+/** The Web UI's client at the provider; its callback is `<UI>/auth/sso/callback`. */
+export const UI_OIDC_CLIENT_ID = 'temporal-ui';
+
+/** The cluster's identity provider (scripts/dev-oidc-provider.ts), as recorded in cluster.json. */
+export interface ClusterOidc {
+  issuer: string;
+  jwksUri: string;
+  tokenUrl: string;
+  scope: string;
+  /** Client-credentials clients; secrets are new at every start of the cluster. */
+  clients: Record<ClusterClient, { clientId: string; clientSecret: string }>;
+  ui: { clientId: string; clientSecret: string; callbackUrl: string };
+  arbitrators: OidcUser[];
 }
 
 /** What another process (a test file, an operator) needs to find the running cluster: cluster.json. */
@@ -101,6 +133,7 @@ export interface ClusterInfo {
   uiUrl: string;
   /** The escrow ledger's database on the cluster's PostgreSQL. */
   databaseUrl: string;
+  oidc: ClusterOidc;
 }
 
 export interface Cluster extends ClusterInfo {
@@ -112,8 +145,8 @@ export interface ClusterOptions {
   ports: ClusterPorts;
   /** Throwaway clusters (tests): PostgreSQL without fsync. */
   fast?: boolean;
-  /** Arbitrators log in to the Web UI through this provider (callback: uiCallbackUrl(ports)). */
-  oidc?: Omit<UiOidcOptions, 'callbackUrl'>;
+  /** Lifetime of the services' tokens (3600 s unless set): tests shorten it to see renewals. */
+  serviceTokenTtlSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -135,14 +168,53 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
   const binaries = await provisionTemporalServer(log);
 
+  const secret = () => randomBytes(24).toString('base64url');
+  const clients = Object.fromEntries(
+    (Object.keys(CLIENT_PERMISSIONS) as ClusterClient[]).map((client) => [
+      client,
+      { clientId: `escrow-${client}`, clientSecret: secret() },
+    ]),
+  ) as ClusterOidc['clients'];
+  const ui = {
+    clientId: UI_OIDC_CLIENT_ID,
+    clientSecret: secret(),
+    callbackUrl: `http://${HOST}:${ports.ui}/auth/sso/callback`,
+  };
+  // Before the Temporal server, which reads its keys at start; the key survives restarts.
+  const provider = await startDevOidcProvider({
+    port: ports.oidc,
+    services: (Object.keys(clients) as ClusterClient[]).map((client) => ({
+      ...clients[client],
+      permissions: CLIENT_PERMISSIONS[client],
+    })),
+    users: CLUSTER_ARBITRATORS,
+    ui,
+    keyFile: join(dir, 'oidc-signing-key.json'),
+    serviceTokenTtlSeconds: options.serviceTokenTtlSeconds,
+  });
+  log(`[cluster] OpenID provider at ${provider.issuer}`);
+  const oidc: ClusterOidc = {
+    issuer: provider.issuer,
+    jwksUri: provider.jwksUri,
+    tokenUrl: provider.tokenUrl,
+    scope: provider.serviceScope,
+    clients,
+    ui,
+    arbitrators: CLUSTER_ARBITRATORS,
+  };
+
   log(`[cluster] PostgreSQL on port ${ports.postgres} (data in ${join(dir, 'postgres')})`);
   const postgres = await startDevPostgres({
     dir: join(dir, 'postgres'),
     port: ports.postgres,
     fast: options.fast,
     log,
+  }).catch(async (err) => {
+    await provider.stop();
+    throw err;
   });
   const stops: { name: string; stop: () => Promise<void> }[] = [
+    { name: 'the OpenID provider', stop: () => provider.stop() },
     { name: 'PostgreSQL', stop: () => postgres.stop() },
   ];
   const stopAll = async () => {
@@ -167,6 +239,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       numHistoryShards: HISTORY_SHARDS,
       maxConns: { temporal: 10, visibility: 2 },
       logLevel: 'warn',
+      authorization: { jwksUri: oidc.jwksUri },
     });
     const info: ClusterInfo = {
       dir,
@@ -176,8 +249,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       frontendAddress: `${HOST}:${ports.frontend.grpc}`,
       uiUrl: `http://${HOST}:${ports.ui}`,
       databaseUrl: postgres.databaseUrl,
+      oidc,
     };
-    writeFileSync(join(dir, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`);
+    // It holds the clients' secrets.
+    writeFileSync(join(dir, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
 
     for (const service of TEMPORAL_SERVICES) {
       const started = Date.now();
@@ -189,7 +264,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await startTemporalService(info, service);
       log(`[cluster] ${service} service up in ${Date.now() - started} ms`);
     }
-    await ensureNamespace(info.frontendAddress, log);
+    await ensureNamespace(info, log);
 
     spawnGroup(
       dirs,
@@ -199,7 +274,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         frontendAddress: info.frontendAddress,
         port: ports.ui,
         namespace: CLUSTER_NAMESPACE,
-        oidc: options.oidc && { ...options.oidc, callbackUrl: uiCallbackUrl(ports) },
+        // Arbitrators log in through the cluster's provider; their ID token is the bearer.
+        oidc: { issuer: oidc.issuer, ...oidc.ui },
       }),
       { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
     );
@@ -330,13 +406,35 @@ async function waitFor(
   }
 }
 
+/** The client-credentials grant of one of the cluster's clients (TEMPORAL_OIDC_* of the engine). */
+export function clusterCredentials(info: ClusterInfo, client: ClusterClient): ClientCredentials {
+  return { tokenUrl: info.oidc.tokenUrl, scope: info.oidc.scope, ...info.oidc.clients[client] };
+}
+
+/** The environment of an engine process (`worker/main.ts`, `api/main.ts`) on this cluster. */
+export function clusterEngineAuthEnv(info: ClusterInfo, client: 'worker' | 'api'): Record<string, string> {
+  const credentials = clusterCredentials(info, client);
+  return {
+    TEMPORAL_OIDC_TOKEN_URL: credentials.tokenUrl,
+    TEMPORAL_OIDC_CLIENT_ID: credentials.clientId,
+    TEMPORAL_OIDC_CLIENT_SECRET: credentials.clientSecret,
+    TEMPORAL_OIDC_SCOPE: credentials.scope ?? '',
+  };
+}
+
+/** A client connection holding a fresh token of `client` (valid for the provider's token lifetime). */
+export async function clusterConnection(info: ClusterInfo, client: ClusterClient): Promise<Connection> {
+  const { accessToken } = await fetchClientCredentialsToken(clusterCredentials(info, client));
+  return Connection.connect({ address: info.frontendAddress, apiKey: accessToken, tls: false });
+}
+
 /**
  * The server creates no namespace of its own. A new namespace and new search attributes take a
  * moment to reach every frontend cache: wait until a query on all of them is accepted.
  */
-async function ensureNamespace(address: string, log: (line: string) => void): Promise<void> {
+async function ensureNamespace(info: ClusterInfo, log: (line: string) => void): Promise<void> {
   const started = Date.now();
-  const connection = await Connection.connect({ address });
+  const connection = await clusterConnection(info, 'admin');
   try {
     const exists = await connection.workflowService
       .describeNamespace({ namespace: CLUSTER_NAMESPACE })

@@ -8,6 +8,7 @@ import { apiKeysSpec, loadOrCreateDevApiKeys } from '../dev-api-keys.js';
 import { loadOrCreateDevEventKeys } from '../dev-event-keys.js';
 import {
   CLUSTER_NAMESPACE,
+  clusterEngineAuthEnv,
   clusterSizing,
   defaultClusterPorts,
   startCluster,
@@ -89,7 +90,11 @@ try {
       cluster,
       'worker',
       i,
-      env({ WORKER_METRICS_PORT: String(9463 + i), EVENT_PUBLIC_KEYS: eventKeys.publicKey }),
+      env({
+        WORKER_METRICS_PORT: String(9463 + i),
+        EVENT_PUBLIC_KEYS: eventKeys.publicKey,
+        ...clusterEngineAuthEnv(cluster, 'worker'),
+      }),
     );
     engines.push(`worker-${i}`);
     log(`[cluster] worker-${i} polling (metrics on :${9463 + i})`);
@@ -101,7 +106,12 @@ try {
       cluster,
       'api',
       i,
-      env({ API_PORT: String(port), API_KEYS: apiKeysSpec(keys), EVENT_SIGNING_KEY: eventKeys.secretKey }),
+      env({
+        API_PORT: String(port),
+        API_KEYS: apiKeysSpec(keys),
+        EVENT_SIGNING_KEY: eventKeys.secretKey,
+        ...clusterEngineAuthEnv(cluster, 'api'),
+      }),
     );
     engines.push(`api-${i}`);
     log(`[cluster] api-${i} ready on http://localhost:${port}`);
@@ -111,7 +121,11 @@ try {
   log(`Trade escrow engine on a Temporal cluster, up in ${Math.round((Date.now() - started) / 1000)}s:`);
   for (let i = 1; i <= apis; i++) log(`  API          http://localhost:${2999 + i}`);
   log(`  Temporal UI  ${cluster.uiUrl}`);
-  log(`  Temporal     ${cluster.frontendAddress} (namespace ${CLUSTER_NAMESPACE}; 4 services, PostgreSQL)`);
+  log(
+    `  Temporal     ${cluster.frontendAddress} (namespace ${CLUSTER_NAMESPACE}; 5 services, PostgreSQL; JWT authorization)`,
+  );
+  log(`  OpenID       ${cluster.oidc.issuer} (tokens of the worker and the API; the UI's login)`);
+  log(`    arbitrators log in as: ${cluster.oidc.arbitrators.map((a) => a.id).join(', ')} (any password)`);
   log(`  PostgreSQL   ${cluster.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
   log(`  Logs         ${join(dir, 'logs')}/<process>.log`);
   log(`  API keys     (development; kept in ${join(dir, 'dev-api-keys.json')})`);

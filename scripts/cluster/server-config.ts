@@ -8,8 +8,14 @@ import { stringify } from 'yaml';
  * concern, authorization for instance, becomes one more option and one more section here.
  */
 
-/** Start order: history and matching before the frontend that routes to them. */
-export const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'worker'] as const;
+/**
+ * Start order: history and matching before the frontends that route to them. With authorization
+ * on, Temporal's own worker service (retention, batch operations) holds no token: it reaches the
+ * cluster through the `internal-frontend`, found through membership. That one maps every caller
+ * to admin (no claim mapper): like history and matching it must never be reachable from outside
+ * the cluster's network. Without it, 1.29 with an authorizer refuses to start.
+ */
+export const TEMPORAL_SERVICES = ['history', 'matching', 'frontend', 'internal-frontend', 'worker'] as const;
 export type TemporalService = (typeof TEMPORAL_SERVICES)[number];
 
 export interface ServicePorts {
@@ -25,7 +31,17 @@ export interface ServerConfigOptions {
   /** Connections per service process to each database: the PostgreSQL budget is 4x their sum. */
   maxConns: { temporal: number; visibility: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** JWT authorization of every call to the frontend: the identity provider's keys. */
+  authorization: { jwksUri: string };
 }
+
+/**
+ * Roles come from the tokens' `permissions` claim, `<namespace>:<role>` (`default:write`,
+ * `temporal-system:admin`), read by the server's default claim mapper and checked by its default
+ * authorizer: read < write < admin per namespace. (Its `worker` role ranks below `read`: pollers
+ * need `write`.)
+ */
+export const PERMISSIONS_CLAIM = 'permissions';
 
 export const TEMPORAL_DATABASE = 'temporal';
 export const VISIBILITY_DATABASE = 'temporal_visibility';
@@ -74,9 +90,20 @@ export function serverConfig(options: ServerConfigOptions, dynamicConfigPath: st
     },
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: HOST },
+      authorization: {
+        jwtKeyProvider: {
+          keySourceURIs: [options.authorization.jwksUri],
+          // A rotated signing key is picked up within a minute.
+          refreshInterval: '1m',
+        },
+        permissionsClaimName: PERMISSIONS_CLAIM,
+        authorizer: 'default',
+        claimMapper: 'default',
+      },
     },
     services: {
       frontend: service('frontend', { httpPort: options.ports.frontendHttp }),
+      'internal-frontend': service('internal-frontend'),
       history: service('history'),
       matching: service('matching'),
       worker: service('worker'),
@@ -118,8 +145,7 @@ export function writeServerConfig(root: string, options: ServerConfigOptions): s
     )}`,
   );
   // `--config` is joined to `--root` in 1.29.1 (an absolute path silently becomes relative).
-  // No authorizer is configured yet, and 1.29 refuses to start without one unless told so.
-  return ['--root', root, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV, '--allow-no-auth'];
+  return ['--root', root, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV];
 }
 
 export interface UiConfigOptions {

@@ -5,27 +5,21 @@ import type { TestProject } from 'vitest/node';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import {
+  clusterEngineAuthEnv,
   clusterSizing,
   freeClusterPorts,
   startCluster,
-  uiCallbackUrl,
 } from '../../scripts/cluster/cluster.js';
-import { startDevOidcProvider } from '../../scripts/dev-oidc-provider.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The running cluster's directory: readClusterInfo(clusterDir) to kill and restart services. */
     clusterDir: string;
-    /** The OpenID provider the Web UI logs arbitrators in through. */
-    oidcIssuer: string;
-    /** Who logs in there as an arbitrator (the dev provider takes any password). */
+    /** Who logs in to the cluster's Web UI as an arbitrator (the dev provider takes any password). */
     oidcArbitrator: { login: string; email: string };
   }
 }
-
-const ARBITRATOR = { id: 'alice', email: 'alice@arbitration.example', permissions: ['default:write'] };
-const UI_CLIENT = { clientId: 'temporal-ui', clientSecret: 'dev-ui-secret' };
 
 /**
  * One real multi-service Temporal cluster on PostgreSQL for the whole cluster suite, provided
@@ -38,15 +32,9 @@ export default async function setup(project: TestProject) {
   await chmod(dir, 0o755);
   const log = (line: string) => console.log(line);
   const started = Date.now();
-  const ports = await freeClusterPorts();
-  // Before the cluster: the UI server reads the provider's discovery document when it starts.
-  const oidc = await startDevOidcProvider({
-    services: [],
-    users: [ARBITRATOR],
-    ui: { ...UI_CLIENT, callbackUrl: uiCallbackUrl(ports) },
-  });
   const [cluster, workflowBundlePath] = await Promise.all([
-    startCluster({ dir, ports, fast: true, log, oidc: { issuer: oidc.issuer, ...UI_CLIENT } }),
+    // Service tokens live a minute: every long-running client of the suite renews its token.
+    startCluster({ dir, ports: await freeClusterPorts(), fast: true, serviceTokenTtlSeconds: 60, log }),
     writeWorkflowBundle(join(dir, 'workflow-bundle.js')),
   ]).catch(async (err) => {
     // startCluster stopped what it had started; the logs say why, so keep them in the error.
@@ -57,7 +45,6 @@ export default async function setup(project: TestProject) {
     });
     const detail = (await Promise.all(tails)).join('\n');
     await rm(dir, { recursive: true, force: true });
-    await oidc.stop();
     throw new Error(`${(err as Error).message}\n${detail}`);
   });
   log(`[cluster] ready for the tests in ${Math.round((Date.now() - started) / 1000)}s`);
@@ -69,13 +56,16 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', cluster.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('clusterDir', dir);
-  project.provide('oidcIssuer', oidc.issuer);
-  project.provide('oidcArbitrator', { login: ARBITRATOR.id, email: ARBITRATOR.email });
+  const [arbitrator] = cluster.oidc.arbitrators;
+  if (arbitrator) project.provide('oidcArbitrator', { login: arbitrator.id, email: arbitrator.email });
+  project.provide('temporalEngineAuthEnv', {
+    worker: clusterEngineAuthEnv(cluster, 'worker'),
+    api: clusterEngineAuthEnv(cluster, 'api'),
+  });
 
   return async () => {
     for (const line of await clusterSizing(cluster).catch(() => [])) log(`[cluster] ${line}`);
     await cluster.stop();
-    await oidc.stop();
     await rm(dir, { recursive: true, force: true });
   };
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { fetchClientCredentialsToken } from '../../config/temporal-token.js';
+import { clusterCredentials, readClusterInfo } from '../../scripts/cluster/cluster.js';
 import { type Harness, withWorker } from '../harness.js';
 import { disputedOrder, type OrderHandle } from '../scenarios.js';
 
@@ -70,8 +72,13 @@ describe('arbitrators’ searches on SQL visibility', () => {
   it('serves the same queue through the Web UI server of the cluster', async () => {
     const ui = inject('temporalUiUrl');
     const query = `WorkflowType = 'order' AND OrderStatus = 'arbitration' AND SupplierId = '${supplier}'`;
+    // The UI server passes the caller's bearer on to the frontend, which authorizes it.
+    const { accessToken } = await fetchClientCredentialsToken(
+      clusterCredentials(readClusterInfo(inject('clusterDir')), 'api'),
+    );
     const response = await fetch(
       `${ui}/api/v1/namespaces/default/workflows?query=${encodeURIComponent(query)}`,
+      { headers: { authorization: `Bearer ${accessToken}` } },
     );
     expect(response.status).toBe(200);
     const body = (await response.json()) as { executions: { execution: { workflowId: string } }[] };
