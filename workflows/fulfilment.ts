@@ -1,4 +1,4 @@
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import {
   CancelEventSchema,
   DeliveryEventSchema,
@@ -144,7 +144,7 @@ export class Fulfilment {
     const reason: CloseReason = cancel.party === 'buyer' ? 'buyer_cancelled' : 'supplier_cancelled';
     if (order.state.status === 'awaiting_funding') {
       order.decide({ outcome: 'cancelled', reason, memo: `${cancel.party} cancelled: ${cancel.reason}` });
-    } else if (order.state.balanceOverdue) {
+    } else if (order.state.balanceOverdue || this.balanceFellDue()) {
       order.decide({
         outcome: 'refunded',
         reason: 'balance_unpaid',
@@ -161,14 +161,38 @@ export class Fulfilment {
    * order still open and not paid in full, the balance is overdue and the supplier may cancel.
    */
   async watchBalance(): Promise<void> {
-    const { order } = this;
-    const { state, contract } = order;
+    const { state, contract } = this.order;
     const due = contract.balanceDueBy;
     if (!due) return;
     const paidOrOver = () => state.outstanding === 0 || !isOpen(state.status);
     if (await condition(paidOrOver, Math.max(1, Date.parse(due) - Date.now()))) return;
+    // A cancellation in the same workflow task may have found the balance overdue first.
+    if (!state.balanceOverdue) this.markBalanceOverdue();
+  }
+
+  /**
+   * Whether balanceDueBy has passed on the workflow's clock with the balance unpaid, even if its
+   * timer has not been handled yet: when a worker gets the timer and a cancellation in one
+   * workflow task (after a restart, or a task that timed out), the SDK runs the Update first.
+   * Orders whose history predates this check keep the reason they were given.
+   */
+  private balanceFellDue(): boolean {
+    const { state, contract } = this.order;
+    const due = contract.balanceDueBy;
+    if (!due || state.outstanding === 0 || Date.now() < Date.parse(due)) return false;
+    if (!patched('balance-due-by-clock')) return false;
+    this.markBalanceOverdue();
+    return true;
+  }
+
+  private markBalanceOverdue(): void {
+    const { order } = this;
+    const { state, contract } = order;
     state.balanceOverdue = true;
-    order.note('balance_overdue', `${state.outstanding} ${contract.currency} not paid by ${due}`);
+    order.note(
+      'balance_overdue',
+      `${state.outstanding} ${contract.currency} not paid by ${contract.balanceDueBy}`,
+    );
     order.publish();
     order.emit('order.balance_overdue');
   }
