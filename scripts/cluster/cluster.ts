@@ -104,8 +104,17 @@ const CLIENT_PERMISSIONS: Record<ClusterClient, string[]> = {
   worker: [`${CLUSTER_NAMESPACE}:write`],
   api: [`${CLUSTER_NAMESPACE}:write`],
 };
+/**
+ * The UI lists namespaces and reads the cluster's info, calls of cluster scope that the default
+ * authorizer grants a system role only: without `temporal-system:read` a signed-in arbitrator is
+ * sent back to the login page with "Request unauthorized".
+ */
 export const CLUSTER_ARBITRATORS: OidcUser[] = [
-  { id: 'arbitrator', email: 'arbitrator@escrow.example', permissions: [`${CLUSTER_NAMESPACE}:write`] },
+  {
+    id: 'arbitrator',
+    email: 'arbitrator@escrow.example',
+    permissions: [`${CLUSTER_NAMESPACE}:write`, 'temporal-system:read'],
+  },
 ];
 /** The Web UI's client at the provider; its callback is `<UI>/auth/sso/callback`. */
 export const UI_OIDC_CLIENT_ID = 'temporal-ui';
