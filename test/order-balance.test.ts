@@ -15,7 +15,10 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 const FIXTURE = fileURLToPath(
-  new URL(process.env.RECORD_TO ?? './fixtures/histories/refunded-balance_unpaid+same-task.json', import.meta.url),
+  new URL(
+    process.env.RECORD_TO ?? './fixtures/histories/refunded-balance_unpaid+same-task.json',
+    import.meta.url,
+  ),
 );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
