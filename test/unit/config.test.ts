@@ -67,4 +67,41 @@ describe('configuration', () => {
       tls: true,
     });
   });
+
+  it('takes the client credentials of an identity provider, all three or none, and no API key beside them', () => {
+    const oidc = {
+      TEMPORAL_OIDC_TOKEN_URL: 'https://login.example/oauth/token',
+      TEMPORAL_OIDC_CLIENT_ID: 'escrow-worker',
+      TEMPORAL_OIDC_CLIENT_SECRET: 's3cret',
+      TEMPORAL_OIDC_SCOPE: 'temporal',
+    };
+    // Plain unless TLS is configured: the SDK alone would turn TLS on for any bearer.
+    expect(temporalConnectionSettings(loadConfig({ ...minimal, ...oidc }))).toEqual({
+      address: '127.0.0.1:7233',
+      tls: false,
+      oidc: {
+        tokenUrl: 'https://login.example/oauth/token',
+        clientId: 'escrow-worker',
+        clientSecret: 's3cret',
+        scope: 'temporal',
+        audience: undefined,
+      },
+    });
+    // Compose passes unset variables as empty strings.
+    expect(
+      temporalConnectionSettings(
+        loadConfig({
+          ...minimal,
+          TEMPORAL_OIDC_TOKEN_URL: '',
+          TEMPORAL_OIDC_CLIENT_ID: '',
+          TEMPORAL_OIDC_CLIENT_SECRET: '',
+        }),
+      ),
+    ).toEqual({ address: '127.0.0.1:7233' });
+    expect(() => loadConfig({ ...minimal, ...oidc, TEMPORAL_OIDC_CLIENT_SECRET: '' })).toThrow(/go together/);
+    expect(() => loadConfig({ ...minimal, ...oidc, TEMPORAL_OIDC_TOKEN_URL: 'login.example' })).toThrow(
+      /TEMPORAL_OIDC_TOKEN_URL/,
+    );
+    expect(() => loadConfig({ ...minimal, ...oidc, TEMPORAL_API_KEY: 'k' })).toThrow(/one bearer only/);
+  });
 });

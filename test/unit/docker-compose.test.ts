@@ -2,13 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadConfig } from '../../config/env.js';
+import { loadConfig, temporalConnectionSettings } from '../../config/env.js';
 import {
   CLUSTER_NAMESPACE,
   HISTORY_SHARDS,
   NAMESPACE_RETENTION_DAYS,
 } from '../../scripts/cluster/cluster.js';
-import { UI_ACTIONS_DISABLED } from '../../scripts/cluster/server-config.js';
+import { PERMISSIONS_CLAIM, UI_ACTIONS_DISABLED } from '../../scripts/cluster/server-config.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../scripts/cluster/temporal-server.js';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
@@ -33,10 +33,26 @@ interface Service {
   command?: string[];
 }
 
-/** Compose substitutes `${VAR:-default}`; the test takes the default, as an unconfigured host would. */
+/**
+ * Compose substitutes `${VAR:-default}`; the test takes the default, as an unconfigured host would.
+ * `${VAR:?why}` must be set by the operator (compose refuses to start otherwise): the test sets it.
+ */
+const OPERATOR_SETS: Record<string, string> = {
+  OIDC_TOKEN_URL: 'https://login.example/oauth/token',
+  OIDC_JWKS_URL: 'https://login.example/.well-known/jwks.json',
+  OIDC_WORKER_CLIENT_ID: 'escrow-worker',
+  OIDC_WORKER_CLIENT_SECRET: 'worker-secret',
+  OIDC_API_CLIENT_ID: 'escrow-api',
+  OIDC_API_CLIENT_SECRET: 'api-secret',
+};
 const substituted = (env: Record<string, string> = {}) =>
   Object.fromEntries(
-    Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]),
+    Object.entries(env).map(([k, v]) => [
+      k,
+      String(v)
+        .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')
+        .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_, name: string) => OPERATOR_SETS[name] ?? `<${name}>`),
+    ]),
   ) as NodeJS.ProcessEnv;
 
 describe('docker-compose.yml', () => {
@@ -96,6 +112,29 @@ describe('docker-compose.yml', () => {
     expect(readme).toContain('http://localhost:3000');
     expect(readme).toContain('http://localhost:8080');
     expect(readme).toContain('docker compose up');
+  });
+
+  it('authorizes every call to Temporal with JWTs, as the cluster does; the worker and the API hold their own credentials', () => {
+    const server = substituted(services.temporal?.environment);
+    expect(server).toMatchObject({
+      TEMPORAL_AUTH_AUTHORIZER: 'default',
+      TEMPORAL_AUTH_CLAIM_MAPPER: 'default',
+      TEMPORAL_JWT_KEY_SOURCE1: OPERATOR_SETS.OIDC_JWKS_URL,
+      TEMPORAL_JWT_PERMISSIONS_CLAIM: PERMISSIONS_CLAIM,
+      USE_INTERNAL_FRONTEND: 'true',
+    });
+    const credentials = (name: string) =>
+      temporalConnectionSettings(loadConfig(substituted(services[name]?.environment))).oidc;
+    expect(credentials('worker')).toMatchObject({
+      tokenUrl: OPERATOR_SETS.OIDC_TOKEN_URL,
+      clientId: OPERATOR_SETS.OIDC_WORKER_CLIENT_ID,
+    });
+    expect(credentials('api')).toMatchObject({
+      tokenUrl: OPERATOR_SETS.OIDC_TOKEN_URL,
+      clientId: OPERATOR_SETS.OIDC_API_CLIENT_ID,
+    });
+    // The namespace set-up holds no token: it goes through the internal frontend, as the server's own workers do.
+    expect(services['temporal-setup']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7236');
   });
 
   it('hides the UI actions the cluster hides, keeps Updates, and passes the login on as the bearer', () => {
