@@ -8,7 +8,7 @@ import {
   temporalConnectionSettings,
 } from '../config/env.js';
 import { createLogger } from '../config/logging.js';
-import { startTokenSource } from '../config/temporal-token.js';
+import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { buildApp } from './app.js';
@@ -20,10 +20,11 @@ const config = loadConfigOrExit(process.env, [
 ]);
 const signingKey = orExit(() => eventSigningKey(config));
 const logger = createLogger('escrow-api', config.LOG_LEVEL);
+const { oidc, ...settings } = temporalConnectionSettings(config);
+// First: a process that cannot authenticate to Temporal should not start anything else.
+const tokens = oidc && (await startTokenSourceOrExit(oidc, logger));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
-const { oidc, ...settings } = temporalConnectionSettings(config);
-const tokens = oidc && (await startTokenSource(oidc, logger));
 // Every call reads the current token: a renewed one is used from the next call on.
 const connection = await Connection.connect({
   ...settings,

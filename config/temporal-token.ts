@@ -25,6 +25,7 @@ export async function fetchClientCredentialsToken(credentials: ClientCredentials
   if (credentials.scope) body.set('scope', credentials.scope);
   if (credentials.audience) body.set('audience', credentials.audience);
   const basic = `${encodeURIComponent(credentials.clientId)}:${encodeURIComponent(credentials.clientSecret)}`;
+  const failed = `token request of client ${credentials.clientId} at ${credentials.tokenUrl} failed`;
   const response = await fetch(credentials.tokenUrl, {
     method: 'POST',
     headers: {
@@ -34,6 +35,9 @@ export async function fetchClientCredentialsToken(credentials: ClientCredentials
     },
     body,
     signal: AbortSignal.timeout(10_000),
+  }).catch((err: Error & { cause?: { code?: string; message?: string } }) => {
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, a DNS error…) is in its cause.
+    throw new Error(`${failed}: ${err.cause?.code ?? err.cause?.message ?? err.message}`);
   });
   const text = await response.text();
   let parsed: { access_token?: unknown; expires_in?: unknown; error?: unknown; error_description?: unknown };
@@ -44,9 +48,7 @@ export async function fetchClientCredentialsToken(credentials: ClientCredentials
   }
   if (!response.ok || typeof parsed.access_token !== 'string') {
     const reason = [parsed.error, parsed.error_description].filter(Boolean).join(': ') || text.slice(0, 200);
-    throw new Error(
-      `token request of client ${credentials.clientId} at ${credentials.tokenUrl} failed: HTTP ${response.status} ${reason}`,
-    );
+    throw new Error(`${failed}: HTTP ${response.status} ${reason}`);
   }
   const expiresIn = Number(parsed.expires_in);
   return {
@@ -110,4 +112,20 @@ export async function startTokenSource(
       clearTimeout(timer);
     },
   };
+}
+
+/**
+ * For the entry points: no token at start is a deployment problem (a wrong secret, an unreachable
+ * provider), printed with its reason like a configuration error, exit 1, before anything else starts.
+ */
+export async function startTokenSourceOrExit(
+  credentials: ClientCredentials,
+  log: { warn(obj: object, msg: string): void },
+): Promise<TokenSource> {
+  try {
+    return await startTokenSource(credentials, log);
+  } catch (err) {
+    console.error(`no Temporal access token:\n  ${(err as Error).message}`);
+    process.exit(1);
+  }
 }

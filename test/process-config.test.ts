@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../scripts/free-port.js';
+import { TEST_EVENT_KEYS } from './event-keys.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -54,5 +56,23 @@ describe('production processes with a bad configuration fail like tools', () => 
     });
     // No stack trace, no source excerpt of the line that threw.
     expect(run.stderr).not.toMatch(/^\s+at |throw |Error:|\^/m);
+  });
+
+  it('npm run worker that cannot get its Temporal token says why and exits 1, before touching anything else', async () => {
+    // A port nothing listens on (fetch refuses port 1 outright, with another message).
+    const tokenUrl = `http://127.0.0.1:${await freePort()}/token`;
+    const run = await npmRun('worker', {
+      // Nothing listens there: had the worker gone on, it would fail on the database instead.
+      DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',
+      EVENT_PUBLIC_KEYS: TEST_EVENT_KEYS.publicKey,
+      TEMPORAL_OIDC_TOKEN_URL: tokenUrl,
+      TEMPORAL_OIDC_CLIENT_ID: 'escrow-worker',
+      TEMPORAL_OIDC_CLIENT_SECRET: 'secret',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trimEnd().split('\n')).toEqual([
+      'no Temporal access token:',
+      `  token request of client escrow-worker at ${tokenUrl} failed: ECONNREFUSED`,
+    ]);
   });
 });

@@ -3,7 +3,7 @@ import { NativeConnection, Runtime } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
-import { startTokenSource } from '../config/temporal-token.js';
+import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createOrderWorker } from './order-worker.js';
@@ -28,10 +28,11 @@ Runtime.install({
 });
 const { oidc, ...settings } = temporalConnectionSettings(config);
 const publicKeys = orExit(() => eventPublicKeys(config));
+// First: a process that cannot authenticate to Temporal should not start anything else.
+const tokens = oidc && (await startTokenSourceOrExit(oidc, logger));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 await migrate(pool);
 
-const tokens = oidc && (await startTokenSource(oidc, logger));
 const client = await Connection.connect({ ...settings, ...(tokens && { apiKey: () => tokens.current() }) });
 try {
   const added = await ensureSearchAttributes(client, config.TEMPORAL_NAMESPACE);
