@@ -54,6 +54,25 @@ export function createActivities({ payments, notifier, events, webhooks }: Activ
       await events.recordAll(batch);
       return { stored: batch.length };
     },
+    /**
+     * Stores the batch, then tries to deliver it once, in sequence, stopping at the first event an
+     * endpoint does not acknowledge: the workflow hands that one and the rest to deliverOrderEvents.
+     * A failed attempt here is not the activity's failure, so it does not hold up storing.
+     */
+    recordAndDeliverOrderEvents: async ({ events: batch }: { events: OrderEvent[] }) => {
+      await events.recordAll(batch);
+      const { attempt } = Context.current().info;
+      let delivered = 0;
+      for (const event of batch) {
+        try {
+          await webhooks.deliver(event.id, { attempt, nextAttemptAt: new Date() });
+        } catch {
+          break;
+        }
+        delivered++;
+      }
+      return { stored: batch.length, delivered };
+    },
     /** In sequence, stopping at the first event an endpoint has not acknowledged: the retry starts there. */
     deliverOrderEvents: async ({ eventIds }: { eventIds: string[] }) => {
       const { attempt } = Context.current().info;

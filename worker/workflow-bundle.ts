@@ -9,6 +9,15 @@ export const WORKFLOWS_PATH = join(WORKFLOWS_DIR, 'index.ts');
 /** The inbound interceptor that checks the API's signature on marketplace events. */
 export const WORKFLOW_INTERCEPTORS_PATH = join(WORKFLOWS_DIR, 'interceptors.ts');
 
+/**
+ * Libraries evaluated once per worker instead of once per workflow. With the SDK's reusable V8
+ * context every other module of the bundle runs again for each workflow it creates or replays:
+ * zod builds its classes and locale, @noble/curves its curve and, on the first signature check,
+ * its precomputed tables, for every order. Both are pure: nothing of one order can reach another
+ * through them (the SDK freezes what they export), and no workflow command depends on them.
+ */
+export const WORKFLOW_PRELOAD_MODULES = ['zod', '@noble/curves/ed25519.js', '@noble/curves/utils.js'];
+
 /** Must match the placeholder literal in workflows/interceptors.ts. */
 const KEYS_PLACEHOLDER = /(["'])__ESCROW_EVENT_PUBLIC_KEYS__\1/g;
 
@@ -16,6 +25,7 @@ function bundle(): Promise<string> {
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [WORKFLOW_INTERCEPTORS_PATH],
+    preloadModules: WORKFLOW_PRELOAD_MODULES,
     logger: quietLogger,
   }).then((b) => b.code);
 }

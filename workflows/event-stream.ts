@@ -25,14 +25,21 @@ export type EventStream = ReturnType<typeof eventStream>;
  * and deliver every stored event waiting with one: an activity costs a workflow task and three
  * history events, and the events of one transition (a payment that funds the order, a payout and
  * the close) are emitted together. Older orders go on with one activity per event.
+ *
+ * Orders started since 'deliver-with-store' also deliver a batch in the activity that stores it
+ * when no earlier event is still waiting for delivery: on a healthy receiver that halves the
+ * activities an event costs. The first event the receiver does not acknowledge, and every one
+ * after it, goes on through the delivery activity and its 72-hour retries, in sequence as before.
  */
 export function eventStream(orderId: string, enabled: boolean) {
   let sequence = 0;
   let closing = false;
   let storing = false;
+  let delivering = false;
   const toStore: OrderEvent[] = [];
   const toDeliver: string[] = [];
   const batched = enabled && patched('event-batches');
+  const deliverWithStore = batched && patched('deliver-with-store');
 
   const storeLoop = async () => {
     for (;;) {
@@ -40,10 +47,14 @@ export function eventStream(orderId: string, enabled: boolean) {
       if (toStore.length === 0) return;
       const batch = batched ? toStore.splice(0) : toStore.splice(0, 1);
       storing = true;
-      if (batched) await webhooks.recordOrderEvents({ events: batch });
+      let delivered = 0;
+      // Only when nothing earlier waits for delivery: a receiver sees an order's events in sequence.
+      if (deliverWithStore && toDeliver.length === 0 && !delivering)
+        ({ delivered } = await webhooks.recordAndDeliverOrderEvents({ events: batch }));
+      else if (batched) await webhooks.recordOrderEvents({ events: batch });
       else await webhooks.recordOrderEvent(batch[0] as OrderEvent);
       storing = false;
-      toDeliver.push(...batch.map((event) => event.id));
+      toDeliver.push(...batch.slice(delivered).map((event) => event.id));
     }
   };
   const deliverLoop = async () => {
@@ -51,6 +62,7 @@ export function eventStream(orderId: string, enabled: boolean) {
       await condition(() => toDeliver.length > 0 || (closing && toStore.length === 0 && !storing));
       if (toDeliver.length === 0) return;
       const eventIds = batched ? toDeliver.splice(0) : toDeliver.splice(0, 1);
+      delivering = true;
       try {
         // In sequence: an event goes out only once the one before it was acknowledged.
         if (batched) await webhooks.deliverOrderEvents({ eventIds });
@@ -59,6 +71,8 @@ export function eventStream(orderId: string, enabled: boolean) {
         if (isCancellation(err)) throw err;
         // After 72 hours the events stay in the pull feed and the delivery log; the next events go on.
         log.error('webhook delivery abandoned', { orderId, eventIds, error: (err as Error).message });
+      } finally {
+        delivering = false;
       }
     }
   };

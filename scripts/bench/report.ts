@@ -209,7 +209,7 @@ export function markdownTable(r: BenchReport): string {
     `Run ${r.generatedAt}, ${r.durationSeconds} s; ${r.machine.cpus} × ${r.machine.cpuModel}, load average at start ${(r.machine.loadAverageAtStart as number[]).join(' ')}; ` +
       `Node ${r.versions.node}, Temporal SDK ${r.versions.temporalSdk}, ${r.versions.temporalCli}; ` +
       `orders ${settings.orders}/path, concurrency ${settings.concurrency}, storm ${settings.storm}, memory ${settings.memory}, reads ${settings.reads}, reps ${settings.reps}` +
-      `${settings.quick ? ' (--quick)' : ''}; worker env ${JSON.stringify(settings.workerEnv)}.`,
+      `${settings.quick ? ' (--quick)' : ''}; worker env ${JSON.stringify(settings.workerEnv)}, worker node flags \`${settings.workerNodeFlags ?? ''}\`; load average at the end ${(r.machine.loadAverageAtEnd as number[] | undefined)?.join(' ') ?? '–'}.`,
     '',
     ...lines,
   ].join('\n');

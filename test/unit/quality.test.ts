@@ -315,7 +315,8 @@ const validQuantity = fc.record({
 });
 const finite = fc.double({ noNaN: true, noDefaultInfinity: true });
 
-describe('evaluateQuality: properties', () => {
+// Thousands of generated cases each: a loaded 2-core CI machine needs more than the default 5 s.
+describe('evaluateQuality: properties', { timeout: 60_000 }, () => {
   it('never throws, and is internally consistent, for any contract terms and report', () => {
     fc.assert(
       fc.property(anyContract, anyReport, (c, r) => {
