@@ -10,6 +10,7 @@ import {
 } from '../db/payments-gateway.js';
 import type { OrderActivities } from '../workflows/activities.js';
 import { type OrderEvent, webhookRetryDelayMs } from '../workflows/order-events.js';
+import { acceptedUpdateIdentity } from './decision-sender.js';
 import type { ArbitrationOverdueNotice, Notifier } from './notifier.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
@@ -37,6 +38,14 @@ export function createActivities({ payments, notifier, events, webhooks }: Activ
     creditEscrow: (m: Movement) => guarded(() => payments.creditEscrow(m)),
     refundBuyer: (m: Movement) => guarded(() => payments.refundBuyer(m)),
     releaseToSupplier: (m: Movement) => guarded(() => payments.releaseToSupplier(m)),
+    /** Who sent the order's accepted Update of that name, as Temporal recorded it (decision-sender.ts). */
+    acceptedUpdateSender: async ({ updateName }: { updateName: string }) => {
+      const { client, info } = Context.current();
+      const run = info.workflowExecution;
+      if (!run) throw new Error('acceptedUpdateSender runs for a workflow only');
+      const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+      return { sentBy: acceptedUpdateIdentity(history, updateName) };
+    },
     notifyArbitrationOverdue: (notice: ArbitrationOverdueNotice) => notifier.arbitrationOverdue(notice),
     recordOrderEvent: async (event: OrderEvent) => {
       const stored = await events.record(event);

@@ -7,6 +7,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
+import { acceptedUpdateIdentity } from '../activities/decision-sender.js';
 import {
   type ContractProblem,
   contractProblems,
@@ -165,15 +166,11 @@ export class TemporalOrders {
 
   /**
    * The caller identity Temporal recorded with the accepted Update of that name
-   * (docs/arbitrators.md#who-decided): the workflow cannot see it, so it is read from history. Null
-   * when the caller gave none (the Web UI 2.42.1 gives none).
+   * (docs/arbitrators.md#who-decided; read as decision-sender.ts reads it).
    */
   private async acceptedUpdateIdentity(orderId: string, updateName: string): Promise<string | null> {
     const history = await this.within(() => this.handle(orderId).fetchHistory());
-    const accepted = (history.events ?? [])
-      .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest)
-      .find((request) => request?.input?.name === updateName);
-    return accepted?.meta?.identity || null;
+    return acceptedUpdateIdentity(history, updateName);
   }
 
   /** Runs an Update; a retry with the same `updateId` gets the first answer and changes nothing. */

@@ -22,6 +22,12 @@ const decision = {
   rationale: 'goods never matched the contract',
 } as const;
 
+/** The case file as the Web UI shows it: the workflow's current details. */
+async function caseFileOf(handle: { query<R>(name: string): Promise<R> }): Promise<string> {
+  const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  return metadata.currentDetails ?? '';
+}
+
 describe('the sender of a decision', () => {
   it('shows the identity Temporal recorded with the decision beside what the arbitrator typed', async () => {
     const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
@@ -29,11 +35,34 @@ describe('the sender of a decision', () => {
     await arbitrator.workflow
       .getHandle<typeof order>(handle.workflowId)
       .executeUpdate(arbitrateUpdate, { args: [decision] });
-    await handle.result();
+    const closed = await handle.result();
+    expect(closed.decision).toMatchObject({ ...decision, sentBy: 'alice@arbitration.example' });
 
     const { status, body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
     expect(status).toBe(200);
     expect(body.decision).toMatchObject({ ...decision, sentBy: 'alice@arbitration.example' });
+    const [refund] = await h.ledger.entries(input.orderId).then((e) => e.filter((x) => x.kind === 'refund'));
+    expect(refund?.memo).toBe(
+      'arbitration: arbitration by arb-7: goods never matched the contract (sent by alice@arbitration.example)',
+    );
+    expect(await caseFileOf(handle)).toContain(
+      'Sent by alice@arbitration.example, as Temporal recorded the caller.',
+    );
+  });
+
+  it('says so everywhere when the sender declared no identity', async () => {
+    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    const anonymous = new Client({ connection: h.client.connection, identity: '' });
+    await anonymous.workflow
+      .getHandle<typeof order>(handle.workflowId)
+      .executeUpdate(arbitrateUpdate, { args: [decision] });
+    const closed = await handle.result();
+    expect(closed.decision?.sentBy).toBeNull();
+    const { body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
+    expect(body.decision).toMatchObject({ ...decision, sentBy: null });
+    const [refund] = await h.ledger.entries(input.orderId).then((e) => e.filter((x) => x.kind === 'refund'));
+    expect(refund?.memo).toMatch(/\(the sender declared no identity\)$/);
+    expect(await caseFileOf(handle)).toContain('Sent by a caller that declared no identity to Temporal');
   });
 
   it('records the API process as the sender of a decision made through the API', async () => {

@@ -11,6 +11,11 @@ export interface OrderActivities {
   refundBuyer(movement: Movement): Promise<MovementResult>;
   releaseToSupplier(movement: Movement): Promise<MovementResult>;
   notifyArbitrationOverdue(notice: ArbitrationOverdueNotice): Promise<void>;
+  /**
+   * Who sent the order's accepted Update of that name, as Temporal recorded it; null when the
+   * caller declared no identity (orders started since 'decision-sender').
+   */
+  acceptedUpdateSender(input: { updateName: string }): Promise<{ sentBy: string | null }>;
   recordOrderEvent(event: OrderEvent): Promise<{ id: string; position: number }>;
   recordOrderEvents(input: { events: OrderEvent[] }): Promise<{ stored: number }>;
   /**

@@ -84,6 +84,14 @@ export function caseFile(s: OrderSnapshot): string {
       `### Decision: ${d.outcome}${d.refundAmount !== undefined ? ` (refund ${money(d.refundAmount)})` : ''}`,
       `By ${text(d.arbitrator)} at ${formatTime(d.decidedAt)}: ${text(d.rationale)}`,
     );
+    // "By" is what the arbitrator typed; this is the caller Temporal recorded (decision-sender.ts).
+    if (d.sentBy !== undefined) {
+      block(
+        d.sentBy
+          ? `Sent by ${text(d.sentBy)}, as Temporal recorded the caller.`
+          : 'Sent by a caller that declared no identity to Temporal (the Web UI declares none).',
+      );
+    }
   }
   if (s.payouts.length > 0) {
     block(

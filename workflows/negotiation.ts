@@ -2,13 +2,20 @@ import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflo
 import type { OrderActivities } from './activities.js';
 import { ArbitrationDecisionSchema, SettlementEventSchema } from './commands.js';
 import { durationMs } from './duration.js';
+import { arbitrateUpdate } from './messages.js';
 import type { SettlementOutcome } from './money.js';
-import type { Order } from './order.js';
+import type { Decision, Order } from './order.js';
 import type { OrderSnapshot } from './order-state.js';
 
 const notifications = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 20 },
+});
+
+const history = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  // The payout waits for it: a Temporal that keeps refusing the read costs the sender, not the money.
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
 });
 
 /**
@@ -167,6 +174,23 @@ export class Negotiation {
       memo: `arbitration by ${d.arbitrator}: ${d.rationale}`,
     });
     return order.state;
+  }
+
+  /**
+   * Who sent the decision, as Temporal recorded it with the accepted Update (the workflow cannot
+   * see the caller): beside the decision in the case file, the snapshot and the ledger memo.
+   */
+  async recordSender(final: Decision): Promise<void> {
+    const { decision } = this.order.state;
+    if (!decision) return;
+    try {
+      const { sentBy } = await history.acceptedUpdateSender({ updateName: arbitrateUpdate.name });
+      decision.sentBy = sentBy;
+      final.memo += sentBy ? ` (sent by ${sentBy})` : ' (the sender declared no identity)';
+    } catch (err) {
+      log.warn('sender of the decision not read', { error: (err as Error).message });
+      final.memo += ' (the sender could not be read)';
+    }
   }
 
   /**

@@ -155,7 +155,8 @@ export interface OrderSnapshot {
   offers: Offer[];
   extensions: Extension[];
   arbitration?: { openedAt: string; dueAt: string; overdue: boolean };
-  decision?: ArbitrationDecision & { decidedAt: string };
+  /** `sentBy`: the caller identity Temporal recorded with the decision, null when none was declared. */
+  decision?: ArbitrationDecision & { decidedAt: string; sentBy?: string | null };
   cancellation?: CancelEvent & { at: string };
   payouts: Payout[];
   timeline: TimelineEntry[];

@@ -148,6 +148,8 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
 
   await condition(() => fulfilment.paymentsInFlight === 0);
   const final = order.decision as Decision;
+  // Orders decided before 'decision-sender' were paid out without the sender in the memo.
+  if (final.reason === 'arbitration' && patched('decision-sender')) await negotiation.recordSender(final);
   await payOut(order, final);
   order.state.outcome = final.outcome;
   order.state.reason = final.reason;

@@ -104,8 +104,17 @@ const CLIENT_PERMISSIONS: Record<ClusterClient, string[]> = {
   worker: [`${CLUSTER_NAMESPACE}:write`],
   api: [`${CLUSTER_NAMESPACE}:write`],
 };
+/**
+ * The UI lists namespaces and reads the cluster's info, calls of cluster scope that the default
+ * authorizer grants a system role only: without `temporal-system:read` a signed-in arbitrator is
+ * sent back to the login page with "Request unauthorized".
+ */
 export const CLUSTER_ARBITRATORS: OidcUser[] = [
-  { id: 'arbitrator', email: 'arbitrator@escrow.example', permissions: [`${CLUSTER_NAMESPACE}:write`] },
+  {
+    id: 'arbitrator',
+    email: 'arbitrator@escrow.example',
+    permissions: [`${CLUSTER_NAMESPACE}:write`, 'temporal-system:read'],
+  },
 ];
 /** The Web UI's client at the provider; its callback is `<UI>/auth/sso/callback`. */
 export const UI_OIDC_CLIENT_ID = 'temporal-ui';
@@ -274,6 +283,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         frontendAddress: info.frontendAddress,
         port: ports.ui,
         namespace: CLUSTER_NAMESPACE,
+        // Arbitrators log in through the cluster's provider; their ID token is the bearer.
+        oidc: { issuer: oidc.issuer, ...oidc.ui },
       }),
       { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
     );

@@ -152,7 +152,36 @@ export interface UiConfigOptions {
   frontendAddress: string;
   port: number;
   namespace: string;
+  /** Arbitrators log in through this OpenID provider; without it the UI has no login (loopback only). */
+  oidc?: UiOidcOptions;
 }
+
+export interface UiOidcOptions {
+  /** The issuer: the UI reads `<issuer>/.well-known/openid-configuration`. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** `<the UI's public URL>/auth/sso/callback`, registered with the provider. */
+  callbackUrl: string;
+}
+
+/**
+ * Arbitrators decide with the `arbitrate` Update: Reset, Terminate, Cancel, Start and batch and
+ * activity actions are hidden (docker-compose.yml sets the same through TEMPORAL_*_DISABLED).
+ * Signal stays: UI 2.42.1 disables the whole More Actions menu, Send an Update with it, when Reset,
+ * Signal and Terminate are all disabled (`actionsDisabled` in workflow-actions.svelte); the order's
+ * one signal, `reviewDeadlines`, only makes it look at its deadlines again. Hidden only: the UI
+ * server forwards such calls anyway, the server's authorization is what refuses them.
+ */
+export const UI_ACTIONS_DISABLED = {
+  workflowTerminateDisabled: true,
+  workflowCancelDisabled: true,
+  workflowSignalDisabled: false,
+  workflowResetDisabled: true,
+  batchActionsDisabled: true,
+  startWorkflowDisabled: true,
+  activityCommandsDisabled: true,
+} as const;
 
 /** The Web UI server's configuration: `<root>/config/cluster.yaml`; returns its arguments. */
 export function writeUiConfig(root: string, options: UiConfigOptions): string[] {
@@ -167,6 +196,26 @@ export function writeUiConfig(root: string, options: UiConfigOptions): string[] 
     // Plain http on 127.0.0.1, as the CLI's dev server serves it; behind TLS this goes.
     cors: { cookieInsecure: true },
     hideLogs: true,
+    ...UI_ACTIONS_DISABLED,
+    auth: options.oidc
+      ? {
+          enabled: true,
+          providers: [
+            {
+              label: 'sso',
+              type: 'oidc',
+              providerUrl: options.oidc.issuer,
+              clientId: options.oidc.clientId,
+              clientSecret: options.oidc.clientSecret,
+              callbackUrl: options.oidc.callbackUrl,
+              scopes: ['openid', 'profile', 'email'],
+              // The server authorizes the person, not the UI: their ID token (with its
+              // `permissions` claim) is the bearer of every call the UI makes for them.
+              useIdTokenAsBearer: true,
+            },
+          ],
+        }
+      : { enabled: false },
   };
   writeFileSync(join(dir, `${SERVER_CONFIG_ENV}.yaml`), stringify(config));
   return ['--root', root, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV, 'start'];

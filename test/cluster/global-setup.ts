@@ -16,6 +16,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The running cluster's directory: readClusterInfo(clusterDir) to kill and restart services. */
     clusterDir: string;
+    /** Who logs in to the cluster's Web UI as an arbitrator (the dev provider takes any password). */
+    oidcArbitrator: { login: string; email: string };
   }
 }
 
@@ -54,6 +56,8 @@ export default async function setup(project: TestProject) {
   project.provide('databaseUrl', cluster.databaseUrl);
   project.provide('workflowBundlePath', workflowBundlePath);
   project.provide('clusterDir', dir);
+  const [arbitrator] = cluster.oidc.arbitrators;
+  if (arbitrator) project.provide('oidcArbitrator', { login: arbitrator.id, email: arbitrator.email });
   project.provide('temporalEngineAuthEnv', {
     worker: clusterEngineAuthEnv(cluster, 'worker'),
     api: clusterEngineAuthEnv(cluster, 'api'),

@@ -139,6 +139,22 @@ describe('caseFile', () => {
     expect(md).toContain('### Decision: split (refund USD 625.00)');
     expect(md).toContain('By arb-7 at 2026-04-05 10:00:00 UTC: short delivery');
     expect(md).toContain('- refund: USD 625.00 (ledger key PO-2026-0042:refund)');
+    expect(md).not.toContain('Sent by');
+  });
+
+  it('shows beside the decision the caller Temporal recorded, or that none was declared', () => {
+    const decided = (sentBy: string | null): OrderSnapshot => ({
+      ...inArbitration(contract(), report),
+      status: 'closed',
+      decision: { outcome: 'refund', arbitrator: 'arb-7', rationale: 'r', decidedAt: '', sentBy },
+    });
+    expect(caseFile(decided('alice@arbitration.example'))).toContain(
+      'Sent by alice@arbitration.example, as Temporal recorded the caller.',
+    );
+    expect(caseFile(decided('*bob*'))).toContain('Sent by \\*bob\\*, as Temporal');
+    expect(caseFile(decided(null))).toContain(
+      'Sent by a caller that declared no identity to Temporal (the Web UI declares none).',
+    );
   });
 
   it('renders what the parties typed as literal text', () => {

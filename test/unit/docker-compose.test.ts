@@ -8,7 +8,7 @@ import {
   HISTORY_SHARDS,
   NAMESPACE_RETENTION_DAYS,
 } from '../../scripts/cluster/cluster.js';
-import { PERMISSIONS_CLAIM } from '../../scripts/cluster/server-config.js';
+import { PERMISSIONS_CLAIM, UI_ACTIONS_DISABLED } from '../../scripts/cluster/server-config.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../scripts/cluster/temporal-server.js';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 
@@ -137,13 +137,14 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-setup']?.environment?.TEMPORAL_ADDRESS).toBe('temporal:7236');
   });
 
-  it('hides every UI action but Updates, and lets the UI pass the login on as the bearer', () => {
+  it('hides the UI actions the cluster hides, keeps Updates, and passes the login on as the bearer', () => {
     const env = services['temporal-ui']?.environment ?? {};
-    for (const action of ['RESET', 'TERMINATE', 'CANCEL', 'SIGNAL']) {
-      expect(env[`TEMPORAL_WORKFLOW_${action}_DISABLED`], action).toBe('true');
+    for (const [setting, disabled] of Object.entries(UI_ACTIONS_DISABLED)) {
+      const variable = `TEMPORAL_${setting.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+      expect(env[variable], variable).toBe(String(disabled));
     }
-    expect(env.TEMPORAL_START_WORKFLOW_DISABLED).toBe('true');
-    expect(env.TEMPORAL_BATCH_ACTIONS_DISABLED).toBe('true');
+    expect(env.TEMPORAL_WORKFLOW_RESET_DISABLED).toBe('true');
+    expect(env.TEMPORAL_WORKFLOW_TERMINATE_DISABLED).toBe('true');
     expect(env.TEMPORAL_WORKFLOW_UPDATE_DISABLED).toBeUndefined();
     expect(env.TEMPORAL_AUTH_USE_ID_TOKEN_AS_BEARER).toBe('true');
     expect(env.TEMPORAL_AUTH_CALLBACK_URL).toMatch(/\/auth\/sso\/callback$/);

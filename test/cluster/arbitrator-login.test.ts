@@ -1,0 +1,154 @@
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { arbitrateUpdate } from '../../workflows/messages.js';
+import { type ApiUnderTest, startApi } from '../api-client.js';
+import { createHarness, type Harness, waitForStatus } from '../harness.js';
+import { disputedOrder } from '../scenarios.js';
+
+/**
+ * The cluster's Web UI as production runs it: arbitrators log in through the OpenID provider
+ * (here the local `oidc-provider` of scripts/dev-oidc-provider.ts), decide with the `arbitrate`
+ * Update, and are offered no action that could move money around the workflow's rules.
+ */
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const uiUrl = inject('temporalUiUrl');
+const arbitrator = inject('oidcArbitrator');
+// UI pages render client-side after several API calls: slow on a loaded 2-core machine.
+const UI_TIMEOUT = 60_000;
+
+describe('arbitrator logged in to the cluster’s Web UI', () => {
+  let h: Harness;
+  let api: ApiUnderTest;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    h = await createHarness();
+    await h.startWorker();
+    api = await startApi(h);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await h?.close();
+  });
+
+  async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(UI_TIMEOUT);
+    return { context, page };
+  }
+
+  it('shows a visitor who is not logged in the login page and no order', { timeout: 180_000 }, async () => {
+    const { handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    await waitForStatus(handle, 'arbitration');
+    const { context, page } = await newPage();
+    try {
+      await page.goto(`${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+      await page.waitForURL((url) => url.pathname === '/login');
+      await page.getByRole('button', { name: 'Continue to SSO' }).waitFor();
+      expect(await page.getByText(handle.workflowId).count()).toBe(0);
+      // The page is only the front: the UI server's API refuses the visitor's calls too.
+      const direct = await context.request.get(
+        `${uiUrl}/api/v1/namespaces/default/workflows/${handle.workflowId}`,
+      );
+      expect(direct.status()).toBe(401);
+      expect(await direct.text()).not.toContain(handle.workflowId);
+    } finally {
+      await context.close();
+      await handle.terminate('test done');
+    }
+  });
+
+  it('logs the arbitrator in, offers only the Update, and closes the order with the decision', {
+    timeout: 300_000,
+  }, async () => {
+    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    await waitForStatus(handle, 'arbitration');
+    const { context, page } = await newPage();
+    try {
+      // Straight to the login page: a deep link first bounces through it more than once while
+      // the page's calls come back 401, and a click on its button can land on a page going away.
+      await page.goto(`${uiUrl}/login`);
+      await page.waitForLoadState('networkidle');
+      await page.getByRole('button', { name: 'Continue to SSO' }).click();
+      // The provider's own login page (no consent: the UI is a first-party client), then back.
+      await page.locator('input[name="login"]').fill(arbitrator.login);
+      await page.locator('input[name="password"]').fill('any password: the dev provider checks none');
+      await page.getByRole('button', { name: 'Sign-in' }).click();
+      await page.waitForURL(`${uiUrl}/namespaces/default/workflows`);
+      const workflowPage = `${uiUrl}/namespaces/default/workflows/${handle.workflowId}`;
+      await page.goto(workflowPage);
+      await page.getByRole('heading', { name: handle.workflowId }).waitFor();
+
+      // Cancellation, Reset, Terminate and starting a copy are not offered; only the Update is.
+      expect(await page.getByRole('button', { name: 'Request Cancellation' }).isDisabled()).toBe(true);
+      await page.getByRole('button', { name: 'More Actions' }).click();
+      await page.getByRole('menuitem').first().waitFor();
+      const offered = async (name: string) => {
+        const item = page.getByRole('menuitem', { name: new RegExp(`^${name}`) });
+        return (await item.count()) > 0 && !(await item.first().isDisabled());
+      };
+      expect(await offered('Send an Update')).toBe(true);
+      expect(await offered('Reset')).toBe(false);
+      expect(await offered('Terminate')).toBe(false);
+      expect(await offered('Start Workflow like this one')).toBe(false);
+
+      const decision = {
+        outcome: 'refund',
+        arbitrator: 'arb-9',
+        rationale: 'the goods never matched the contract',
+      };
+      await page.getByRole('menuitem', { name: 'Send an Update' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Send an Update' });
+      await dialog.getByRole('button', { name: 'Select an Update' }).click();
+      await dialog.getByRole('option', { name: /^arbitrate\b/ }).click();
+      const data = dialog.getByRole('textbox').last();
+      await data.click();
+      await page.keyboard.insertText(JSON.stringify(decision));
+      // The editor re-formats the JSON when it loses focus and the dialog grows.
+      await data.blur();
+      await dialog.getByText('"outcome": "refund"').waitFor();
+      await dialog.getByRole('button', { name: 'Submit' }).click();
+      await page.getByText('Update successful').waitFor();
+
+      const closed = await handle.result();
+      expect(closed).toMatchObject({ status: 'closed', outcome: 'refunded', reason: 'arbitration' });
+      // Measured: UI 2.42.1 declares no identity with an Update, even for a logged-in user, and
+      // the server records what the caller declares. The decision says so wherever it is shown.
+      expect(await acceptedIdentity(handle, arbitrateUpdate.name)).toBe('');
+      expect(closed.decision).toMatchObject({ ...decision, sentBy: null });
+      const { body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
+      expect(body.decision).toMatchObject({ ...decision, sentBy: null });
+      const ledger = await h.ledger.entries(input.orderId);
+      expect(ledger.find((e) => e.kind === 'refund')?.memo).toBe(
+        `arbitration: arbitration by arb-9: ${decision.rationale} (the sender declared no identity)`,
+      );
+      await page.reload();
+      await page.getByRole('tab', { name: 'User Metadata' }).click();
+      const caseFile = page.frameLocator('iframe[title="output"]').last();
+      await caseFile.getByRole('heading', { name: 'Decision: refund' }).waitFor();
+      await caseFile.getByText(`By arb-9 at`).waitFor();
+      await caseFile.getByText('Sent by a caller that declared no identity to Temporal').waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  async function acceptedIdentity(
+    handle: Awaited<ReturnType<typeof disputedOrder>>['handle'],
+    updateName: string,
+  ): Promise<string | undefined> {
+    const history = await handle.fetchHistory();
+    return (
+      (history.events ?? [])
+        .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest)
+        .find((request) => request?.input?.name === updateName)?.meta?.identity ?? undefined
+    );
+  }
+});
