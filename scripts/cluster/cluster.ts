@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import pg from 'pg';
 import { type ClientCredentials, fetchClientCredentialsToken } from '../../config/temporal-token.js';
+import { startUiGate } from '../../gate/ui-gate.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { type OidcUser, startDevOidcProvider } from '../dev-oidc-provider.js';
@@ -47,7 +48,13 @@ export const HISTORY_SHARDS = 4;
 const HOST = '127.0.0.1';
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
-export type ClusterPorts = ServerConfigOptions['ports'] & { postgres: number; ui: number; oidc: number };
+/** `ui` is the UI's public address (the gate, gate/ui-gate.ts); `uiServer` the UI server behind it. */
+export type ClusterPorts = ServerConfigOptions['ports'] & {
+  postgres: number;
+  ui: number;
+  uiServer: number;
+  oidc: number;
+};
 
 /** Temporal's usual ports, so that the CLI and SDK defaults (127.0.0.1:7233) just work. */
 export function defaultClusterPorts(): ClusterPorts {
@@ -59,6 +66,7 @@ export function defaultClusterPorts(): ClusterPorts {
     worker: { grpc: 7239, membership: 6939 },
     frontendHttp: 7243,
     ui: 8080,
+    uiServer: 8081,
     postgres: 54330,
     oidc: 7280,
   };
@@ -87,6 +95,7 @@ export async function freeClusterPorts(): Promise<ClusterPorts> {
     worker: await pair(),
     frontendHttp: await freePort(),
     ui: await freePort(),
+    uiServer: await freePort(),
     postgres: await freePort(),
     oidc: await freePort(),
   };
@@ -281,7 +290,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       binaries.ui,
       writeUiConfig(join(dir, 'ui'), {
         frontendAddress: info.frontendAddress,
-        port: ports.ui,
+        // Behind the gate: only the gate reaches it.
+        port: ports.uiServer,
         namespace: CLUSTER_NAMESPACE,
         // Arbitrators log in through the cluster's provider; their ID token is the bearer.
         oidc: { issuer: oidc.issuer, ...oidc.ui },
@@ -289,8 +299,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       { cwd: dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } },
     );
     stops.push({ name: 'the Web UI', stop: () => stopGroup(dirs, UI_PROCESS) });
-    await waitFor(`the Web UI at ${info.uiUrl}`, dirs, UI_PROCESS, () => fetch(info.uiUrl).then((r) => r.ok));
-    log(`[cluster] Web UI up at ${info.uiUrl}`);
+    const uiServerUrl = `http://${HOST}:${ports.uiServer}`;
+    await waitFor(`the Web UI at ${uiServerUrl}`, dirs, UI_PROCESS, () =>
+      fetch(uiServerUrl).then((r) => r.ok),
+    );
+    // The UI's published address: reads pass, Updates carry who signed in, other writes are refused.
+    const gate = await startUiGate({
+      upstream: { host: HOST, port: ports.uiServer },
+      listen: { host: HOST, port: ports.ui },
+      issuer: oidc.issuer,
+      jwksUri: oidc.jwksUri,
+      audience: oidc.ui.clientId,
+    });
+    stops.push({ name: 'the UI gate', stop: () => gate.stop() });
+    log(`[cluster] Web UI up at ${info.uiUrl} (the gate; the UI server behind it at ${uiServerUrl})`);
     return { ...info, stop: stopAll };
   } catch (err) {
     await stopAll();

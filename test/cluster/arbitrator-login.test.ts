@@ -8,7 +8,9 @@ import { disputedOrder } from '../scenarios.js';
 /**
  * The cluster's Web UI as production runs it: arbitrators log in through the OpenID provider
  * (here the local `oidc-provider` of scripts/dev-oidc-provider.ts), decide with the `arbitrate`
- * Update, and are offered no action that could move money around the workflow's rules.
+ * Update, and are offered no action that could move money around the workflow's rules; the gate
+ * in front of the UI server (gate/ui-gate.ts) refuses such actions and signs each Update with
+ * who sent it.
  */
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -36,6 +38,19 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
     await api?.close();
     await h?.close();
   });
+
+  async function logIn(page: Page): Promise<void> {
+    // Straight to the login page: a deep link first bounces through it more than once while
+    // the page's calls come back 401, and a click on its button can land on a page going away.
+    await page.goto(`${uiUrl}/login`);
+    await page.waitForLoadState('networkidle');
+    await page.getByRole('button', { name: 'Continue to SSO' }).click();
+    // The provider's own login page (no consent: the UI is a first-party client), then back.
+    await page.locator('input[name="login"]').fill(arbitrator.login);
+    await page.locator('input[name="password"]').fill('any password: the dev provider checks none');
+    await page.getByRole('button', { name: 'Sign-in' }).click();
+    await page.waitForURL(`${uiUrl}/namespaces/default/workflows`);
+  }
 
   async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
@@ -72,16 +87,7 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
     await waitForStatus(handle, 'arbitration');
     const { context, page } = await newPage();
     try {
-      // Straight to the login page: a deep link first bounces through it more than once while
-      // the page's calls come back 401, and a click on its button can land on a page going away.
-      await page.goto(`${uiUrl}/login`);
-      await page.waitForLoadState('networkidle');
-      await page.getByRole('button', { name: 'Continue to SSO' }).click();
-      // The provider's own login page (no consent: the UI is a first-party client), then back.
-      await page.locator('input[name="login"]').fill(arbitrator.login);
-      await page.locator('input[name="password"]').fill('any password: the dev provider checks none');
-      await page.getByRole('button', { name: 'Sign-in' }).click();
-      await page.waitForURL(`${uiUrl}/namespaces/default/workflows`);
+      await logIn(page);
       const workflowPage = `${uiUrl}/namespaces/default/workflows/${handle.workflowId}`;
       await page.goto(workflowPage);
       await page.getByRole('heading', { name: handle.workflowId }).waitFor();
@@ -119,24 +125,127 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
 
       const closed = await handle.result();
       expect(closed).toMatchObject({ status: 'closed', outcome: 'refunded', reason: 'arbitration' });
-      // Measured: UI 2.42.1 declares no identity with an Update, even for a logged-in user, and
-      // the server records what the caller declares. The decision says so wherever it is shown.
-      expect(await acceptedIdentity(handle, arbitrateUpdate.name)).toBe('');
-      expect(closed.decision).toMatchObject({ ...decision, sentBy: null });
+      // UI 2.42.1 declares no identity with an Update; the gate (gate/ui-gate.ts) stamps the
+      // Update with whom the ID token names, and the decision shows it wherever it is shown.
+      const sentBy = `web-ui:${arbitrator.email} (oidc sub ${arbitrator.login})`;
+      expect(await acceptedIdentity(handle, arbitrateUpdate.name)).toBe(sentBy);
+      expect(closed.decision).toMatchObject({ ...decision, sentBy });
       const { body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
-      expect(body.decision).toMatchObject({ ...decision, sentBy: null });
+      expect(body.decision).toMatchObject({ ...decision, sentBy });
       const ledger = await h.ledger.entries(input.orderId);
       expect(ledger.find((e) => e.kind === 'refund')?.memo).toBe(
-        `arbitration: arbitration by arb-9: ${decision.rationale} (the sender declared no identity)`,
+        `arbitration: arbitration by arb-9: ${decision.rationale} (sent by ${sentBy})`,
       );
       await page.reload();
       await page.getByRole('tab', { name: 'User Metadata' }).click();
       const caseFile = page.frameLocator('iframe[title="output"]').last();
       await caseFile.getByRole('heading', { name: 'Decision: refund' }).waitFor();
       await caseFile.getByText(`By arb-9 at`).waitFor();
-      await caseFile.getByText('Sent by a caller that declared no identity to Temporal').waitFor();
+      await caseFile.getByText(`Sent by ${sentBy}, as Temporal recorded the caller.`).waitFor();
     } finally {
       await context.close();
+    }
+  });
+
+  it('refuses through the UI what it only hides, and an Update without a valid token', {
+    timeout: 180_000,
+  }, async () => {
+    const { handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    await waitForStatus(handle, 'arbitration');
+    const { context, page } = await newPage();
+    try {
+      // The headers the signed-in UI itself sends with its API calls (bearer, ID token, CSRF).
+      let session: Record<string, string> | undefined;
+      page.on('request', (request) => {
+        if (!request.url().startsWith(`${uiUrl}/api/v1/namespaces/`)) return;
+        request.allHeaders().then(
+          (headers) => {
+            if (headers['authorization-extras']) session = headers;
+          },
+          // A request still in flight when the page closes has no headers to read any more.
+          () => undefined,
+        );
+      });
+      await logIn(page);
+      await page.goto(`${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+      await page.getByRole('heading', { name: handle.workflowId }).waitFor();
+      await expect.poll(() => session).toBeDefined();
+      const headers = session as Record<string, string>;
+      const workflowApi = `${uiUrl}/api/v1/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`;
+      const post = (path: string, data: unknown, extra: Record<string, string> = {}) =>
+        context.request.post(`${workflowApi}${path}`, {
+          headers: { ...headers, ...extra, 'content-type': 'application/json' },
+          data,
+          failOnStatusCode: false,
+        });
+
+      for (const [path, data] of [
+        ['/terminate', { reason: 'through the UI' }],
+        ['/reset', { reason: 'through the UI', workflowTaskFinishEventId: '3' }],
+        ['/cancel', {}],
+        ['/signal/reviewDeadlines', {}],
+      ] as const) {
+        const response = await post(path, data);
+        expect(response.status(), path).toBe(403);
+        expect(response.headers()['content-type']).toBe('application/problem+json');
+        expect((await response.json()).detail).toContain('arbitrators decide with the `arbitrate` Update');
+      }
+
+      const update = {
+        request: {
+          meta: { updateId: 'forged', identity: 'someone-else' },
+          input: { args: { payloads: [] } },
+        },
+      };
+      const [header, payload] = (headers['authorization-extras'] as string).split('.');
+      const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${payload}.`;
+      const forged = `${header}.${Buffer.from(
+        JSON.stringify({
+          ...JSON.parse(Buffer.from(payload as string, 'base64url').toString()),
+          sub: 'boss',
+        }),
+      ).toString('base64url')}.${(headers['authorization-extras'] as string).split('.')[2]}`;
+      for (const token of [unsigned, forged, 'not-a-jwt']) {
+        const response = await post('/update/arbitrate', update, {
+          authorization: `Bearer ${token}`,
+          'authorization-extras': token,
+        });
+        expect(response.status()).toBe(401);
+        expect((await response.json()).title).toBe('Not signed in');
+      }
+
+      // Nothing of it reached the order: it still waits for the arbitrator.
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+      await waitForStatus(handle, 'arbitration');
+      const events = (await handle.fetchHistory()).events ?? [];
+      expect(events.some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(false);
+      expect(await acceptedIdentity(handle, arbitrateUpdate.name)).toBeUndefined();
+
+      // With the session's own token the Update passes, and the identity the caller declared
+      // gives way to whom the token names.
+      const decision = { outcome: 'release', arbitrator: 'arb-3', rationale: 'the goods matched' };
+      const json = (text: string) => Buffer.from(text).toString('base64');
+      const decided = await post('/update/arbitrate', {
+        request: {
+          meta: { updateId: 'decided-through-the-gate', identity: 'someone-else' },
+          input: {
+            args: {
+              payloads: [
+                { metadata: { encoding: json('json/plain') }, data: json(JSON.stringify(decision)) },
+              ],
+            },
+          },
+        },
+      });
+      expect(decided.status(), await decided.text()).toBe(200);
+      const closed = await handle.result();
+      expect(closed.decision).toMatchObject({
+        ...decision,
+        sentBy: `web-ui:${arbitrator.email} (oidc sub ${arbitrator.login})`,
+      });
+    } finally {
+      await context.close();
+      await handle.terminate('test done').catch(() => undefined);
     }
   });
 

@@ -18,8 +18,8 @@ const LAYERS: readonly (readonly string[])[] = [
   ['config', 'db'],
   // The workflow's side effects, on db/.
   ['activities'],
-  // The two processes: neither knows the other.
-  ['api', 'worker'],
+  // The processes: the API, the worker, and the gate in front of the Temporal Web UI; none knows another.
+  ['api', 'worker', 'gate'],
   // Development tooling around them (`npm start`, the embedded servers, benchmarks).
   ['scripts'],
   ['test', '.'],
