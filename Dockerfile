@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# One image for both production processes: `npm run worker` and `npm run api`.
+# One image for the production processes: `npm run worker`, `npm run api` and the UI gate (gate/main.ts).
 
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /app
@@ -19,6 +19,7 @@ COPY activities ./activities
 COPY api ./api
 COPY config ./config
 COPY db ./db
+COPY gate ./gate
 COPY worker ./worker
 COPY workflows ./workflows
 COPY tsconfig.json ./

@@ -15,6 +15,11 @@ export interface UiGateOptions {
   upstream: { host: string; port: number };
   /** Where the gate listens: this is the UI's public address. */
   listen: { host: string; port: number };
+  /** The UI's OIDC login; without one (a UI on loopback for operators) it writes nothing at all. */
+  oidc?: UiGateOidc;
+}
+
+export interface UiGateOidc {
   /** The identity provider whose ID tokens the UI passes on (`iss`), and its keys. */
   issuer: string;
   jwksUri: string;
@@ -79,7 +84,7 @@ export function uiIdentity(claims: { sub: string; email?: unknown }): string {
 class Unauthorized extends Error {}
 
 /** RS256 ID tokens of one provider, checked with node:crypto against its JWKS. */
-function tokenVerifier(options: Pick<UiGateOptions, 'issuer' | 'jwksUri' | 'audience'>) {
+function tokenVerifier(options: UiGateOidc) {
   let keys = new Map<string, KeyObject>();
   let fetchedAt = 0;
   const refresh = async () => {
@@ -158,7 +163,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 }
 
 export async function startUiGate(options: UiGateOptions): Promise<UiGate> {
-  const verifyToken = tokenVerifier(options);
+  const verifyToken = options.oidc && tokenVerifier(options.oidc);
 
   const forward = (req: IncomingMessage, res: ServerResponse, body?: Buffer, token?: string) => {
     const headers = { ...req.headers };
@@ -198,6 +203,16 @@ export async function startUiGate(options: UiGateOptions): Promise<UiGate> {
         `${req.method} ${new URL(req.url ?? '/', 'http://gate').pathname} is refused: arbitrators decide ` +
           'with the `arbitrate` Update; Terminate, Cancel, Reset, Signal, Start, batch and activity ' +
           'actions go through the escrow API or an operator (docs/operations.md#the-ui-gate).',
+      );
+    }
+    if (!verifyToken) {
+      req.resume();
+      return problem(
+        res,
+        403,
+        'No login',
+        'this Web UI has no login configured, so it sends no Update: decide through the escrow API, ' +
+          'or configure the UI’s OIDC login (docs/operations.md#the-ui-gate).',
       );
     }
     const token = presentedToken(req);
@@ -246,5 +261,29 @@ export async function startUiGate(options: UiGateOptions): Promise<UiGate> {
         server.close(() => resolve());
         server.closeAllConnections();
       }),
+  };
+}
+
+/** The gate's settings from its environment (docker-compose.yml); throws naming what is missing. */
+export function uiGateOptionsFromEnv(env: NodeJS.ProcessEnv): UiGateOptions {
+  const required = (name: string, what: string) => {
+    const value = env[name];
+    if (!value) throw new Error(`${name} is required: ${what} (docs/operations.md#the-ui-gate)`);
+    return value;
+  };
+  const upstream = new URL(
+    required('UI_GATE_UPSTREAM', 'the Web UI server behind the gate, http://host:port'),
+  );
+  return {
+    upstream: { host: upstream.hostname, port: Number(upstream.port || 80) },
+    listen: { host: env.UI_GATE_HOST || '0.0.0.0', port: Number(env.UI_GATE_PORT || 8080) },
+    // The same switch as the UI's login (TEMPORAL_AUTH_ENABLED).
+    ...(env.UI_GATE_LOGIN === 'true' && {
+      oidc: {
+        issuer: required('OIDC_ISSUER_URL', 'the issuer of the arbitrators’ ID tokens'),
+        jwksUri: required('OIDC_JWKS_URL', 'the identity provider’s JWKS URL'),
+        audience: required('OIDC_UI_CLIENT_ID', 'the Web UI’s client id, the audience of the ID tokens'),
+      },
+    }),
   };
 }

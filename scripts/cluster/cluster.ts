@@ -307,9 +307,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const gate = await startUiGate({
       upstream: { host: HOST, port: ports.uiServer },
       listen: { host: HOST, port: ports.ui },
-      issuer: oidc.issuer,
-      jwksUri: oidc.jwksUri,
-      audience: oidc.ui.clientId,
+      oidc: { issuer: oidc.issuer, jwksUri: oidc.jwksUri, audience: oidc.ui.clientId },
     });
     stops.push({ name: 'the UI gate', stop: () => gate.stop() });
     log(`[cluster] Web UI up at ${info.uiUrl} (the gate; the UI server behind it at ${uiServerUrl})`);

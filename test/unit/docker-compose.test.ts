@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig, temporalConnectionSettings } from '../../config/env.js';
+import { uiGateOptionsFromEnv } from '../../gate/ui-gate.js';
 import {
   CLUSTER_NAMESPACE,
   HISTORY_SHARDS,
@@ -68,6 +69,7 @@ describe('docker-compose.yml', () => {
         'temporal-schema',
         'temporal-setup',
         'temporal-ui',
+        'ui-gate',
         'worker',
       ].sort(),
     );
@@ -107,7 +109,8 @@ describe('docker-compose.yml', () => {
     const published = Object.fromEntries(
       Object.entries(services).flatMap(([name, s]) => (s.ports ? [[name, s.ports.map(defaults)]] : [])),
     );
-    expect(published).toEqual({ api: ['3000:3000'], 'temporal-ui': ['127.0.0.1:8080:8080'] });
+    // The UI through its gate: the UI server itself is not published.
+    expect(published).toEqual({ api: ['3000:3000'], 'ui-gate': ['127.0.0.1:8080:8080'] });
     expect(substituted(services['temporal-ui']?.environment).TEMPORAL_AUTH_ENABLED).toBe('false');
     expect(operations).toContain('http://localhost:3000');
     expect(operations).toContain('http://localhost:8080');
@@ -148,6 +151,38 @@ describe('docker-compose.yml', () => {
     expect(env.TEMPORAL_WORKFLOW_UPDATE_DISABLED).toBeUndefined();
     expect(env.TEMPORAL_AUTH_USE_ID_TOKEN_AS_BEARER).toBe('true');
     expect(env.TEMPORAL_AUTH_CALLBACK_URL).toMatch(/\/auth\/sso\/callback$/);
+  });
+
+  it('puts the gate in front of the UI server, with the UI’s login or with no write at all', () => {
+    const gate = services['ui-gate'] as Service;
+    expect(gate.command).toEqual(['node', '--import', 'tsx', 'gate/main.ts']);
+    expect(existsSync(join(root, 'gate/main.ts'))).toBe(true);
+    expect(dockerfile).toMatch(/^COPY gate \.\/gate$/m);
+    const env = substituted(gate.environment);
+    const upstream = uiGateOptionsFromEnv(env).upstream;
+    expect(Object.keys(services)).toContain(upstream.host);
+    expect(services[upstream.host]?.environment?.TEMPORAL_UI_PORT).toBe(String(upstream.port));
+    // Unconfigured, as the UI has no login: the gate lets nothing write.
+    expect(uiGateOptionsFromEnv(env).oidc).toBeUndefined();
+    const login = {
+      ...env,
+      UI_GATE_LOGIN: 'true',
+      OIDC_ISSUER_URL: 'https://login.example',
+      OIDC_UI_CLIENT_ID: 'ui',
+    };
+    expect(uiGateOptionsFromEnv(login).oidc).toEqual({
+      issuer: 'https://login.example',
+      jwksUri: OPERATOR_SETS.OIDC_JWKS_URL,
+      audience: 'ui',
+    });
+    // The same switch and the same client as the UI's own login.
+    expect(gate.environment?.UI_GATE_LOGIN).toBe(services['temporal-ui']?.environment?.TEMPORAL_AUTH_ENABLED);
+    expect(gate.environment?.OIDC_UI_CLIENT_ID).toBe(
+      services['temporal-ui']?.environment?.TEMPORAL_AUTH_CLIENT_ID,
+    );
+    expect(gate.environment?.OIDC_ISSUER_URL).toBe(
+      services['temporal-ui']?.environment?.TEMPORAL_AUTH_ISSUER_URL,
+    );
   });
 
   it('gives the private event key to the API only and the public key to the workers', () => {

@@ -59,9 +59,7 @@ describe('the UI gate', () => {
     gate = await startUiGate({
       upstream: { host: '127.0.0.1', port: uiPort },
       listen: { host: '127.0.0.1', port: 0 },
-      issuer: ISSUER,
-      jwksUri: `http://127.0.0.1:${jwksPort}/jwks`,
-      audience: AUDIENCE,
+      oidc: { issuer: ISSUER, jwksUri: `http://127.0.0.1:${jwksPort}/jwks`, audience: AUDIENCE },
     });
   });
   afterAll(async () => {
@@ -175,6 +173,25 @@ describe('the UI gate', () => {
       body: '[1,',
     });
     expect(response.status).toBe(400);
+  });
+
+  it('lets nothing write, Updates included, in front of a UI without login', async () => {
+    const open = await startUiGate({
+      upstream: { host: '127.0.0.1', port: Number(new URL(gate.url).port) },
+      listen: { host: '127.0.0.1', port: 0 },
+    });
+    try {
+      const response = await fetch(`${open.url}${workflow}/update/arbitrate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${idToken()}` },
+        body: JSON.stringify(update),
+      });
+      expect(response.status).toBe(403);
+      expect(((await response.json()) as { detail: string }).detail).toContain('no login configured');
+      expect((await fetch(`${open.url}${workflow}`)).status).toBe(200);
+    } finally {
+      await open.stop();
+    }
   });
 
   it('reads routes as the UI server’s router splits them', () => {
