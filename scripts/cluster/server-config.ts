@@ -171,7 +171,7 @@ export interface UiOidcOptions {
  * Signal stays: UI 2.42.1 disables the whole More Actions menu, Send an Update with it, when Reset,
  * Signal and Terminate are all disabled (`actionsDisabled` in workflow-actions.svelte); the order's
  * one signal, `reviewDeadlines`, only makes it look at its deadlines again. Hidden only: the UI
- * server forwards such calls anyway, the server's authorization is what refuses them.
+ * server forwards such calls anyway; the gate in front of it (gate/ui-gate.ts) refuses them.
  */
 export const UI_ACTIONS_DISABLED = {
   workflowTerminateDisabled: true,
