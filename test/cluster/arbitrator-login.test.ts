@@ -169,7 +169,7 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
       await logIn(page);
       await page.goto(`${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
       await page.getByRole('heading', { name: handle.workflowId }).waitFor();
-      await expect.poll(() => session).toBeDefined();
+      await expect.poll(() => session, { timeout: UI_TIMEOUT }).toBeDefined();
       const headers = session as Record<string, string>;
       const workflowApi = `${uiUrl}/api/v1/namespaces/default/workflows/${encodeURIComponent(handle.workflowId)}`;
       const post = (path: string, data: unknown, extra: Record<string, string> = {}) =>
