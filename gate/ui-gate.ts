@@ -151,15 +151,25 @@ function problem(res: ServerResponse, status: number, title: string, detail: str
   res.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_UPDATE_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The body, or undefined past the limit (the rest is drained, so that the answer still reaches the client). */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_UPDATE_BODY) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.resume();
+      resolve(undefined);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 export async function startUiGate(options: UiGateOptions): Promise<UiGate> {
@@ -229,8 +239,9 @@ export async function startUiGate(options: UiGateOptions): Promise<UiGate> {
       return problem(res, 503, 'Identity provider unavailable', (err as Error).message);
     }
     const raw = await readBody(req);
-    if (!raw)
+    if (!raw) {
       return problem(res, 413, 'Update too large', `an Update body is at most ${MAX_UPDATE_BODY} bytes`);
+    }
     let update: { request?: { meta?: Record<string, unknown> } & Record<string, unknown> };
     try {
       update = JSON.parse(raw.toString('utf8'));

@@ -166,6 +166,15 @@ describe('the UI gate', () => {
     }
   });
 
+  it('refuses an Update body over 2 MiB with 413, and the answer reaches the client', async () => {
+    const response = await fetch(`${gate.url}${workflow}/update/arbitrate`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${idToken()}` },
+      body: 'x'.repeat(3 * 1024 * 1024),
+    });
+    expect(response.status).toBe(413);
+  });
+
   it('refuses an Update body that is not a JSON object', async () => {
     const response = await fetch(`${gate.url}${workflow}/update/arbitrate`, {
       method: 'POST',
