@@ -1,8 +1,11 @@
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cancelUpdate, recordPaymentUpdate } from '../workflows/messages.js';
 import { at, createHarness, type Harness, startOrder, testContract, waitForSnapshot } from './harness.js';
+import { historyToJSON } from './histories.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -10,6 +13,11 @@ beforeAll(async () => {
   await h.startWorker();
 });
 afterAll(() => h?.close());
+
+/** This order's history as the current code makes it; `RECORD_HISTORIES=1` writes it again. */
+const FIXTURE = fileURLToPath(
+  new URL('./fixtures/histories/refunded-balance_unpaid+same-task.json', import.meta.url),
+);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -55,7 +63,7 @@ describe('the balance deadline racing a cancellation', () => {
     // The chaos soak saw this once: a worker died after answering balanceOverdue, and the next
     // worker got the deadline's timer and the supplier's cancellation in one task, where the SDK
     // runs Updates before timers. The worker is stopped here to put both in one task on purpose.
-    // The history of this order before and after patched('balance-due-by-clock') replays in
+    // Its history before patched('balance-due-by-clock') and with it replays in
     // test/replay.test.ts (refunded-*+same-task.json).
     const contract = testContract({
       amount: 900_000,
@@ -84,6 +92,9 @@ describe('the balance deadline racing a cancellation', () => {
     expect(cancelled).toMatchObject({ status: 'settling', balanceOverdue: true });
     const closed = await waitForSnapshot(handle, (s) => s.status === 'closed');
     expect(closed).toMatchObject({ outcome: 'refunded', reason: 'balance_unpaid' });
+    if (process.env.RECORD_HISTORIES === '1') {
+      await writeFile(FIXTURE, `${historyToJSON(await handle.fetchHistory())}\n`);
+    }
     expect((await h.ledger.entries(contract.orderId)).map((e) => [e.kind, e.amount])).toEqual([
       ['funding', 300_000],
       ['refund', 300_000],
