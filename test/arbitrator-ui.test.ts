@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { type Browser, chromium, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   addStatementUpdate,
@@ -12,6 +12,7 @@ import {
 } from '../workflows/messages.js';
 import { ArbitrationOverdueKey } from '../workflows/search-attributes.js';
 import { type ApiUnderTest, startApi } from './api-client.js';
+import { launchChromium } from './chromium.js';
 import { acceptedUpdateIds, createHarness, type Harness, waitForSnapshot, waitForStatus } from './harness.js';
 import { deliveredOrder, disputedOrder } from './scenarios.js';
 
@@ -20,7 +21,6 @@ import { deliveredOrder, disputedOrder } from './scenarios.js';
  * find the queue with a search, read the case file, decide with the `arbitrate` Update.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = 'docs/arbitrator-case-file.png';
 const uiUrl = inject('temporalUiUrl');
 // UI pages render client-side after several API calls: slow on a loaded 2-core machine.
@@ -40,19 +40,7 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     h = await createHarness();
     await h.startWorker();
     api = await startApi(h);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
     page.setDefaultTimeout(UI_TIMEOUT);
   });

@@ -1,7 +1,8 @@
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { arbitrateUpdate } from '../../workflows/messages.js';
 import { type ApiUnderTest, startApi } from '../api-client.js';
+import { launchChromium } from '../chromium.js';
 import { createHarness, type Harness, waitForStatus } from '../harness.js';
 import { disputedOrder } from '../scenarios.js';
 
@@ -13,7 +14,6 @@ import { disputedOrder } from '../scenarios.js';
  * who sent it.
  */
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const uiUrl = inject('temporalUiUrl');
 const arbitrator = inject('oidcArbitrator');
 // UI pages render client-side after several API calls: slow on a loaded 2-core machine.
@@ -28,10 +28,7 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
     h = await createHarness();
     await h.startWorker();
     api = await startApi(h);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
