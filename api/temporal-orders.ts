@@ -15,6 +15,7 @@ import {
   type ParsedContractInput,
 } from '../workflows/contract.js';
 import {
+  DEADLINE_DUE,
   INVALID_EVENT,
   ORDER_WORKFLOW_ID_PREFIX,
   orderQuery,
@@ -73,6 +74,9 @@ export interface CreateResult {
 }
 
 const GRPC_NOT_FOUND = 5;
+/** A deadline's workflow task completes within milliseconds of the refusal; a few tries cover a slow worker. */
+const DEADLINE_DUE_ATTEMPTS = 5;
+const DEADLINE_DUE_PAUSE_MS = 200;
 
 /**
  * The orders as the API sees them in Temporal: one workflow per order, its `order` query, its
@@ -181,9 +185,7 @@ export class TemporalOrders {
     updateId: string | undefined,
   ): Promise<OrderSnapshot> {
     try {
-      const snapshot = await this.within(() =>
-        this.handle(orderId).executeUpdate(update, updateId ? { args: [arg], updateId } : { args: [arg] }),
-      );
+      const snapshot = await this.executeUpdate(orderId, update, arg, updateId);
       // The workflow answers without the dispute's statements, to keep them out of its history.
       if (snapshot.dispute && !snapshot.dispute.statements) {
         const current = await this.snapshot(orderId);
@@ -192,7 +194,7 @@ export class TemporalOrders {
       return snapshot;
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        if (err.cause.type === WRONG_STATE) {
+        if (err.cause.type === WRONG_STATE || err.cause.type === DEADLINE_DUE) {
           const [details] = (err.cause.details ?? []) as { status?: string }[];
           throw new HttpProblem('wrong-state', err.cause.message, { currentStatus: details?.status });
         }
@@ -208,6 +210,33 @@ export class TemporalOrders {
         });
       }
       throw err;
+    }
+  }
+
+  /**
+   * A refused Update leaves nothing behind, so the same one is sent again when it was refused only
+   * because its status's deadline had passed without being handled yet (DEADLINE_DUE): by then the
+   * deadline has moved the order, and the Update is judged on the new status.
+   */
+  private async executeUpdate<Arg>(
+    orderId: string,
+    update: UpdateDefinition<OrderSnapshot, [Arg]>,
+    arg: Arg,
+    updateId: string | undefined,
+  ): Promise<OrderSnapshot> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.within(() =>
+          this.handle(orderId).executeUpdate(update, updateId ? { args: [arg], updateId } : { args: [arg] }),
+        );
+      } catch (err) {
+        const deadlineDue =
+          err instanceof WorkflowUpdateFailedError &&
+          err.cause instanceof ApplicationFailure &&
+          err.cause.type === DEADLINE_DUE;
+        if (!deadlineDue || attempt >= DEADLINE_DUE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, DEADLINE_DUE_PAUSE_MS));
+      }
     }
   }
 

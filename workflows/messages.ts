@@ -34,6 +34,12 @@ export const reviewDeadlinesSignal = defineSignal('reviewDeadlines');
 
 /** Failure types that validators raise; the API maps them to HTTP status codes. */
 export const WRONG_STATE = 'OrderWrongState';
+/**
+ * WRONG_STATE while the status's deadline has already passed on the workflow clock: its timer is
+ * in the same workflow task, where the SDK runs Updates first, so the status is about to move.
+ * The same command sent again after that task is judged on the new status.
+ */
+export const DEADLINE_DUE = 'OrderDeadlineDue';
 export const INVALID_EVENT = 'OrderInvalidEvent';
 export const UNKNOWN_EXTENSION = 'OrderUnknownExtension';
 

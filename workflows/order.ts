@@ -5,8 +5,8 @@ import { type Contract, DEFAULT_TRANSIT_WINDOW } from './contract.js';
 import { durationMs } from './duration.js';
 import type { EventStream } from './event-stream.js';
 import { expireOpenExtensions } from './extensions.js';
-import { allows, COMMANDS, type Command, DEADLINES, STATUS_EVENTS } from './lifecycle.js';
-import { INVALID_EVENT, WRONG_STATE } from './messages.js';
+import { allows, COMMANDS, type Command, DEADLINES, isOpen, STATUS_EVENTS } from './lifecycle.js';
+import { DEADLINE_DUE, INVALID_EVENT, WRONG_STATE } from './messages.js';
 import type { SettlementOutcome } from './money.js';
 import type { OrderEventType } from './order-events.js';
 import type {
@@ -153,6 +153,13 @@ export class Order {
     return this.state.deadlines[DEADLINES[status].deadline];
   }
 
+  /** The status's deadline has passed on the workflow clock, although its timer has not been handled. */
+  private deadlineDue(status: OpenStatus): boolean {
+    if (status === 'arbitration' && this.state.arbitration?.overdue) return false;
+    const deadline = this.state.deadlines[DEADLINES[status].deadline];
+    return deadline !== undefined && Date.now() >= Date.parse(deadline);
+  }
+
   /**
    * Without `deliverBy`, delivery is due `transitWindow` after shipment
    * (docs/spec.md#delivery-and-balance-deadlines). Orders that shipped before 'transit-deadline'
@@ -172,10 +179,11 @@ export class Order {
 
   /** Refuses a command that the lifecycle table does not allow in the current status. */
   require(command: Command): void {
-    if (allows(command, this.state.status)) return;
+    const { status } = this.state;
+    if (allows(command, status)) return;
     const { refusal, allowedIn } = COMMANDS[command];
     throw ApplicationFailure.create({
-      type: WRONG_STATE,
+      type: isOpen(status) && this.deadlineDue(status) ? DEADLINE_DUE : WRONG_STATE,
       nonRetryable: true,
       message: `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
       details: [{ status: this.state.status }],
