@@ -1,6 +1,7 @@
 import type pg from 'pg';
-import type { OrderEventStore, StoredOrderEvent } from '../db/order-event-store.js';
-import { WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
+import type { OrderEventStore } from '../db/order-event-store.js';
+import { type DeliveryRecord, WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
+import type { OrderEvent } from '../workflows/order-events.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface WebhookSettings {
@@ -11,7 +12,7 @@ export interface WebhookSettings {
 }
 
 /** What a receiver gets: the body is signed as sent, byte for byte. */
-export function webhookBody(event: StoredOrderEvent): string {
+export function webhookBody(event: OrderEvent): string {
   return JSON.stringify({
     id: event.id,
     type: event.type,
@@ -60,11 +61,43 @@ export class WebhookDelivery {
     return { delivered: this.settings.urls };
   }
 
+  /**
+   * The first attempt at events just stored, in sequence, within `budgetMs`: they are in hand, and
+   * no endpoint can have acknowledged them yet (a repeated attempt only repeats a delivery, which
+   * receivers must tolerate anyway). Stops at the first event an endpoint does not acknowledge, and
+   * logs every attempt with one statement. Answers how many events every endpoint acknowledged.
+   */
+  async deliverFresh(events: readonly OrderEvent[], attempt: number, budgetMs: number): Promise<number> {
+    const { urls } = this.settings;
+    if (urls.length === 0) return 0;
+    const until = Date.now() + budgetMs;
+    const records: DeliveryRecord[] = [];
+    let delivered = 0;
+    try {
+      for (const event of events) {
+        const body = webhookBody(event);
+        for (const url of urls) {
+          const left = until - Date.now();
+          if (left <= 0) return delivered;
+          const result = await this.post(url, event, body, left);
+          records.push({ eventId: event.id, endpoint: url, attempt, nextAttemptAt: new Date(), ...result });
+          if (!result.ok) return delivered;
+        }
+        delivered++;
+      }
+      return delivered;
+    } finally {
+      await this.log.recordAll(records);
+    }
+  }
+
   private async post(
     url: string,
-    event: StoredOrderEvent,
+    event: OrderEvent,
     body: string,
+    budgetMs?: number,
   ): Promise<{ ok: boolean; status?: number; error?: string }> {
+    const configured = this.settings.timeoutMs ?? 10_000;
     try {
       const response = await fetch(url, {
         method: 'POST',
@@ -76,7 +109,7 @@ export class WebhookDelivery {
           [SIGNATURE_HEADER]: signWebhook(this.settings.secret, body),
         },
         body,
-        signal: AbortSignal.timeout(this.settings.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(Math.min(configured, budgetMs ?? configured)),
         redirect: 'manual',
       });
       await response.arrayBuffer().catch(() => undefined);

@@ -19,11 +19,17 @@ export interface StoredOrderEvent extends OrderEvent {
 /** Any constant shared by every process that records events. */
 const FEED_LOCK = 7_310_255_002;
 
-function insert(client: pg.PoolClient, event: OrderEvent) {
+const COLUMNS = 7;
+
+/** One statement for the whole batch: rows are numbered, and so given feed positions, in its order. */
+function insert(client: pg.PoolClient, events: readonly OrderEvent[]) {
+  const rows = events.map(
+    (_, i) => `(${Array.from({ length: COLUMNS }, (_, c) => `$${i * COLUMNS + c + 1}`).join(', ')})`,
+  );
   return client.query(
     `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-    [
+     VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
+    events.flatMap((event) => [
       event.id,
       event.orderId,
       event.sequence,
@@ -31,7 +37,7 @@ function insert(client: pg.PoolClient, event: OrderEvent) {
       event.occurredAt,
       JSON.stringify(event.snapshot),
       event.statement ? JSON.stringify(event.statement) : null,
-    ],
+    ]),
   );
 }
 
@@ -46,7 +52,7 @@ export class OrderEventStore {
       await client.query('BEGIN');
       // Serialises writers so that feed positions commit in the order they are assigned.
       await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      await insert(client, event);
+      await insert(client, [event]);
       const stored = await client.query(`${SELECT} WHERE order_id = $1 AND sequence = $2`, [
         event.orderId,
         event.sequence,
@@ -67,7 +73,7 @@ export class OrderEventStore {
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
-      for (const event of events) await insert(client, event);
+      if (events.length > 0) await insert(client, events);
       await client.query('COMMIT');
     } catch (err) {
       await client.query('ROLLBACK').catch(() => {});

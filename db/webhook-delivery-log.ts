@@ -25,10 +25,19 @@ export class WebhookDeliveryLog {
   }
 
   async record(r: DeliveryRecord): Promise<void> {
+    await this.recordAll([r]);
+  }
+
+  async recordAll(records: readonly DeliveryRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const rows = records.map(
+      (_, i) =>
+        `($${i * 7 + 1}, $${i * 7 + 2}, $${i * 7 + 3}, $${i * 7 + 4}, $${i * 7 + 5}, $${i * 7 + 6}, $${i * 7 + 7})`,
+    );
     await this.pool.query(
       `INSERT INTO webhook_deliveries (event_id, endpoint, attempt, status_code, error, delivered, next_attempt_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [
+       VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
+      records.flatMap((r) => [
         r.eventId,
         r.endpoint,
         r.attempt,
@@ -36,7 +45,7 @@ export class WebhookDeliveryLog {
         r.error ?? null,
         r.ok,
         r.ok ? null : (r.nextAttemptAt ?? null),
-      ],
+      ]),
     );
   }
 }

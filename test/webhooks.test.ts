@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signWebhook, verifyWebhook } from '../activities/webhook-signature.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { recordDeliveryUpdate, recordShipmentUpdate, submitInspectionUpdate } from '../workflows/messages.js';
+import { INLINE_DELIVERY_BUDGET_MS } from '../workflows/order-events.js';
 import { createHarness, type Harness } from './harness.js';
 import { conformingReport, fundedOrder } from './scenarios.js';
 
@@ -26,6 +27,9 @@ class Receiver {
   attempts: Received[] = [];
   rejectedSignatures = 0;
   failFirst = 0;
+  /** Requests answered only after `slowMs`, as a receiver that is overloaded. */
+  slowFirst = 0;
+  slowMs = 0;
 
   async start(port = 0) {
     const server = createServer(async (req, res) => {
@@ -46,6 +50,10 @@ class Receiver {
         headerId: req.headers['escrow-event-id'] as string | undefined,
       };
       this.attempts.push(received);
+      if (this.slowFirst > 0) {
+        this.slowFirst--;
+        await new Promise((r) => setTimeout(r, this.slowMs));
+      }
       if (this.failFirst > 0) {
         this.failFirst--;
         res.writeHead(503).end('busy');
@@ -156,6 +164,44 @@ describe('order events and webhooks', () => {
     expect(rows.filter((r) => r.delivered)).toHaveLength(stored.length);
     expect(rows.filter((r) => r.status_code === 503)).toHaveLength(2);
     expect(rows.some((r) => !r.delivered && r.error && r.next_attempt_at)).toBe(true);
+  });
+
+  it('stores events with a local activity, and hands a receiver slower than its budget to the delivery activity', async () => {
+    receiver.slowFirst = 1;
+    receiver.slowMs = INLINE_DELIVERY_BUDGET_MS + 1500;
+    const { input, handle } = await fundedOrder(h);
+    await handle.executeUpdate(recordShipmentUpdate, {
+      args: [{ carrier: 'CMA CGM', trackingNumber: 'CMAU78' }],
+    });
+    await handle.executeUpdate(recordDeliveryUpdate, { args: [{}] });
+    await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
+    expect(await handle.result()).toMatchObject({ outcome: 'released', reason: 'buyer_accepted' });
+
+    const stored = await store.forOrder(input.orderId);
+    await waitFor(() => stored.every((e) => receiver.accepted.some((r) => r.id === e.id)));
+    // At least once: the slow answer may also have counted. In sequence all the same.
+    const firstSeen = [
+      ...new Set(receiver.accepted.filter((e) => e.orderId === input.orderId).map((e) => e.id)),
+    ];
+    expect(firstSeen).toEqual(stored.map((e) => e.id));
+
+    const log = await h.pool.query(
+      `SELECT d.attempt, d.delivered, d.error FROM webhook_deliveries d JOIN order_events e ON e.id = d.event_id
+        WHERE e.id = $1 ORDER BY d.id`,
+      [stored[0]?.id],
+    );
+    expect(log.rows[0]).toMatchObject({ delivered: false, error: expect.stringMatching(/abort|timeout/i) });
+    expect(log.rows.at(-1)).toMatchObject({ delivered: true });
+
+    // One version marker; every batch stored by a local activity; only the slow one went to an activity.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean);
+    expect(markers.filter((m) => m === 'core_patch')).toHaveLength(1);
+    expect(markers.filter((m) => m === 'core_local_activity').length).toBeGreaterThanOrEqual(4);
+    const activities = events
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((name): name is string => Boolean(name));
+    expect(activities.sort()).toEqual(['creditEscrow', 'deliverOrderEvents', 'releaseToSupplier']);
   });
 
   it('serves the same events from the pull feed, in feed order', async () => {

@@ -21,9 +21,11 @@ export interface OrderActivities {
   /**
    * Stores the batch, then tries once to deliver it in sequence: `delivered` counts the events
    * acknowledged before the first one that was not (orders started since 'deliver-with-store').
+   * With `budgetMs` (a local activity), delivery stops once that long has passed.
    */
   recordAndDeliverOrderEvents(input: {
     events: OrderEvent[];
+    budgetMs?: number;
   }): Promise<{ stored: number; delivered: number }>;
   /** In sequence, stopping at the first event an endpoint has not acknowledged. */
   deliverOrderEvents(input: { eventIds: string[] }): Promise<{ delivered: number }>;

@@ -1,7 +1,14 @@
-import { condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
+import { condition, isCancellation, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { OrderActivities } from './activities.js';
-import { type OrderEvent, type OrderEventType, orderEventId, WEBHOOK_RETRY } from './order-events.js';
+import {
+  INLINE_DELIVERY_BUDGET_MS,
+  type OrderEvent,
+  type OrderEventType,
+  orderEventId,
+  WEBHOOK_RETRY,
+} from './order-events.js';
 import type { OrderSnapshot, Statement } from './order-state.js';
+import type { OrderVersions } from './versions.js';
 
 /** Webhook receivers may be down for a while: deliveries keep trying for 72 hours. */
 const webhooks = proxyActivities<OrderActivities>({
@@ -12,6 +19,16 @@ const webhooks = proxyActivities<OrderActivities>({
     backoffCoefficient: WEBHOOK_RETRY.backoffCoefficient,
     maximumInterval: WEBHOOK_RETRY.maximumIntervalMs,
   },
+});
+
+/**
+ * Storing a batch is one PostgreSQL transaction, and the delivery that rides on it stops after
+ * INLINE_DELIVERY_BUDGET_MS: short enough to run inside the workflow task. Until the database is
+ * back, it is retried with the backoff of a ledger movement.
+ */
+const store = proxyLocalActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 export type EventStream = ReturnType<typeof eventStream>;
@@ -30,16 +47,22 @@ export type EventStream = ReturnType<typeof eventStream>;
  * when no earlier event is still waiting for delivery: on a healthy receiver that halves the
  * activities an event costs. The first event the receiver does not acknowledge, and every one
  * after it, goes on through the delivery activity and its 72-hour retries, in sequence as before.
+ *
+ * Orders started since 'lean-history' store with a local activity: it runs in the workflow task
+ * that emitted the events and leaves one marker in history instead of an activity's three events,
+ * its input (every event with its snapshot) and a workflow task of its own. A receiver that has not
+ * answered within INLINE_DELIVERY_BUDGET_MS gets the events through the delivery activity instead.
  */
-export function eventStream(orderId: string, enabled: boolean) {
+export function eventStream(orderId: string, versions: OrderVersions) {
   let sequence = 0;
   let closing = false;
   let storing = false;
   let delivering = false;
   const toStore: OrderEvent[] = [];
   const toDeliver: string[] = [];
-  const batched = enabled && patched('event-batches');
-  const deliverWithStore = batched && patched('deliver-with-store');
+  const enabled = versions.events;
+  const batched = versions.eventBatches;
+  const deliverWithStore = versions.deliverWithStore;
 
   const storeLoop = async () => {
     for (;;) {
@@ -50,7 +73,10 @@ export function eventStream(orderId: string, enabled: boolean) {
       let delivered = 0;
       // Only when nothing earlier waits for delivery: a receiver sees an order's events in sequence.
       if (deliverWithStore && toDeliver.length === 0 && !delivering)
-        ({ delivered } = await webhooks.recordAndDeliverOrderEvents({ events: batch }));
+        ({ delivered } = versions.lean
+          ? await store.recordAndDeliverOrderEvents({ events: batch, budgetMs: INLINE_DELIVERY_BUDGET_MS })
+          : await webhooks.recordAndDeliverOrderEvents({ events: batch }));
+      else if (versions.lean) await store.recordOrderEvents({ events: batch });
       else if (batched) await webhooks.recordOrderEvents({ events: batch });
       else await webhooks.recordOrderEvent(batch[0] as OrderEvent);
       storing = false;

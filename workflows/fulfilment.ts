@@ -1,4 +1,4 @@
-import { condition, patched } from '@temporalio/workflow';
+import { condition } from '@temporalio/workflow';
 import {
   CancelEventSchema,
   DeliveryEventSchema,
@@ -181,7 +181,7 @@ export class Fulfilment {
     const { state, contract } = this.order;
     const due = contract.balanceDueBy;
     if (!due || state.outstanding === 0 || Date.now() < Date.parse(due)) return false;
-    if (!patched('balance-due-by-clock')) return false;
+    if (!this.order.versions.balanceDueByClock()) return false;
     this.markBalanceOverdue();
     return true;
   }

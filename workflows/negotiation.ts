@@ -1,4 +1,4 @@
-import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { OrderActivities } from './activities.js';
 import { ArbitrationDecisionSchema, SettlementEventSchema } from './commands.js';
 import { durationMs } from './duration.js';
@@ -210,7 +210,7 @@ export class Negotiation {
       dueAt: state.arbitration?.dueAt ?? order.now(),
     });
     // A notifier that is down must neither hold up a decision nor fail the order.
-    if (patched('overdue-notice-detached')) {
+    if (order.versions.overdueNoticeDetached()) {
       notice.catch((err: Error) =>
         log.warn('arbitration overdue notice not delivered', {
           orderId: contract.orderId,

@@ -57,3 +57,10 @@ export function webhookRetryDelayMs(attempt: number): number {
     WEBHOOK_RETRY.maximumIntervalMs,
   );
 }
+
+/**
+ * How long the local activity that stores an order's events may spend delivering them before it
+ * hands the rest to the delivery activity: it holds the workflow task, and with it the answer to
+ * the event that emitted them. A healthy receiver acknowledges in milliseconds.
+ */
+export const INLINE_DELIVERY_BUDGET_MS = 2000;

@@ -1,4 +1,4 @@
-import { allHandlersFinished, condition, log, patched, setHandler } from '@temporalio/workflow';
+import { allHandlersFinished, condition, log, setHandler } from '@temporalio/workflow';
 import { Claims } from './claims.js';
 import { eventStream, withoutStatements as reply } from './event-stream.js';
 import { Extensions } from './extensions.js';
@@ -25,6 +25,7 @@ import { type Decision, Order } from './order.js';
 import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './order-state.js';
 import { payOut } from './settlement.js';
 import { Statements } from './statements.js';
+import { OrderVersions } from './versions.js';
 
 /**
  * One durable workflow per order (docs/spec.md#lifecycle): waits on deadline timers and on the marketplace's
@@ -32,10 +33,10 @@ import { Statements } from './statements.js';
  * deadline of each status (lifecycle.ts), then pays out and closes.
  */
 export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
-  // Orders started before order events existed replay without them.
-  const events = eventStream(input.contract.orderId, patched('order-events'));
-  // Orders started before claims (docs/spec.md#claims) keep the rules they started with.
-  const order = new Order(input, events, patched('dispute-claims'));
+  // Each order keeps the rules and the history shape of the version that started it.
+  const versions = new OrderVersions();
+  const events = eventStream(input.contract.orderId, versions);
+  const order = new Order(input, events, versions);
   const fulfilment = new Fulfilment(order);
   const negotiation = new Negotiation(order);
   const claims = new Claims(order, negotiation);
@@ -149,7 +150,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   await condition(() => fulfilment.paymentsInFlight === 0);
   const final = order.decision as Decision;
   // Orders decided before 'decision-sender' were paid out without the sender in the memo.
-  if (final.reason === 'arbitration' && patched('decision-sender')) await negotiation.recordSender(final);
+  if (final.reason === 'arbitration' && versions.decisionSender()) await negotiation.recordSender(final);
   await payOut(order, final);
   order.state.outcome = final.outcome;
   order.state.reason = final.reason;

@@ -1,4 +1,4 @@
-import { ApplicationFailure, patched, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { z } from 'zod';
 import { caseFile } from './case-file.js';
 import { type Contract, DEFAULT_TRANSIT_WINDOW } from './contract.js';
@@ -27,6 +27,7 @@ import {
   ShipByKey,
   SupplierIdKey,
 } from './search-attributes.js';
+import type { OrderVersions } from './versions.js';
 
 /** How the order ends: decided when it moves to settling, paid out by settlement.ts. */
 export interface Decision {
@@ -49,20 +50,22 @@ export class Order {
   decision?: Decision;
   /** Counts moves of a running deadline: the timer loop wakes on a change and waits anew. */
   deadlineMoves = 0;
+  /**
+   * False for orders started before claims (docs/spec.md#claims): they keep releasing on an
+   * incomplete conforming report, open disputes without a claim, and keep their overdue flag.
+   */
+  readonly claims: boolean;
   private readonly events: EventStream;
 
-  /**
-   * @param claims false for orders started before claims (docs/spec.md#claims): they keep releasing on an
-   *   incomplete conforming report, open disputes without a claim, and keep their overdue flag.
-   */
   constructor(
     input: OrderWorkflowInput,
     events: EventStream,
-    readonly claims: boolean,
+    readonly versions: OrderVersions,
   ) {
     const { contract } = input;
     this.contract = contract;
     this.events = events;
+    this.claims = versions.claims;
     this.state = {
       orderId: contract.orderId,
       status: 'awaiting_funding',
@@ -84,14 +87,20 @@ export class Order {
     };
   }
 
-  /** The search attributes fixed at start, the first case file and `order.created`. */
+  /**
+   * The first case file and `order.created`. Orders started since 'lean-history' got their search
+   * attributes with the start request (api/order-start.ts); older ones upsert them here.
+   */
   start(): void {
-    upsertSearchAttributes([
-      { key: BuyerIdKey, value: this.contract.buyer.id },
-      { key: SupplierIdKey, value: this.contract.supplier.id },
-      { key: ShipByKey, value: new Date(this.contract.shipBy) },
-    ]);
-    this.publish();
+    if (this.versions.lean) setCurrentDetails(caseFile(this.state));
+    else {
+      upsertSearchAttributes([
+        { key: BuyerIdKey, value: this.contract.buyer.id },
+        { key: SupplierIdKey, value: this.contract.supplier.id },
+        { key: ShipByKey, value: new Date(this.contract.shipBy) },
+      ]);
+      this.publish();
+    }
     this.emit('order.created');
   }
 
@@ -167,7 +176,7 @@ export class Order {
    */
   setTransitDeadline(): void {
     const { state, contract } = this;
-    if (!state.shipment || state.deadlines.deliverBy || !patched('transit-deadline')) return;
+    if (!state.shipment || state.deadlines.deliverBy || !this.versions.transitDeadline()) return;
     const window = contract.transitWindow ?? DEFAULT_TRANSIT_WINDOW;
     state.deadlines.deliverBy = new Date(
       Date.parse(state.shipment.shippedAt) + durationMs(window),
