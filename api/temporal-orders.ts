@@ -29,6 +29,7 @@ import {
   type OrderSnapshot,
   type OrderStatus,
   type OrderWorkflowInput,
+  openingSnapshot,
 } from '../workflows/order-state.js';
 import type { order } from '../workflows/order-workflow.js';
 import {
@@ -112,8 +113,7 @@ export class TemporalOrders {
       const contract = normalizeContract(input, now);
       try {
         await this.within(() => startOrderWorkflow(this.client, input, contract, this.taskQueue));
-        // Just started: open, so its workflow answers (the read model holds only closed orders).
-        return { created: true, snapshot: await this.query(input.orderId) };
+        return { created: true, snapshot: openingSnapshot(contract) };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }

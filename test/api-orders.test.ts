@@ -23,6 +23,9 @@ describe('POST /v1/orders', () => {
       contract: { amount: 1_250_000, deposit: 250_000, inspectionWindow: 'PT60S', currency: 'USD' },
       deadlines: { fundBy: new Date(contract.fundBy as string).toISOString() },
     });
+    // The answer needs no Query, and is the order its workflow holds.
+    const read = await api.call('GET', `/v1/orders/${contract.orderId}`);
+    expect(read.body).toEqual(created.body);
     const description = await h.client.workflow.getHandle(`order-${contract.orderId}`).describe();
     expect(await description.staticSummary()).toBe(
       `Order ${contract.orderId}: USD 12,500.00, Steel Supplier (supplier-1) → Acme Buyer (buyer-1)`,

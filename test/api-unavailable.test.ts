@@ -74,13 +74,17 @@ describe('Temporal unreachable', () => {
 });
 
 describe('no worker for the orders', () => {
-  it('answers 503 instead of hanging; a retry with the same Idempotency-Key applies the event once', async () => {
+  it('creates the order but answers an event 503 instead of hanging; a retry with the same Idempotency-Key applies it once', async () => {
     const api = await startApi(h, { upstreamTimeoutMs: 1_500 });
     try {
       const contract = testContract();
       const { orderId } = contract;
-      // The workflow starts, but nothing can answer for it yet: 503, and an identical retry is safe.
-      expect(await api.call('POST', '/v1/orders', { body: contract })).toMatchObject(UNAVAILABLE);
+      // Temporal holds the started order, and the answer needs no worker: created, waiting for funds.
+      expect(await api.call('POST', '/v1/orders', { body: contract })).toMatchObject({
+        status: 201,
+        body: { orderId, status: 'awaiting_funding', funded: 0 },
+      });
+      // An event needs the workflow to answer: 503, and an identical retry is safe.
       const payment = {
         body: { amount: 1_250_000, reference: 'wire-1' },
         headers: { 'idempotency-key': 'pay-1' },

@@ -139,3 +139,14 @@ export function withoutStatements(snapshot: OrderSnapshot): OrderSnapshot {
   const { statements: _, ...dispute } = snapshot.dispute;
   return copy({ ...snapshot, dispute });
 }
+
+/**
+ * What an Update answers: the order without the dispute's statements when it has some (the API
+ * adds them from the `order` query), with an empty list when it has none, so that the API need not
+ * ask. Answers are not compared on replay: this changes no running order.
+ */
+export function answer(snapshot: OrderSnapshot): OrderSnapshot {
+  const { dispute } = snapshot;
+  if (!dispute || dispute.statements?.length) return withoutStatements(snapshot);
+  return copy({ ...snapshot, dispute: { ...dispute, statements: [] } });
+}

@@ -169,3 +169,29 @@ export interface OrderWorkflowInput {
   /** Canonical JSON of the create request's body, so that a repeated create can be compared. */
   requestFingerprint: string;
 }
+
+/**
+ * An order as its workflow starts it. The API answers the creation with it, without waiting for
+ * the workflow's first task to answer a Query: nothing but the contract has reached it yet.
+ */
+export function openingSnapshot(contract: Contract): OrderSnapshot {
+  return {
+    orderId: contract.orderId,
+    status: 'awaiting_funding',
+    contract,
+    deadlines: {
+      fundBy: contract.fundBy,
+      shipBy: contract.shipBy,
+      deliverBy: contract.deliverBy,
+      balanceDueBy: contract.balanceDueBy,
+    },
+    funded: 0,
+    escrowBalance: 0,
+    outstanding: contract.amount,
+    payments: [],
+    offers: [],
+    extensions: [],
+    payouts: [],
+    timeline: [{ at: contract.createdAt, event: 'created' }],
+  };
+}

@@ -1,6 +1,6 @@
 import { allHandlersFinished, condition, log, setHandler } from '@temporalio/workflow';
 import { Claims } from './claims.js';
-import { eventStream, withoutStatements as reply } from './event-stream.js';
+import { eventStream, answer as reply } from './event-stream.js';
 import { Extensions } from './extensions.js';
 import { Fulfilment } from './fulfilment.js';
 import { isOpen } from './lifecycle.js';

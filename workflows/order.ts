@@ -9,13 +9,14 @@ import { allows, COMMANDS, type Command, DEADLINES, isOpen, STATUS_EVENTS } from
 import { DEADLINE_DUE, INVALID_EVENT, WRONG_STATE } from './messages.js';
 import type { SettlementOutcome } from './money.js';
 import type { OrderEventType } from './order-events.js';
-import type {
-  CloseReason,
-  OpenStatus,
-  OrderSnapshot,
-  OrderStatus,
-  OrderWorkflowInput,
-  Statement,
+import {
+  type CloseReason,
+  type OpenStatus,
+  type OrderSnapshot,
+  type OrderStatus,
+  type OrderWorkflowInput,
+  openingSnapshot,
+  type Statement,
 } from './order-state.js';
 import {
   ArbitrationDueAtKey,
@@ -66,25 +67,7 @@ export class Order {
     this.contract = contract;
     this.events = events;
     this.claims = versions.claims;
-    this.state = {
-      orderId: contract.orderId,
-      status: 'awaiting_funding',
-      contract,
-      deadlines: {
-        fundBy: contract.fundBy,
-        shipBy: contract.shipBy,
-        deliverBy: contract.deliverBy,
-        balanceDueBy: contract.balanceDueBy,
-      },
-      funded: 0,
-      escrowBalance: 0,
-      outstanding: contract.amount,
-      payments: [],
-      offers: [],
-      extensions: [],
-      payouts: [],
-      timeline: [{ at: contract.createdAt, event: 'created' }],
-    };
+    this.state = openingSnapshot(contract);
   }
 
   /**
