@@ -145,6 +145,7 @@ export class Fulfilment {
     if (order.state.status === 'awaiting_funding') {
       order.decide({ outcome: 'cancelled', reason, memo: `${cancel.party} cancelled: ${cancel.reason}` });
     } else if (order.state.balanceOverdue || this.balanceFellDue()) {
+      if (!order.state.balanceOverdue) this.markBalanceOverdue();
       order.decide({
         outcome: 'refunded',
         reason: 'balance_unpaid',
@@ -181,9 +182,7 @@ export class Fulfilment {
     const { state, contract } = this.order;
     const due = contract.balanceDueBy;
     if (!due || state.outstanding === 0 || Date.now() < Date.parse(due)) return false;
-    if (!this.order.versions.balanceDueByClock()) return false;
-    this.markBalanceOverdue();
-    return true;
+    return this.order.versions.balanceDueByClock();
   }
 
   private markBalanceOverdue(): void {

@@ -140,16 +140,19 @@ export class Order {
 
   /** The timer of a status (DEADLINES): none while it has no deadline, nor once the SLA fired. */
   runningDeadline(status: OpenStatus): string | undefined {
-    if (status === 'arbitration' && this.state.arbitration?.overdue) return undefined;
     if (status === 'in_transit' && !this.state.deadlines.deliverBy) this.setTransitDeadline();
-    return this.state.deadlines[DEADLINES[status].deadline];
+    return this.deadlineOf(status);
   }
 
   /** The status's deadline has passed on the workflow clock, although its timer has not been handled. */
   private deadlineDue(status: OpenStatus): boolean {
-    if (status === 'arbitration' && this.state.arbitration?.overdue) return false;
-    const deadline = this.state.deadlines[DEADLINES[status].deadline];
+    const deadline = this.deadlineOf(status);
     return deadline !== undefined && Date.now() >= Date.parse(deadline);
+  }
+
+  private deadlineOf(status: OpenStatus): string | undefined {
+    if (status === 'arbitration' && this.state.arbitration?.overdue) return undefined;
+    return this.state.deadlines[DEADLINES[status].deadline];
   }
 
   /**
