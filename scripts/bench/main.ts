@@ -30,6 +30,7 @@ import { startDevTemporal } from '../dev-temporal-server.js';
 import { freePort } from '../free-port.js';
 import { findTemporalCli } from '../temporal-cli.js';
 import { spawnTied } from '../tied-child.js';
+import { type CpuTimes, cpuSampler, perOrder } from './cpu.js';
 import { ledgerBench } from './ledger.js';
 import { benchStepUpdate } from './messages.js';
 import { type BenchReport, markdownTable, writeReport } from './report.js';
@@ -277,6 +278,23 @@ for (let ready = false; !ready; ) {
 progress(
   `worker (pid ${worker.child.pid}) polling ${taskQueue}; API (pid ${api.child.pid}) ready at ${apiUrl}`,
 );
+
+/** The postmaster's pid is the first line of postmaster.pid in its data directory. */
+const postmasterPid = (() => {
+  const dataDir = 'dataDir' in postgres ? postgres.dataDir : undefined;
+  if (!dataDir) return undefined;
+  try {
+    return Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
+})();
+const cpu = cpuSampler(() => ({
+  worker: worker.child.pid,
+  api: api.child.pid,
+  temporal: temporalServer.pid,
+  postgres: postmasterPid,
+}));
 
 function rssMiB(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
@@ -550,6 +568,14 @@ try {
     const httpLatencies: Latencies = new Map();
     const directLatencies: Latencies = new Map();
     const rates: { ceiling: number; http: number; direct: number }[] = [];
+    const cpuSums: Record<'ceiling' | 'http' | 'direct', CpuTimes[]> = { ceiling: [], http: [], direct: [] };
+    /** CPU per order of each process, over every repetition of that kind of run. */
+    const measured = async (kind: keyof typeof cpuSums, run: () => Promise<number>) => {
+      const before = cpu.sample();
+      const rate = await run();
+      cpuSums[kind].push(perOrder(before, cpu.sample(), settings.orders * 2));
+      return rate;
+    };
     // The first workflows of a fresh worker pay for compilation and caches: not what is measured.
     const warmup = settings.orders;
     settings.orders = Math.min(settings.concurrency, warmup);
@@ -559,9 +585,9 @@ try {
     await directRun(0, new Map());
     settings.orders = warmup;
     for (let rep = 1; rep <= settings.reps; rep++) {
-      const ceiling = await ceilingRun(rep, ceilingLatencies);
-      const httpRate = await httpRun(rep, httpLatencies);
-      const direct = await directRun(rep, directLatencies);
+      const ceiling = await measured('ceiling', () => ceilingRun(rep, ceilingLatencies));
+      const httpRate = await measured('http', () => httpRun(rep, httpLatencies));
+      const direct = await measured('direct', () => directRun(rep, directLatencies));
       rates.push({ ceiling, http: httpRate, direct });
     }
     const httpRoutes = toDistributions(httpLatencies);
@@ -580,6 +606,14 @@ try {
         direct: round(r.direct, 2),
       })),
       refusals: { ...refusals },
+      cpuMsPerOrder: Object.fromEntries(
+        Object.entries(cpuSums).map(([kind, reps]) => [
+          kind,
+          Object.fromEntries(
+            Object.keys(reps[0] ?? {}).map((name) => [name, median(reps.map((r) => r[name] ?? 0))]),
+          ),
+        ]),
+      ) as Record<'ceiling' | 'http' | 'direct', CpuTimes>,
       history: {
         happy: await historyBytes(workflowIdFor(happy)),
         dispute: await historyBytes(workflowIdFor(dispute)),

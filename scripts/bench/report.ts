@@ -22,6 +22,8 @@ export interface BenchReport {
     reps: { ceiling: number; http: number; direct: number }[];
     refusals: { rateLimited: number; unavailable: number };
     history: Record<string, { bytes: number; events: number }>;
+    /** Median over repetitions of CPU milliseconds per order (per shape for the ceiling), by process. */
+    cpuMsPerOrder?: Record<'ceiling' | 'http' | 'direct', Record<string, number>>;
   };
   api?: {
     ceilingUpdate: Distribution;
@@ -93,6 +95,28 @@ export function markdownTable(r: BenchReport): string {
       x((l.history.happy?.bytes ?? 0) / (l.history.ceilingHappy?.bytes ?? 1)),
       '',
     );
+    const cpu = l.cpuMsPerOrder;
+    if (cpu && Object.keys(cpu.http).length > 0) {
+      const total = (t: Record<string, number>) => Object.values(t).reduce((n, v) => n + v, 0);
+      const parts = (t: Record<string, number>) =>
+        Object.entries(t)
+          .map(([name, v]) => `${name} ${v}`)
+          .join(', ');
+      add(
+        'CPU per order over HTTP, ms (by process)',
+        `${total(cpu.http)}: ${parts(cpu.http)}`,
+        `${total(cpu.ceiling)}: ${parts(cpu.ceiling)}`,
+        x(total(cpu.http) / total(cpu.ceiling)),
+        '',
+      );
+      add(
+        'CPU per order, Temporal client direct, ms',
+        `${total(cpu.direct)}: ${parts(cpu.direct)}`,
+        '',
+        x(total(cpu.direct) / total(cpu.ceiling)),
+        '',
+      );
+    }
     add(
       'refused and retried (429 / 503)',
       `${l.refusals.rateLimited} / ${l.refusals.unavailable}`,
