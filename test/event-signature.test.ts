@@ -85,13 +85,15 @@ async function newOrder() {
   return { input, handle };
 }
 
-/** Waits until the order's own activities (its event feed) are done: the history stops growing. */
+/**
+ * Waits until the order's own work (its event feed) is done: no activity and no workflow task
+ * pending, so the history stops growing. It may end with the commands of the last task, such as
+ * a local activity's marker.
+ */
 async function settled(handle: WorkflowHandle) {
   for (;;) {
     const { raw } = await handle.describe();
-    const events = (await handle.fetchHistory()).events ?? [];
-    const last = events[events.length - 1];
-    if ((raw.pendingActivities ?? []).length === 0 && last?.workflowTaskCompletedEventAttributes) return;
+    if ((raw.pendingActivities ?? []).length === 0 && !raw.pendingWorkflowTask) return;
     await new Promise((r) => setTimeout(r, 200));
   }
 }

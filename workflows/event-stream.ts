@@ -52,8 +52,11 @@ export type EventStream = ReturnType<typeof eventStream>;
  * that emitted the events and leaves one marker in history instead of an activity's three events,
  * its input (every event with its snapshot) and a workflow task of its own. A receiver that has not
  * answered within INLINE_DELIVERY_BUDGET_MS gets the events through the delivery activity instead.
+ * A batch emitted in the task that schedules a ledger movement is stored by the activity, beside
+ * the movement: the local activity would hold the task, and with it the money, until stored (a
+ * storm of deadlines would pay out at the pace of the event store).
  */
-export function eventStream(orderId: string, versions: OrderVersions) {
+export function eventStream(orderId: string, versions: OrderVersions, movingMoney: () => boolean) {
   let sequence = 0;
   let closing = false;
   let storing = false;
@@ -72,11 +75,12 @@ export function eventStream(orderId: string, versions: OrderVersions) {
       storing = true;
       let delivered = 0;
       // Only when nothing earlier waits for delivery: a receiver sees an order's events in sequence.
+      const local = versions.lean && !movingMoney();
       if (deliverWithStore && toDeliver.length === 0 && !delivering)
-        ({ delivered } = versions.lean
+        ({ delivered } = local
           ? await store.recordAndDeliverOrderEvents({ events: batch, budgetMs: INLINE_DELIVERY_BUDGET_MS })
           : await webhooks.recordAndDeliverOrderEvents({ events: batch }));
-      else if (versions.lean) await store.recordOrderEvents({ events: batch });
+      else if (local) await store.recordOrderEvents({ events: batch });
       else if (batched) await webhooks.recordOrderEvents({ events: batch });
       else await webhooks.recordOrderEvent(batch[0] as OrderEvent);
       storing = false;

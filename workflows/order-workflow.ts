@@ -35,7 +35,8 @@ import { OrderVersions } from './versions.js';
 export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   // Each order keeps the rules and the history shape of the version that started it.
   const versions = new OrderVersions();
-  const events = eventStream(input.contract.orderId, versions);
+  const movingMoney = () => fulfilment.paymentsInFlight > 0 || order.payoutsInFlight > 0;
+  const events = eventStream(input.contract.orderId, versions, movingMoney);
   const order = new Order(input, events, versions);
   const fulfilment = new Fulfilment(order);
   const negotiation = new Negotiation(order);

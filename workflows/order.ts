@@ -51,6 +51,8 @@ export class Order {
   decision?: Decision;
   /** Counts moves of a running deadline: the timer loop wakes on a change and waits anew. */
   deadlineMoves = 0;
+  /** Payouts scheduled and not yet answered (settlement.ts). */
+  payoutsInFlight = 0;
   /**
    * False for orders started before claims (docs/spec.md#claims): they keep releasing on an
    * incomplete conforming report, open disputes without a claim, and keep their overdue flag.

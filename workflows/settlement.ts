@@ -48,7 +48,10 @@ export async function payOut(order: Order, d: Decision): Promise<void> {
   const pay = async (kind: Payout['kind'], amount: number) => {
     if (amount <= 0) return;
     const m = movement(kind, amount);
+    // Counted without wrapping the activity's promise: an extra await would reorder the commands.
+    order.payoutsInFlight++;
     const tx = kind === 'release' ? await ledger.releaseToSupplier(m) : await ledger.refundBuyer(m);
+    order.payoutsInFlight--;
     state.payouts.push({
       kind,
       amount,
