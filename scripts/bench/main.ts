@@ -240,12 +240,18 @@ async function startWorker(): Promise<Engine> {
  */
 const webhookStats = { received: 0, outOfOrder: 0 };
 const lastSequence = new Map<string, number>();
+const receivedIds = new Set<string>();
 const receiver = createServer((request, response) => {
   const chunks: Buffer[] = [];
   request.on('data', (c: Buffer) => chunks.push(c));
   request.on('end', () => {
-    const event = JSON.parse(Buffer.concat(chunks).toString()) as { orderId: string; sequence: number };
+    const event = JSON.parse(Buffer.concat(chunks).toString()) as {
+      id: string;
+      orderId: string;
+      sequence: number;
+    };
     webhookStats.received++;
+    receivedIds.add(event.id);
     const last = lastSequence.get(event.orderId) ?? 0;
     if (event.sequence !== last + 1 && event.sequence !== last) webhookStats.outOfOrder++;
     lastSequence.set(event.orderId, Math.max(last, event.sequence));
@@ -746,7 +752,20 @@ try {
   console.error('the benchmark stopped:', err);
   process.exitCode = 1;
 } finally {
-  report.webhooks = { ...webhookStats, orders: lastSequence.size };
+  // Every stored event must reach the receiver: deliveries still retrying get a minute to land.
+  const stored = async () => Number((await db.query('SELECT count(*) AS n FROM order_events')).rows[0].n);
+  const waitUntil = Date.now() + 60_000;
+  let storedEvents = await stored().catch(() => -1);
+  while (storedEvents > receivedIds.size && Date.now() < waitUntil) {
+    await sleep(500);
+    storedEvents = await stored().catch(() => -1);
+  }
+  report.webhooks = {
+    ...webhookStats,
+    orders: lastSequence.size,
+    stored: storedEvents,
+    missing: storedEvents - receivedIds.size,
+  };
   report.durationSeconds = Math.round((Date.now() - benchStarted) / 1000);
   report.machine.loadAverageAtEnd = loadavg().map((l) => round(l, 2));
   await writeReport(outDir, report);

@@ -42,7 +42,8 @@ export interface BenchReport {
     reps: { ceiling: number; orders: number; refunded: number; notFundedInTime: number }[];
   };
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
-  webhooks?: { received: number; outOfOrder: number; orders: number };
+  /** Requests received, events stored, stored events never received by the end of the run. */
+  webhooks?: { received: number; outOfOrder: number; orders: number; stored?: number; missing?: number };
 }
 
 const START = '<!-- bench:table:start -->';
@@ -209,8 +210,8 @@ export function markdownTable(r: BenchReport): string {
   }
   if (r.webhooks) {
     add(
-      'webhooks received (out of order)',
-      `${r.webhooks.received} for ${r.webhooks.orders} orders (${r.webhooks.outOfOrder})`,
+      'webhooks received (out of order); events stored, never received',
+      `${r.webhooks.received} for ${r.webhooks.orders} orders (${r.webhooks.outOfOrder}); ${r.webhooks.stored ?? '–'}, ${r.webhooks.missing ?? '–'}`,
       '',
       '',
       'every event, 0 out of order',
