@@ -74,8 +74,8 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
       const batch = batched ? toStore.splice(0) : toStore.splice(0, 1);
       storing = true;
       let delivered = 0;
-      // Only when nothing earlier waits for delivery: a receiver sees an order's events in sequence.
       const local = versions.lean && !movingMoney();
+      // Only when nothing earlier waits for delivery: a receiver sees an order's events in sequence.
       if (deliverWithStore && toDeliver.length === 0 && !delivering)
         ({ delivered } = local
           ? await store.recordAndDeliverOrderEvents({ events: batch, budgetMs: INLINE_DELIVERY_BUDGET_MS })
