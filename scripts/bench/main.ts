@@ -731,8 +731,22 @@ try {
         () => JSON.stringify(memoryNow()),
       );
       created = target;
-      // Let the worker finish the first tasks and events of the last orders before measuring.
-      await sleep(5000);
+      // Creating answers before the order's first workflow task has run: measure once every order
+      // has run it (its `order.created` is stored then), not while the worker has a backlog.
+      const started = async () =>
+        Number(
+          (
+            await db.query(
+              `SELECT count(*) AS n FROM order_events WHERE type = 'order.created' AND order_id LIKE $1`,
+              [`bench-mem-${run}-%`],
+            )
+          ).rows[0].n,
+        );
+      for (let ran = await started(); ran < target; ran = await started()) {
+        progress(`  ${ran}/${target} orders have run their first task ${JSON.stringify(memoryNow())}`);
+        await sleep(5000);
+      }
+      await sleep(2000);
       points[String(target)] = memoryNow();
       progress(`  RSS with ${target} open orders: ${JSON.stringify(points[String(target)])}`);
     }
