@@ -12,7 +12,6 @@ import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { type OidcUser, startDevOidcProvider } from '../dev-oidc-provider.js';
 import { startDevPostgres } from '../dev-postgres.js';
-import { freePort } from '../free-port.js';
 import {
   killGroup,
   leftovers,
@@ -72,32 +71,44 @@ export function defaultClusterPorts(): ClusterPorts {
   };
 }
 
-/** A free port that fits the `smallint` column where the server records its membership port. */
-async function freeMembershipPort(): Promise<number> {
+/**
+ * A free port below Linux's ephemeral range (32768–60999), unlike the kernel's pick for port 0:
+ * the services start one after the other, and a port from that range can be taken by an outgoing
+ * connection of an earlier one before its own service binds it (seen once: the frontend's HTTP
+ * port, "address already in use"). It also fits the `smallint` column where the server records
+ * membership ports. `taken` keeps the ports of one cluster apart.
+ */
+async function freeStablePort(taken: Set<number>): Promise<number> {
   for (;;) {
     const port = 10_000 + Math.floor(Math.random() * 22_000);
+    if (taken.has(port)) continue;
     const free = await new Promise<boolean>((resolve) => {
       const server = createServer();
       server.once('error', () => resolve(false));
       server.listen(port, HOST, () => server.close(() => resolve(true)));
     });
-    if (free) return port;
+    if (free) {
+      taken.add(port);
+      return port;
+    }
   }
 }
 
 export async function freeClusterPorts(): Promise<ClusterPorts> {
-  const pair = async () => ({ grpc: await freePort(), membership: await freeMembershipPort() });
+  const taken = new Set<number>();
+  const port = () => freeStablePort(taken);
+  const pair = async () => ({ grpc: await port(), membership: await port() });
   return {
     frontend: await pair(),
     'internal-frontend': await pair(),
     history: await pair(),
     matching: await pair(),
     worker: await pair(),
-    frontendHttp: await freePort(),
-    ui: await freePort(),
-    uiServer: await freePort(),
-    postgres: await freePort(),
-    oidc: await freePort(),
+    frontendHttp: await port(),
+    ui: await port(),
+    uiServer: await port(),
+    postgres: await port(),
+    oidc: await port(),
   };
 }
 
