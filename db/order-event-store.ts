@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { OrderEvent, OrderEventType } from '../workflows/order-events.js';
 import type { OrderSnapshot, Statement } from '../workflows/order-state.js';
+import { valuesList } from './pool.js';
 
 /** The event an order closes with: `order.<outcome>`. */
 const CLOSING_EVENTS: OrderEventType[] = [
@@ -19,17 +20,10 @@ export interface StoredOrderEvent extends OrderEvent {
 /** Any constant shared by every process that records events. */
 const FEED_LOCK = 7_310_255_002;
 
-const COLUMNS = 7;
-
 /** One statement for the whole batch: rows are numbered, and so given feed positions, in its order. */
 function insert(client: pg.PoolClient, events: readonly OrderEvent[]) {
-  const rows = events.map(
-    (_, i) => `(${Array.from({ length: COLUMNS }, (_, c) => `$${i * COLUMNS + c + 1}`).join(', ')})`,
-  );
-  return client.query(
-    `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
-     VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-    events.flatMap((event) => [
+  const values = valuesList(
+    events.map((event) => [
       event.id,
       event.orderId,
       event.sequence,
@@ -38,6 +32,11 @@ function insert(client: pg.PoolClient, events: readonly OrderEvent[]) {
       JSON.stringify(event.snapshot),
       event.statement ? JSON.stringify(event.statement) : null,
     ]),
+  );
+  return client.query(
+    `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
+     VALUES ${values.sql} ON CONFLICT DO NOTHING`,
+    values.params,
   );
 }
 

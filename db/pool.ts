@@ -19,3 +19,13 @@ export function createPool(databaseUrl: string, max = 10): pg.Pool {
   pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
+
+/**
+ * The `VALUES` list of a multi-row INSERT, numbered `$1, $2, …` row after row, with its parameters:
+ * one statement for a batch, its rows inserted in the order given.
+ */
+export function valuesList(rows: readonly (readonly unknown[])[]): { sql: string; params: unknown[] } {
+  let n = 0;
+  const sql = rows.map((row) => `(${row.map(() => `$${++n}`).join(', ')})`).join(', ');
+  return { sql, params: rows.flat() };
+}

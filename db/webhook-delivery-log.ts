@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { valuesList } from './pool.js';
 
 export interface DeliveryRecord {
   eventId: string;
@@ -30,14 +31,8 @@ export class WebhookDeliveryLog {
 
   async recordAll(records: readonly DeliveryRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const rows = records.map(
-      (_, i) =>
-        `($${i * 7 + 1}, $${i * 7 + 2}, $${i * 7 + 3}, $${i * 7 + 4}, $${i * 7 + 5}, $${i * 7 + 6}, $${i * 7 + 7})`,
-    );
-    await this.pool.query(
-      `INSERT INTO webhook_deliveries (event_id, endpoint, attempt, status_code, error, delivered, next_attempt_at)
-       VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING`,
-      records.flatMap((r) => [
+    const values = valuesList(
+      records.map((r) => [
         r.eventId,
         r.endpoint,
         r.attempt,
@@ -46,6 +41,11 @@ export class WebhookDeliveryLog {
         r.ok,
         r.ok ? null : (r.nextAttemptAt ?? null),
       ]),
+    );
+    await this.pool.query(
+      `INSERT INTO webhook_deliveries (event_id, endpoint, attempt, status_code, error, delivered, next_attempt_at)
+       VALUES ${values.sql} ON CONFLICT DO NOTHING`,
+      values.params,
     );
   }
 }
