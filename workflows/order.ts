@@ -53,11 +53,6 @@ export class Order {
   deadlineMoves = 0;
   /** Payouts scheduled and not yet answered (settlement.ts). */
   payoutsInFlight = 0;
-  /**
-   * False for orders started before claims (docs/spec.md#claims): they keep releasing on an
-   * incomplete conforming report, open disputes without a claim, and keep their overdue flag.
-   */
-  readonly claims: boolean;
   private readonly events: EventStream;
 
   constructor(
@@ -68,8 +63,15 @@ export class Order {
     const { contract } = input;
     this.contract = contract;
     this.events = events;
-    this.claims = versions.claims;
     this.state = openingSnapshot(contract);
+  }
+
+  /**
+   * False for orders started before claims (docs/spec.md#claims): they keep releasing on an
+   * incomplete conforming report, open disputes without a claim, and keep their overdue flag.
+   */
+  get claims(): boolean {
+    return this.versions.claims;
   }
 
   /**
