@@ -140,9 +140,13 @@ export class TemporalOrders {
     return closed ? this.withSender(orderId, closed) : this.query(orderId);
   }
 
-  /** The decision's sender is in history, not in the snapshot: both read paths add it. */
+  /**
+   * The workflow copies the decision's sender from history into its state before it settles, so a
+   * closed order's snapshot has it. History is read only when the snapshot lacks it: between the
+   * decision and that copy, when the copy failed, or for orders decided before 'decision-sender'.
+   */
   private async withSender(orderId: string, snapshot: OrderSnapshot): Promise<OrderSnapshot> {
-    if (!snapshot.decision) return snapshot;
+    if (!snapshot.decision || snapshot.decision.sentBy !== undefined) return snapshot;
     const sentBy = await this.acceptedUpdateIdentity(orderId, 'arbitrate');
     return { ...snapshot, decision: { ...snapshot.decision, sentBy } } as OrderSnapshot;
   }
