@@ -35,6 +35,7 @@ import { ledgerBench } from './ledger.js';
 import { benchStepUpdate } from './messages.js';
 import { type BenchReport, markdownTable, writeReport } from './report.js';
 import { type Distribution, distribution, median, pool, round } from './stats.js';
+import { STORM_PHASES, type StormPhase, stormPhases } from './storm-phases.js';
 import type { benchShape, benchTimer } from './workflows.js';
 
 /**
@@ -688,6 +689,10 @@ try {
       ratio: round(median(reps.map((r) => r.orders.perSecond / r.ceiling.perSecond)), 2),
       ceilingLateness: distribution(reps.flatMap((r) => r.ceiling.lateness)),
       ordersLateness: distribution(reps.flatMap((r) => r.orders.lateness)),
+      phases: {
+        ceiling: phaseMedians(reps.flatMap((r) => r.ceiling.phases)),
+        orders: phaseMedians(reps.flatMap((r) => r.orders.phases)),
+      },
       reps: reps.map((r) => ({
         ceiling: round(r.ceiling.perSecond, 2),
         orders: round(r.orders.perSecond, 2),
@@ -794,6 +799,24 @@ interface StormResult {
   perSecond: number;
   lateness: number[];
   missed: number;
+  phases: Record<StormPhase, number>[];
+}
+
+/** Read after the drain, so that fetching histories takes nothing from it. */
+async function phasesOf(workflowIds: readonly string[]): Promise<Record<StormPhase, number>[]> {
+  const phases: Record<StormPhase, number>[] = [];
+  await pool(workflowIds.length, settings.concurrency, async (i) => {
+    const history = await client.workflow.getHandle(workflowIds[i] as string).fetchHistory();
+    const p = stormPhases(history);
+    if (p) phases.push(p);
+  });
+  return phases;
+}
+
+function phaseMedians(phases: readonly Record<StormPhase, number>[]): Record<StormPhase, number> {
+  return Object.fromEntries(
+    STORM_PHASES.map((phase) => [phase, round(median(phases.map((p) => p[phase])))]),
+  ) as Record<StormPhase, number>;
 }
 
 async function stormCeiling(rep: number, k: number): Promise<StormResult> {
@@ -815,7 +838,7 @@ async function stormCeiling(rep: number, k: number): Promise<StormResult> {
   progress(
     `  storm ceiling rep ${rep}: ${k} in ${(Math.max(...lateness) / 1000).toFixed(1)} s after the deadline`,
   );
-  return { perSecond, lateness, missed: 0 };
+  return { perSecond, lateness, missed: 0, phases: await phasesOf(ids) };
 }
 
 async function stormOrders(rep: number, k: number): Promise<StormResult> {
@@ -874,7 +897,12 @@ async function stormOrders(rep: number, k: number): Promise<StormResult> {
   }
   const lateness = refunds.map((r) => r.at.getTime() - shipBy);
   const span = Math.max(...lateness) / 1000;
-  return { perSecond: refunds.length / span, lateness, missed: k - refunds.length };
+  return {
+    perSecond: refunds.length / span,
+    lateness,
+    missed: k - refunds.length,
+    phases: await phasesOf(ids.map(workflowIdFor)),
+  };
 }
 
 function versions() {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Distribution } from './stats.js';
+import { STORM_PHASES, type StormPhase } from './storm-phases.js';
 
 type Memory = { workerMiB?: number; apiMiB?: number; temporalServerMiB?: number };
 type ReadCase = Distribution & { failures: string[] };
@@ -39,6 +40,8 @@ export interface BenchReport {
     ratio: number;
     ceilingLateness: Distribution;
     ordersLateness: Distribution;
+    /** Median milliseconds of each phase from the fired timer to the closed workflow. */
+    phases?: Record<'ceiling' | 'orders', Record<StormPhase, number>>;
     reps: { ceiling: number; orders: number; refunded: number; notFundedInTime: number }[];
   };
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
@@ -193,6 +196,16 @@ export function markdownTable(r: BenchReport): string {
       `${x(s.ordersLateness.p50 / s.ceilingLateness.p50)} / ${x(s.ordersLateness.p99 / s.ceilingLateness.p99)}`,
       '',
     );
+    for (const phase of s.phases ? STORM_PHASES : []) {
+      const [orders, ceiling] = [s.phases?.orders[phase], s.phases?.ceiling[phase]];
+      add(
+        `  storm, ${phase} (p50)`,
+        ms(orders),
+        ms(ceiling),
+        x((orders ?? Number.NaN) / (ceiling ?? Number.NaN)),
+        '',
+      );
+    }
   }
   const memoryRow = (label: string, m: Memory) =>
     add(
