@@ -16,7 +16,15 @@ function readAll(): Map<number, ProcessTimes> {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // The command name may hold spaces and parentheses: the fields start after its last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      all.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      // utime + stime, and cutime + cstime: the children it has reaped. PostgreSQL's backends end
+      // with their connections, and their CPU would otherwise leave the count with them.
+      const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as [
+        number,
+        number,
+        number,
+        number,
+      ];
+      all.set(Number(entry), { ppid: Number(fields[1]), ticks: utime + stime + cutime + cstime });
     } catch {
       // The process ended while the list was read.
     }
@@ -24,7 +32,7 @@ function readAll(): Map<number, ProcessTimes> {
   return all;
 }
 
-/** CPU seconds used so far by each named process and its living descendants (PostgreSQL's backends). */
+/** CPU seconds used so far by each named process and its descendants, living or reaped (PostgreSQL's backends). */
 export type CpuTimes = Record<string, number>;
 
 /**
