@@ -1,8 +1,8 @@
-import { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { arbitrateUpdate } from '../workflows/messages.js';
 import type { order } from '../workflows/order-workflow.js';
-import { type ApiUnderTest, withApi } from './api-client.js';
+import { type ApiUnderTest, startApi, withApi } from './api-client.js';
 import type { Harness } from './harness.js';
 import { disputedOrder } from './scenarios.js';
 
@@ -63,6 +63,28 @@ describe('the sender of a decision', () => {
     const [refund] = await h.ledger.entries(input.orderId).then((e) => e.filter((x) => x.kind === 'refund'));
     expect(refund?.memo).toMatch(/\(the sender declared no identity\)$/);
     expect(await caseFileOf(handle)).toContain('Sent by a caller that declared no identity to Temporal');
+  });
+
+  it('shows the sender of a closed order from PostgreSQL alone, while Temporal cannot be reached', async () => {
+    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+    const arbitrator = new Client({ connection: h.client.connection, identity: 'bob@arbitration.example' });
+    await arbitrator.workflow
+      .getHandle<typeof order>(handle.workflowId)
+      .executeUpdate(arbitrateUpdate, { args: [decision] });
+    await handle.result();
+
+    // Nothing listens on port 1: any Query or history read would fail, and the GET with it.
+    const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const cut = await startApi(h, { temporal: unreachable, upstreamTimeoutMs: 2000 });
+    try {
+      const { status, body } = await cut.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ status: 'closed', outcome: 'refunded', reason: 'arbitration' });
+      expect(body.decision).toMatchObject({ ...decision, sentBy: 'bob@arbitration.example' });
+    } finally {
+      await cut.close();
+      await unreachable.connection.close();
+    }
   });
 
   it('records the API process as the sender of a decision made through the API', async () => {
