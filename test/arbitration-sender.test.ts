@@ -28,14 +28,19 @@ async function caseFileOf(handle: { query<R>(name: string): Promise<R> }): Promi
   return metadata.currentDetails ?? '';
 }
 
+/** A disputed order decided by a Temporal client with that identity, run to its close. */
+async function decidedBy(identity: string) {
+  const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+  const arbitrator = new Client({ connection: h.client.connection, identity });
+  await arbitrator.workflow
+    .getHandle<typeof order>(handle.workflowId)
+    .executeUpdate(arbitrateUpdate, { args: [decision] });
+  return { input, handle, closed: await handle.result() };
+}
+
 describe('the sender of a decision', () => {
   it('shows the identity Temporal recorded with the decision beside what the arbitrator typed', async () => {
-    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
-    const arbitrator = new Client({ connection: h.client.connection, identity: 'alice@arbitration.example' });
-    await arbitrator.workflow
-      .getHandle<typeof order>(handle.workflowId)
-      .executeUpdate(arbitrateUpdate, { args: [decision] });
-    const closed = await handle.result();
+    const { input, handle, closed } = await decidedBy('alice@arbitration.example');
     expect(closed.decision).toMatchObject({ ...decision, sentBy: 'alice@arbitration.example' });
 
     const { status, body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
@@ -51,12 +56,7 @@ describe('the sender of a decision', () => {
   });
 
   it('says so everywhere when the sender declared no identity', async () => {
-    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
-    const anonymous = new Client({ connection: h.client.connection, identity: '' });
-    await anonymous.workflow
-      .getHandle<typeof order>(handle.workflowId)
-      .executeUpdate(arbitrateUpdate, { args: [decision] });
-    const closed = await handle.result();
+    const { input, handle, closed } = await decidedBy('');
     expect(closed.decision?.sentBy).toBeNull();
     const { body } = await api.call('GET', `/v1/orders/${input.orderId}`, { as: 'reader' });
     expect(body.decision).toMatchObject({ ...decision, sentBy: null });
@@ -66,12 +66,7 @@ describe('the sender of a decision', () => {
   });
 
   it('shows the sender of a closed order from PostgreSQL alone, while Temporal cannot be reached', async () => {
-    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
-    const arbitrator = new Client({ connection: h.client.connection, identity: 'bob@arbitration.example' });
-    await arbitrator.workflow
-      .getHandle<typeof order>(handle.workflowId)
-      .executeUpdate(arbitrateUpdate, { args: [decision] });
-    await handle.result();
+    const { input } = await decidedBy('bob@arbitration.example');
 
     // Nothing listens on port 1: any Query or history read would fail, and the GET with it.
     const unreachable = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
