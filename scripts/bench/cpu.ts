@@ -16,15 +16,10 @@ function readAll(): Map<number, ProcessTimes> {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       // The command name may hold spaces and parentheses: the fields start after its last ')'.
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime + stime, and cutime + cstime: the children it has reaped. PostgreSQL's backends end
-      // with their connections, and their CPU would otherwise leave the count with them.
-      const [utime, stime, cutime, cstime] = fields.slice(11, 15).map(Number) as [
-        number,
-        number,
-        number,
-        number,
-      ];
-      all.set(Number(entry), { ppid: Number(fields[1]), ticks: utime + stime + cutime + cstime });
+      // utime, stime, cutime and cstime: its own CPU and that of the children it has reaped, for
+      // PostgreSQL's backends end with their connections and would take their CPU out of the count.
+      const ticks = fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0);
+      all.set(Number(entry), { ppid: Number(fields[1]), ticks });
     } catch {
       // The process ended while the list was read.
     }

@@ -196,15 +196,17 @@ export function markdownTable(r: BenchReport): string {
       `${x(s.ordersLateness.p50 / s.ceilingLateness.p50)} / ${x(s.ordersLateness.p99 / s.ceilingLateness.p99)}`,
       '',
     );
-    for (const phase of s.phases ? STORM_PHASES : []) {
-      const [orders, ceiling] = [s.phases?.orders[phase], s.phases?.ceiling[phase]];
-      add(
-        `  storm, ${phase} (p50)`,
-        ms(orders),
-        ms(ceiling),
-        x((orders ?? Number.NaN) / (ceiling ?? Number.NaN)),
-        '',
-      );
+    if (s.phases) {
+      const { orders, ceiling } = s.phases;
+      for (const phase of STORM_PHASES) {
+        add(
+          `  storm, ${phase} (p50)`,
+          ms(orders[phase]),
+          ms(ceiling[phase]),
+          x(orders[phase] / ceiling[phase]),
+          '',
+        );
+      }
     }
   }
   const memoryRow = (label: string, m: Memory) =>
