@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { ApiKey, Role } from '../config/api-keys.js';
 import {
   BODY_LIMIT_BYTES,
+  DEFAULT_METRICS_CACHE_SECONDS,
   DEFAULT_RATE_LIMITS_PER_MINUTE,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   MAX_PARAM_LENGTH,
@@ -38,9 +39,14 @@ export interface AppDeps {
   rateLimitPerMinute?: number | Partial<Record<Role, number>>;
   /** How long a request waits for Temporal or PostgreSQL before it answers 503. */
   upstreamTimeoutMs?: number;
+  /** How long one set of order counts answers the scrapes of the metrics (`app.listenMetrics`). */
+  metricsCacheSeconds?: number;
 }
 
-/** The one Fastify app of `npm run api`, `npm start` and the tests. */
+/**
+ * The one Fastify app of `npm run api`, `npm start` and the tests; its metrics are served apart,
+ * by `app.listenMetrics`.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const timeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const limits = rateLimits(deps.rateLimitPerMinute);
@@ -79,7 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(helmet);
   // Before every route: the generator sees only routes registered after it.
   await app.register(openApi);
-  await app.register(metrics, { countOrders: () => orders.countByStatus() });
+  await app.register(metrics, {
+    countOrders: () => orders.countByStatus(),
+    countsMaxAgeMs: (deps.metricsCacheSeconds ?? DEFAULT_METRICS_CACHE_SECONDS) * 1000,
+  });
   await app.register(healthRoutes, { temporal: deps.temporal, pool: deps.pool, timeoutMs });
   await app.register(
     async (v1) => {

@@ -62,7 +62,7 @@ export const openApi = fp(async (app) => {
           name: 'events',
           description: 'The feed of what happened to orders: the events the webhooks deliver',
         },
-        { name: 'operations', description: 'Health, readiness and metrics: no API key needed' },
+        { name: 'operations', description: 'Health and readiness: no API key needed' },
       ],
       components: {
         securitySchemes: {

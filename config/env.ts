@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isSecretKey, parsePublicKeys } from '../workflows/event-signature.js';
 import type { Role } from './api-keys.js';
 import { parseApiKeys } from './api-keys.js';
-import { DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
+import { DEFAULT_METRICS_CACHE_SECONDS, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
 import type { ClientCredentials } from './temporal-token.js';
 
 /**
@@ -70,6 +70,12 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   API_HOST: z.string().default('0.0.0.0'),
+  // Prometheus metrics on a port of their own, as the worker's (WORKER_METRICS_PORT); none when unset.
+  API_METRICS_PORT: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number().int().min(1).max(65535).optional(),
+  ),
+  API_METRICS_CACHE_SECONDS: z.coerce.number().min(0).max(3600).default(DEFAULT_METRICS_CACHE_SECONDS),
   API_KEYS: z
     .string()
     .optional()
@@ -124,6 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (config.WEBHOOK_URLS.length > 0 && (config.WEBHOOK_SECRET?.length ?? 0) < 16) {
     throw new ConfigError(
       'invalid configuration:\n  WEBHOOK_SECRET: at least 16 characters, required with WEBHOOK_URLS',
+    );
+  }
+  if (config.API_METRICS_PORT === config.API_PORT) {
+    throw new ConfigError(
+      'invalid configuration:\n  API_METRICS_PORT: must differ from API_PORT: the metrics stay off the public port',
     );
   }
   if (Boolean(config.TEMPORAL_TLS_CERT_PATH) !== Boolean(config.TEMPORAL_TLS_KEY_PATH)) {

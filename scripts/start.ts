@@ -94,17 +94,22 @@ async function preflight() {
       { cause: 'locked' },
     );
   }
-  const ports: [number, string, string, string][] = [
+  // [port, host, what, the variable that moves it]
+  type Port = [number, string, string, string];
+  const ports: Port[] = [
     ...(externalTemporal
       ? []
       : ([
           [temporalPort, '127.0.0.1', 'the Temporal dev server', 'TEMPORAL_PORT'],
           [uiPort, '127.0.0.1', 'the Temporal Web UI', 'TEMPORAL_UI_PORT'],
-        ] as [number, string, string, string][])),
+        ] as Port[])),
     ...(process.env.DATABASE_URL
       ? []
-      : ([[pgPort, '127.0.0.1', 'the embedded PostgreSQL', 'PGPORT']] as [number, string, string, string][])),
+      : ([[pgPort, '127.0.0.1', 'the embedded PostgreSQL', 'PGPORT']] as Port[])),
     [planned.API_PORT, planned.API_HOST, 'the API', 'API_PORT'],
+    ...(planned.API_METRICS_PORT
+      ? ([[planned.API_METRICS_PORT, planned.API_HOST, "the API's metrics", 'API_METRICS_PORT']] as Port[])
+      : []),
   ];
   const taken: string[] = [];
   for (const [port, host, what, variable] of ports) {
@@ -206,13 +211,18 @@ async function start() {
     apiKeys: parseApiKeys(devKeys ? apiKeysSpec(devKeys) : (config.API_KEYS ?? '')),
     rateLimitPerMinute: rateLimitsPerMinute(config),
     upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
+    metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
   stops.unshift(() => app.close());
+  if (config.API_METRICS_PORT) {
+    await app.listenMetrics({ port: config.API_METRICS_PORT, host: config.API_HOST });
+  }
 
   log('');
   log('Trade escrow engine is running:');
   log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs: /docs)`);
+  if (config.API_METRICS_PORT) log(`  API metrics  http://localhost:${config.API_METRICS_PORT}/metrics`);
   if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
   log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
   log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);

@@ -4,10 +4,15 @@ import { type AppDeps, buildApp } from '../api/app.js';
 import { generateApiKey, parseApiKeys, ROLES, type Role } from '../config/api-keys.js';
 import { createHarness, type Harness } from './harness.js';
 
-/** The API of `buildApp` on a real port, called over real HTTP, with one fresh key per role. */
+/**
+ * The API of `buildApp` on a real port, called over real HTTP, with one fresh key per role; its
+ * metrics on a port of their own.
+ */
 export interface ApiUnderTest {
   app: FastifyInstance;
   url: string;
+  /** Where `GET /metrics` is served (not on `url`). */
+  metricsUrl: string;
   keys: Record<Role, string>;
   // biome-ignore lint/suspicious/noExplicitAny: a test reads snapshots and problems from the same call
   call<T = any>(method: string, path: string, options?: CallOptions): Promise<ApiResponse<T>>;
@@ -36,12 +41,16 @@ export async function startApi(h: Harness, overrides: Partial<AppDeps> = {}): Pr
     pool: h.pool,
     taskQueue: h.taskQueue,
     apiKeys: parseApiKeys(ROLES.map((role) => `${role}:${keys[role]}`).join(',')),
+    // A test that scrapes wants the counts of now; test/api-metrics.test.ts tests the cache.
+    metricsCacheSeconds: 0,
     ...overrides,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const metricsUrl = await app.listenMetrics({ port: 0, host: '127.0.0.1' });
   return {
     app,
     url,
+    metricsUrl,
     keys,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };

@@ -21,7 +21,14 @@ Runtime.install({
   telemetryOptions: config.WORKER_METRICS_PORT
     ? {
         metrics: {
-          prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: true },
+          // Prometheus' conventions: counters end in _total, durations are in seconds and say so
+          // (temporal_workflow_task_schedule_to_start_latency_seconds), as the API's own are.
+          prometheus: {
+            bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`,
+            countersTotalSuffix: true,
+            unitSuffix: true,
+            useSecondsForDurations: true,
+          },
         },
       }
     : undefined,

@@ -108,13 +108,14 @@ try {
       i,
       env({
         API_PORT: String(port),
+        API_METRICS_PORT: String(9563 + i),
         API_KEYS: apiKeysSpec(keys),
         EVENT_SIGNING_KEY: eventKeys.secretKey,
         ...clusterEngineAuthEnv(cluster, 'api'),
       }),
     );
     engines.push(`api-${i}`);
-    log(`[cluster] api-${i} ready on http://localhost:${port}`);
+    log(`[cluster] api-${i} ready on http://localhost:${port} (metrics on :${9563 + i})`);
   }
 
   log('');

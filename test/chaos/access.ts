@@ -9,7 +9,6 @@ import type { OrderModel } from './order-paths.js';
 export const ACCESS: { method: string; route: string; roles: readonly Role[] | null; body?: unknown }[] = [
   { method: 'GET', route: '/healthz', roles: null },
   { method: 'GET', route: '/readyz', roles: null },
-  { method: 'GET', route: '/metrics', roles: null },
   { method: 'GET', route: '/docs/json', roles: null },
   { method: 'POST', route: '/v1/orders', roles: ['marketplace'], body: 'contract' },
   { method: 'GET', route: '/v1/orders', roles: ['marketplace', 'arbitrator', 'reader'] },

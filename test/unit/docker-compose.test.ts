@@ -111,6 +111,11 @@ describe('docker-compose.yml', () => {
     );
     // The UI through its gate: the UI server itself is not published.
     expect(published).toEqual({ api: ['3000:3000'], 'ui-gate': ['127.0.0.1:8080:8080'] });
+    // The API's metrics have a port of their own, which stays on the compose network.
+    expect(loadConfig(substituted(services.api?.environment))).toMatchObject({
+      API_PORT: 3000,
+      API_METRICS_PORT: 9465,
+    });
     expect(substituted(services['temporal-ui']?.environment).TEMPORAL_AUTH_ENABLED).toBe('false');
     expect(operations).toContain('http://localhost:3000');
     expect(operations).toContain('http://localhost:8080');
