@@ -75,6 +75,12 @@ export interface CreateResult {
 }
 
 const GRPC_NOT_FOUND = 5;
+/**
+ * Events read per page from the end of a history: an Update just answered is accepted a few
+ * events from the end (its own, the workflow task's, the activity it may have started).
+ */
+const REVERSE_HISTORY_PAGE = 20;
+const NOT_RECORDED = Symbol('no argument recorded for the Update id');
 /** A deadline's workflow task completes within milliseconds of the refusal; a few tries cover a slow worker. */
 const DEADLINE_DUE_ATTEMPTS = 5;
 const DEADLINE_DUE_PAUSE_MS = 200;
@@ -181,7 +187,10 @@ export class TemporalOrders {
     return acceptedUpdateIdentity(history, updateName);
   }
 
-  /** Runs an Update; a retry with the same `updateId` gets the first answer and changes nothing. */
+  /**
+   * Runs an Update; a retry with the same `updateId` and the same argument gets the first answer
+   * and changes nothing, one with another argument is refused (`idempotency-key-reused`).
+   */
   async apply<Arg>(
     orderId: string,
     update: UpdateDefinition<OrderSnapshot, [Arg]>,
@@ -190,6 +199,7 @@ export class TemporalOrders {
   ): Promise<OrderSnapshot> {
     try {
       const snapshot = await this.executeUpdate(orderId, update, arg, updateId);
+      if (updateId !== undefined) await this.assertSameRequest(orderId, updateId, arg);
       // The workflow answers without the dispute's statements, to keep them out of its history.
       if (snapshot.dispute && !snapshot.dispute.statements) {
         const current = await this.snapshot(orderId);
@@ -242,6 +252,47 @@ export class TemporalOrders {
         await new Promise((r) => setTimeout(r, DEADLINE_DUE_PAUSE_MS));
       }
     }
+  }
+
+  /**
+   * Temporal answers an Update id it has accepted before with that Update's outcome, whatever the
+   * new argument: it compares ids only. So the argument it accepted under the id (in the history,
+   * read from the end, where a fresh Update is) is compared with this one, as canonical JSON after
+   * parsing, as a create's body is. The other argument never ran, so refusing it changes nothing.
+   * An id not found in the history (a run reset since) is answered as before: with the outcome.
+   */
+  private async assertSameRequest(orderId: string, updateId: string, arg: unknown): Promise<void> {
+    const accepted = await this.acceptedArgument(orderId, updateId);
+    if (accepted === NOT_RECORDED || canonicalJson(accepted) === canonicalJson(arg)) return;
+    const [route, ...key] = updateId.split(':');
+    throw new HttpProblem(
+      'idempotency-key-reused',
+      `Idempotency-Key ${key.join(':')} was used on ${route} of order ${orderId} with another body; ` +
+        'send a new key for a new request, or the first body to get its answer',
+    );
+  }
+
+  private async acceptedArgument(orderId: string, updateId: string): Promise<unknown> {
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.within(() =>
+        this.client.workflowService.getWorkflowExecutionHistoryReverse({
+          namespace: this.client.options.namespace,
+          execution: { workflowId: workflowIdFor(orderId) },
+          maximumPageSize: REVERSE_HISTORY_PAGE,
+          nextPageToken,
+        }),
+      );
+      for (const event of page.history?.events ?? []) {
+        const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+        if (request?.meta?.updateId !== updateId) continue;
+        const payloads = request.input?.args?.payloads;
+        if (!payloads?.length) return NOT_RECORDED;
+        return decodeFirstPayload(this.client.options.loadedDataConverter, payloads);
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return NOT_RECORDED;
   }
 
   /** `closed` once the workflow has ended in any way; otherwise the status it published. */

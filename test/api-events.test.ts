@@ -31,12 +31,12 @@ describe('Idempotency-Key', () => {
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(first.body);
 
-    // The key names the request: a retry that changed its body still gets the first answer.
+    // The key names the request, body included: a retry that changed its body is refused.
     const changed = await api.call('POST', `/v1/orders/${orderId}/payments`, {
       body: { amount: 850_000, reference: 'wire-2' },
       headers,
     });
-    expect(changed.body).toEqual(first.body);
+    expect(changed).toMatchObject({ status: 422, body: { type: '/problems/idempotency-key-reused' } });
 
     const ledger = await api.call('GET', `/v1/orders/${orderId}/ledger`);
     expect(ledger.body.entries.map((e: { kind: string; amount: number }) => [e.kind, e.amount])).toEqual([

@@ -183,7 +183,8 @@ const EVENTS = [
 
 /**
  * POST /v1/orders/:orderId/<event>. An `Idempotency-Key` becomes the Update id, prefixed with the
- * route so that one key sent to two routes names two requests.
+ * route so that one key sent to two routes names two requests; sent again with another body it is
+ * refused (TemporalOrders.apply).
  */
 export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = async (
   app,
@@ -205,7 +206,22 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
           body: e.body,
           response: {
             [e.created ? 201 : 200]: json('The order after the event', OrderSnapshotSchema),
-            ...problems(400, 401, 403, 404, 409, 413, 415, 422, 429, 503),
+            ...problems(
+              400,
+              401,
+              403,
+              404,
+              409,
+              413,
+              415,
+              [
+                422,
+                'The event contradicts the contract or the order (/problems/invalid-event), or its ' +
+                  'Idempotency-Key was used on this route of the order with another body (/problems/idempotency-key-reused)',
+              ],
+              429,
+              503,
+            ),
           },
         },
       },

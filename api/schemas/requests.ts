@@ -10,7 +10,8 @@ export const IdempotencyHeadersSchema = z.looseObject({
     .string()
     .regex(/^[\x20-\x7E]{1,255}$/, 'must be 1-255 printable ASCII characters')
     .describe(
-      'Makes a retry safe: a request with a key this route already answered for the order gets the same answer and changes nothing',
+      'Makes a retry safe: a request with a key this route already answered for the order gets the same answer ' +
+        'and changes nothing; the same key with another body is a 422 (/problems/idempotency-key-reused)',
     )
     .optional(),
 });
