@@ -69,6 +69,18 @@ export interface OrderFilter {
   supplierId?: string;
 }
 
+/** An event sent with an `Idempotency-Key`. */
+export interface Idempotency {
+  /** The key, prefixed with the route: what Temporal deduplicates on. */
+  updateId: string;
+  /**
+   * The argument recorded under the id, parsed again as the route parses a body today (so that a
+   * default added since does not make an old request look like another one), or undefined when
+   * today's schema refuses it.
+   */
+  reparse: (recorded: unknown) => unknown;
+}
+
 export interface CreateResult {
   created: boolean;
   snapshot: OrderSnapshot;
@@ -188,18 +200,19 @@ export class TemporalOrders {
   }
 
   /**
-   * Runs an Update; a retry with the same `updateId` and the same argument gets the first answer
+   * Runs an Update; a retry with the same Update id and the same argument gets the first answer
    * and changes nothing, one with another argument is refused (`idempotency-key-reused`).
    */
   async apply<Arg>(
     orderId: string,
     update: UpdateDefinition<OrderSnapshot, [Arg]>,
     arg: Arg,
-    updateId: string | undefined,
+    idempotency: Idempotency | undefined,
   ): Promise<OrderSnapshot> {
+    const updateId = idempotency?.updateId;
     try {
       const snapshot = await this.executeUpdate(orderId, update, arg, updateId);
-      if (updateId !== undefined) await this.assertSameRequest(orderId, updateId, arg);
+      if (idempotency) await this.assertSameRequest(orderId, idempotency, arg);
       // The workflow answers without the dispute's statements, to keep them out of its history.
       if (snapshot.dispute && !snapshot.dispute.statements) {
         const current = await this.snapshot(orderId);
@@ -259,11 +272,15 @@ export class TemporalOrders {
    * new argument: it compares ids only. So the argument it accepted under the id (in the history,
    * read from the end, where a fresh Update is) is compared with this one, as canonical JSON after
    * parsing, as a create's body is. The other argument never ran, so refusing it changes nothing.
-   * An id not found in the history (a run reset since) is answered as before: with the outcome.
+   * A record that cannot be compared is answered as before, with the outcome: an id not found in
+   * the history (a run reset since), an argument that today's schema no longer reads.
    */
-  private async assertSameRequest(orderId: string, updateId: string, arg: unknown): Promise<void> {
+  private async assertSameRequest(orderId: string, idempotency: Idempotency, arg: unknown): Promise<void> {
+    const { updateId, reparse } = idempotency;
     const accepted = await this.acceptedArgument(orderId, updateId);
-    if (accepted === NOT_RECORDED || canonicalJson(accepted) === canonicalJson(arg)) return;
+    if (accepted === NOT_RECORDED) return;
+    const recorded = reparse(accepted);
+    if (recorded === undefined || canonicalJson(recorded) === canonicalJson(arg)) return;
     const [route, ...key] = updateId.split(':');
     throw new HttpProblem(
       'idempotency-key-reused',

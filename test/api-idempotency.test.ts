@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { fileClaimUpdate, workflowIdFor } from '../workflows/messages.js';
 import { type ApiUnderTest, orderReads, withApi } from './api-client.js';
-import { testContract } from './harness.js';
+import { type Harness, testContract } from './harness.js';
 
 /**
  * Stripe's rule for `Idempotency-Key`: the key names one request, body included. The same key and
  * body get the first answer; the same key with another body on the same route is a 422 that
  * changes nothing, before and after the order closed.
  */
+let h: Harness;
 let api: ApiUnderTest;
 withApi((ready) => {
-  ({ api } = ready);
+  ({ h, api } = ready);
 });
 const reads = orderReads(() => api);
 
@@ -138,5 +140,54 @@ describe('Idempotency-Key with another body', () => {
       payments: [{ reference: winner.reference }],
     });
     expect(await reads.ledger(orderId)).toEqual([['funding', winner.amount]]);
+  });
+
+  it('is refused on the answer to an extension, a route with a second path parameter', async () => {
+    const orderId = await createOrder();
+    const paid = await post(orderId, 'payments', { amount: 1_250_000, reference: 'wire-1' }, 'pay-1');
+    const until = new Date(Date.parse(paid.body.deadlines.shipBy) + 86_400_000).toISOString();
+    const proposed = await post(
+      orderId,
+      'extensions',
+      { party: 'supplier', deadline: 'shipBy', until, reason: 'r' },
+      'x-1',
+    );
+    expect(proposed.status).toBe(201);
+    const { extensionId } = proposed.body.extensions[0];
+    const route = `extensions/${extensionId}`;
+    const accepted = await post(orderId, route, { party: 'buyer', action: 'accept' }, 'x-1');
+    expect(accepted).toMatchObject({ status: 200, body: { deadlines: { shipBy: until } } });
+
+    expect(await post(orderId, route, { party: 'buyer', action: 'accept' }, 'x-1')).toMatchObject({
+      status: 200,
+      body: accepted.body,
+    });
+    expect(await post(orderId, route, { party: 'buyer', action: 'reject' }, 'x-1')).toMatchObject(
+      reused(orderId, route, 'x-1'),
+    );
+    expect((await reads.snapshot(orderId)).extensions).toMatchObject([{ extensionId, status: 'accepted' }]);
+  });
+
+  it('holds a key recorded by an older schema to the body as that schema read it', async () => {
+    const orderId = await createOrder();
+    await post(orderId, 'payments', { amount: 1_250_000, reference: 'wire-1' }, 'pay-1');
+    await post(orderId, 'shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' }, 'ship-1');
+    await post(orderId, 'delivery', {}, 'deliver-1');
+    // As an API whose claim schema had no `evidence` default yet sent it: the Update's recorded
+    // argument lacks the field that today's parse of the same body adds.
+    const claim = { reason: 'quality', description: 'moisture 14 %', requestedRefund: 300_000 };
+    await h.client.workflow
+      .getHandle(workflowIdFor(orderId))
+      .executeUpdate(fileClaimUpdate, { args: [claim], updateId: 'claims:claim-1' });
+
+    const retried = await post(orderId, 'claims', claim, 'claim-1');
+    expect(retried).toMatchObject({
+      status: 200,
+      body: { status: 'negotiation', dispute: { claim: { ...claim, evidence: [], status: 'open' } } },
+    });
+    expect(await post(orderId, 'claims', { ...claim, requestedRefund: 400_000 }, 'claim-1')).toMatchObject(
+      reused(orderId, 'claims', 'claim-1'),
+    );
+    expect((await reads.snapshot(orderId)).dispute.claim).toMatchObject({ requestedRefund: 300_000 });
   });
 });

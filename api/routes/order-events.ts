@@ -181,6 +181,14 @@ const EVENTS = [
   }),
 ];
 
+/** An argument recorded under an Update id, as this route would pass its body to the Update today. */
+function reparse(e: OrderEvent<z.ZodType>, ids: Record<string, string>, recorded: unknown): unknown {
+  if (recorded === null || typeof recorded !== 'object' || Array.isArray(recorded)) return undefined;
+  const body = Object.fromEntries(Object.entries(recorded).filter(([name]) => !(name in ids)));
+  const parsed = e.body.safeParse(body);
+  return parsed.success ? { ...(parsed.data as object), ...ids } : undefined;
+}
+
 /**
  * POST /v1/orders/:orderId/<event>. An `Idempotency-Key` becomes the Update id, prefixed with the
  * route so that one key sent to two routes names two requests; sent again with another body it is
@@ -233,7 +241,9 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
           orderId,
           e.update,
           { ...(request.body as object), ...ids },
-          key === undefined ? undefined : `${path}:${key}`,
+          key === undefined
+            ? undefined
+            : { updateId: `${path}:${key}`, reparse: (recorded) => reparse(e, ids, recorded) },
         );
         if (e.created) reply.code(201);
         return toSnapshotResponse(snapshot);
