@@ -14,7 +14,7 @@ import {
 } from '../config/limits.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
-import { workflowIdFor } from '../workflows/messages.js';
+import { workflowIdFor } from '../workflows/model/messages.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
@@ -22,7 +22,7 @@ import { clientError, frameworkError, problemJson } from './plugins/problem-json
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
-import { orderEventRoutes } from './routes/order-events.js';
+import { orderEventRoutes } from './routes/order-commands.js';
 import { orderRoutes } from './routes/orders.js';
 import { TemporalOrders } from './temporal-orders.js';
 

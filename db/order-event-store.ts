@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import type { OrderEvent, OrderEventType } from '../workflows/order-events.js';
-import type { OrderSnapshot, Statement } from '../workflows/order-state.js';
+import type { OrderEvent, OrderEventType } from '../workflows/model/events.js';
+import type { OrderSnapshot, Statement } from '../workflows/model/state.js';
 import { valuesList } from './pool.js';
 
 /** The event an order closes with: `order.<outcome>`. */

@@ -1,9 +1,12 @@
 import { allHandlersFinished, condition, log, setHandler } from '@temporalio/workflow';
-import { Claims } from './claims.js';
-import { eventStream, answer as reply } from './event-stream.js';
-import { Extensions } from './extensions.js';
-import { Fulfilment } from './fulfilment.js';
-import { isOpen } from './lifecycle.js';
+import { Claims } from './handlers/claims.js';
+import { Extensions } from './handlers/extensions.js';
+import { Fulfilment } from './handlers/fulfilment.js';
+import { Negotiation } from './handlers/negotiation.js';
+import { type Decision, Order } from './handlers/order.js';
+import { payOut } from './handlers/settlement.js';
+import { Statements } from './handlers/statements.js';
+import { isOpen } from './model/lifecycle.js';
 import {
   acceptGoodsUpdate,
   addStatementUpdate,
@@ -19,13 +22,10 @@ import {
   reviewDeadlinesSignal,
   settleUpdate,
   submitInspectionUpdate,
-} from './messages.js';
-import { Negotiation } from './negotiation.js';
-import { type Decision, Order } from './order.js';
-import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './order-state.js';
-import { payOut } from './settlement.js';
-import { Statements } from './statements.js';
-import { OrderVersions } from './versions.js';
+} from './model/messages.js';
+import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './model/state.js';
+import { OrderVersions } from './model/versions.js';
+import { eventStream, answer as reply } from './stream/event-stream.js';
 
 /**
  * One durable workflow per order (docs/spec.md#lifecycle): waits on deadline timers and on the marketplace's

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { OrderStatus } from '../../workflows/order-state.js';
+import type { OrderStatus } from '../../workflows/model/state.js';
 
 export interface MetricsOptions {
   /** Orders per status, asked of Temporal visibility at scrape time. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../../config/api-keys.js';
-import { ContractInputSchema } from '../../workflows/contract.js';
+import { ContractInputSchema } from '../../workflows/schemas/contract.js';
 import { OrderListSchema, toListItemResponse } from '../schemas/order-list.js';
 import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
 import { OrderListQuerySchema, OrderParamsSchema } from '../schemas/requests.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoredOrderEvent } from '../../db/order-event-store.js';
-import { TimestampSchema } from '../../workflows/contract.js';
-import { ORDER_EVENT_TYPES } from '../../workflows/order-events.js';
+import { ORDER_EVENT_TYPES } from '../../workflows/model/events.js';
+import { TimestampSchema } from '../../workflows/schemas/contract.js';
 import { OrderSnapshotSchema, StatementSchema, toSnapshotResponse } from './order-snapshot.js';
 import { component } from './registry.js';
 

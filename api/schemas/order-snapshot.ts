@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import {
+  CLOSE_REASONS,
+  EXTENSION_DEADLINES,
+  ORDER_OUTCOMES,
+  ORDER_STATUSES,
+  type OrderSnapshot,
+} from '../../workflows/model/state.js';
+import {
   ArbitrationDecisionSchema,
   CancelEventSchema,
   CLAIM_REASONS,
@@ -7,21 +14,14 @@ import {
   PARTIES,
   PaymentEventSchema,
   ShipmentEventSchema,
-} from '../../workflows/commands.js';
+} from '../../workflows/schemas/commands.js';
 import {
   ContractInputSchema,
   DurationSchema,
   MinorUnitsSchema,
   TimestampSchema,
-} from '../../workflows/contract.js';
-import { EvidenceSchema, InspectionReportSchema } from '../../workflows/inspection-report.js';
-import {
-  CLOSE_REASONS,
-  EXTENSION_DEADLINES,
-  ORDER_OUTCOMES,
-  ORDER_STATUSES,
-  type OrderSnapshot,
-} from '../../workflows/order-state.js';
+} from '../../workflows/schemas/contract.js';
+import { EvidenceSchema, InspectionReportSchema } from '../../workflows/schemas/inspection-report.js';
 import { component } from './registry.js';
 
 /**

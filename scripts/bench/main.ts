@@ -15,8 +15,6 @@ import { TemporalOrders } from '../../api/temporal-orders.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { WORKFLOW_INTERCEPTORS_PATH, WORKFLOW_PRELOAD_MODULES } from '../../worker/workflow-bundle.js';
-import { ContractInputSchema } from '../../workflows/contract.js';
-import { generateEventKeyPair } from '../../workflows/event-signature.js';
 import {
   arbitrateUpdate,
   recordDeliveryUpdate,
@@ -24,7 +22,9 @@ import {
   recordShipmentUpdate,
   submitInspectionUpdate,
   workflowIdFor,
-} from '../../workflows/messages.js';
+} from '../../workflows/model/messages.js';
+import { generateEventKeyPair } from '../../workflows/rules/event-signature.js';
+import { ContractInputSchema } from '../../workflows/schemas/contract.js';
 import { DevPostgresError, startDevPostgres } from '../dev-postgres.js';
 import { startDevTemporal } from '../dev-temporal-server.js';
 import { freePort } from '../free-port.js';

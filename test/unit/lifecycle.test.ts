@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SettlementEventSchema } from '../../workflows/commands.js';
 import {
   COMMANDS,
   type CommandRule,
@@ -10,9 +9,10 @@ import {
   lifecycleDiagram,
   SETTLEMENT,
   type Transition,
-} from '../../workflows/lifecycle.js';
-import * as messages from '../../workflows/messages.js';
-import { OPEN_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../workflows/order-state.js';
+} from '../../workflows/model/lifecycle.js';
+import * as messages from '../../workflows/model/messages.js';
+import { OPEN_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../workflows/model/state.js';
+import { SettlementEventSchema } from '../../workflows/schemas/commands.js';
 
 const spec = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'spec.md'), 'utf8');
 const commands: [string, CommandRule][] = Object.entries(COMMANDS);
@@ -29,7 +29,7 @@ function arrows(): { from: OrderStatus; t: Transition }[] {
   return out;
 }
 
-describe('the lifecycle table (workflows/lifecycle.ts)', () => {
+describe('the lifecycle table (workflows/model/lifecycle.ts)', () => {
   it('is the diagram in docs/spec.md (npm run docs:lifecycle writes it)', () => {
     expect(spec).toContain(lifecycleDiagram());
   });
