@@ -89,6 +89,44 @@ function violations(edges: readonly Edge[]): string[] {
   return found;
 }
 
+/**
+ * The import circles among project files (Tarjan's strongly connected components), each as its
+ * files: layers cannot see a circle inside one folder, where two files would each need the other.
+ */
+function circles(edges: readonly Edge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const { from, to } of edges) {
+    if (!to.endsWith('.ts')) continue;
+    next.set(from, [...(next.get(from) ?? []), to]);
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (file: string) => {
+    index.set(file, index.size);
+    low.set(file, index.get(file) as number);
+    stack.push(file);
+    for (const to of next.get(file) ?? []) {
+      if (!index.has(to)) {
+        visit(to);
+        low.set(file, Math.min(low.get(file) as number, low.get(to) as number));
+      } else if (stack.includes(to))
+        low.set(file, Math.min(low.get(file) as number, index.get(to) as number));
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const component: string[] = [];
+    let member: string | undefined;
+    do {
+      member = stack.pop() as string;
+      component.push(member);
+    } while (member !== file);
+    if (component.length > 1 || next.get(file)?.includes(file)) found.push(component.sort());
+  };
+  for (const file of next.keys()) if (!index.has(file)) visit(file);
+  return found;
+}
+
 function sourceFiles(dir = ROOT): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     if (NOT_SOURCE.has(entry.name)) return [];
@@ -145,6 +183,10 @@ describe('architecture: folders depend one way', () => {
     expect(violations(edges)).toEqual([]);
   });
 
+  it('has no import circle, also among the files of one folder', () => {
+    expect(circles(edges)).toEqual([]);
+  });
+
   it('uses only public entry points of the Temporal SDK', () => {
     const deep = edges.filter((e) => !SDK_INTERNALS_ALLOWED.includes(e.from) && SDK_INTERNALS.test(e.to));
     expect(deep.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
@@ -187,5 +229,12 @@ describe('architecture: folders depend one way', () => {
     ).toHaveLength(3);
     expect(folderOf('workflows/elsewhere/x.ts')).toBe('workflows/elsewhere');
     expect(folderOf('api/routes/orders.ts')).toBe('api');
+    expect(
+      circles([
+        { from: 'workflows/handlers/order.ts', to: 'workflows/handlers/extensions.ts' },
+        { from: 'workflows/handlers/extensions.ts', to: 'workflows/handlers/order.ts' },
+        { from: 'workflows/handlers/claims.ts', to: 'workflows/handlers/order.ts' },
+      ]),
+    ).toEqual([['workflows/handlers/extensions.ts', 'workflows/handlers/order.ts']]);
   });
 });

@@ -214,7 +214,6 @@ export class Claims {
       return state;
     }
     if (dispute.claim) dispute.claim.status = 'superseded';
-    for (const o of state.offers) if (o.status === 'open') o.status = 'superseded';
     state.delivery = { deliveredAt };
     const from = Math.max(Date.parse(deliveredAt), Date.now());
     state.deadlines.inspectionEndsAt = new Date(

@@ -26,7 +26,9 @@ export const EXTENSION_CAP_DAYS = 90;
 const CAP_MS = EXTENSION_CAP_DAYS * 24 * 3600 * 1000;
 
 export class Extensions {
-  constructor(private readonly order: Order) {}
+  constructor(private readonly order: Order) {
+    order.onLeave(() => this.expireOpen());
+  }
 
   validatePropose(arg: unknown): void {
     const { order } = this;
@@ -116,6 +118,17 @@ export class Extensions {
     order.deadlineMoves++;
   }
 
+  /** The status is changing: open proposals expire and the deadline takes its effect. */
+  private expireOpen(): void {
+    const { order } = this;
+    for (const ext of order.state.extensions) {
+      if (ext.status !== 'proposed') continue;
+      ext.status = 'expired';
+      order.note('extension_expired', `${ext.extensionId} (${ext.deadline}) was not answered in time`);
+      order.emit('order.extension_expired');
+    }
+  }
+
   private open(deadline: ExtensionDeadline): Extension | undefined {
     return this.order.state.extensions.find((e) => e.deadline === deadline && e.status === 'proposed');
   }
@@ -130,15 +143,5 @@ export class Extensions {
       (e) => e.deadline === deadline && e.status === 'accepted',
     );
     return accepted?.from ?? inForce;
-  }
-}
-
-/** The status is changing: open proposals expire and the deadline takes its effect. */
-export function expireOpenExtensions(order: Order): void {
-  for (const ext of order.state.extensions) {
-    if (ext.status !== 'proposed') continue;
-    ext.status = 'expired';
-    order.note('extension_expired', `${ext.extensionId} (${ext.deadline}) was not answered in time`);
-    order.emit('order.extension_expired');
   }
 }

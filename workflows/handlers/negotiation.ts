@@ -23,7 +23,13 @@ const history = proxyActivities<OrderActivities>({
  * arbitration that decides when they do not agree.
  */
 export class Negotiation {
-  constructor(private readonly order: Order) {}
+  constructor(private readonly order: Order) {
+    // An open offer lapses when the negotiation ends without it: by escalation, the window, or a
+    // late delivery that sends the order back to inspection. A settlement leaves it as it was.
+    order.onLeave((from, to) => {
+      if (from === 'negotiation' && to !== 'settling') supersedeOpenOffers(order.state);
+    });
+  }
 
   /** `state.dispute` holds what is disputed already (claims.ts). */
   openDispute(kind: 'quality' | 'non_delivery'): void {
@@ -131,7 +137,6 @@ export class Negotiation {
     const dueAt = new Date(Date.now() + durationMs(order.contract.arbitrationSla)).toISOString();
     state.arbitration = { openedAt: order.now(), dueAt, overdue: false };
     state.deadlines.arbitrationDueAt = dueAt;
-    supersedeOpenOffers(state);
     order.moveTo('arbitration', `${why}; decision due by ${dueAt}`);
   }
 

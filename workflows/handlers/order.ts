@@ -28,7 +28,6 @@ import type { SettlementOutcome } from '../rules/money.js';
 import { type Contract, DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import type { EventStream } from '../stream/event-stream.js';
-import { expireOpenExtensions } from './extensions.js';
 
 /** How the order ends: decided when it moves to settling, paid out by settlement.ts. */
 export interface Decision {
@@ -54,6 +53,8 @@ export class Order {
   /** Payouts scheduled and not yet answered (settlement.ts). */
   payoutsInFlight = 0;
   private readonly events: EventStream;
+  /** What the features built around the order do as it leaves a status, before it enters the next. */
+  private readonly leaving: ((from: OrderStatus, to: OrderStatus) => void)[] = [];
 
   constructor(
     input: OrderWorkflowInput,
@@ -122,8 +123,14 @@ export class Order {
     this.events.emit(type, this.now(), this.state, statement);
   }
 
+  /** Registers what a feature does whenever the order leaves a status (extensions expire, offers lapse). */
+  onLeave(hook: (from: OrderStatus, to: OrderStatus) => void): void {
+    this.leaving.push(hook);
+  }
+
   moveTo(status: OrderStatus, detail?: string): void {
-    expireOpenExtensions(this);
+    const from = this.state.status;
+    for (const hook of this.leaving) hook(from, status);
     this.state.status = status;
     this.note(status, detail);
     this.publish();
