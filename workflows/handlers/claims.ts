@@ -1,15 +1,10 @@
 import type { Claim, OrderSnapshot } from '../model/state.js';
 import { type Evaluation, evaluateQuality } from '../rules/quality.js';
-import {
-  AcceptanceEventSchema,
-  type ClaimEvent,
-  ClaimEventSchema,
-  DeliveryEventSchema,
-} from '../schemas/commands.js';
+import type { ClaimEvent, DeliveryEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
-import { type InspectionReport, InspectionReportSchema } from '../schemas/inspection-report.js';
+import type { InspectionReport } from '../schemas/inspection-report.js';
 import type { Negotiation } from './negotiation.js';
-import type { Order } from './order.js';
+import type { Order, UpdateHandlers } from './order.js';
 import { evidenceCount, MAX_EVIDENCE_ITEMS } from './statements.js';
 
 const MAX_DESCRIPTION = 4000;
@@ -27,19 +22,33 @@ export class Claims {
     private readonly negotiation: Negotiation,
   ) {}
 
-  validateInspection(arg: unknown): void {
-    this.order.parse(InspectionReportSchema, arg);
-    this.order.require('submitInspection');
-  }
+  readonly updates = {
+    submitInspection: {
+      description:
+        'The inspection report: { measurements, receivedQuantity, evidence, inspector?, notes? }. Conforming and complete releases; contradicting opens a dispute.',
+      validate: () => this.order.require('submitInspection'),
+      handle: (r) => this.submitInspection(r),
+    },
+    fileClaim: {
+      description:
+        'The buyer complains: { reason, description, requestedRefund, evidence }. Opens the dispute.',
+      validate: (c) => this.validateClaim(c),
+      handle: (c) => this.fileClaim(c),
+    },
+    acceptGoods: {
+      description: 'The buyer accepts the goods: {}. Releases to the supplier.',
+      validate: () => this.order.require('acceptGoods'),
+      handle: () => this.accept(),
+    },
+  } satisfies Partial<UpdateHandlers>;
 
   /**
    * A report releases only when it conforms and measures every term; one that conforms but leaves
    * terms unmeasured is recorded and the window runs on; a violation opens the dispute.
    */
-  submitInspection(arg: unknown): OrderSnapshot {
+  submitInspection(report: InspectionReport): OrderSnapshot {
     const { order } = this;
     const { state } = order;
-    const report = order.parse(InspectionReportSchema, arg);
     state.inspection = { report, submittedAt: order.now() };
     const evaluation = evaluateQuality(order.contract, report);
     state.evaluation = evaluation;
@@ -72,9 +81,8 @@ export class Claims {
     });
   }
 
-  validateClaim(arg: unknown): void {
+  validateClaim(claim: ClaimEvent): void {
     const { order } = this;
-    const claim = order.parse(ClaimEventSchema, arg);
     const open = order.state.dispute?.claim;
     if (open?.status === 'open') {
       order.conflict(
@@ -96,21 +104,14 @@ export class Claims {
     }
   }
 
-  fileClaim(arg: unknown): OrderSnapshot {
+  fileClaim(claim: ClaimEvent): OrderSnapshot {
     const { order } = this;
-    const claim = order.parse(ClaimEventSchema, arg);
     this.open('quality', { ...claim, source: 'buyer' });
     return order.state;
   }
 
-  validateAcceptance(arg: unknown): void {
-    this.order.parse(AcceptanceEventSchema, arg);
-    this.order.require('acceptGoods');
-  }
-
-  accept(arg: unknown): OrderSnapshot {
+  accept(): OrderSnapshot {
     const { order } = this;
-    order.parse(AcceptanceEventSchema, arg);
     order.note('acceptance', 'buyer accepts the goods');
     order.decide({ outcome: 'released', reason: 'buyer_accepted', memo: 'buyer accepted the goods' });
     return order.state;
@@ -177,9 +178,8 @@ export class Claims {
   }
 
   /** docs/spec.md#delivery-and-balance-deadlines: only a non-delivery dispute takes a delivery, once. */
-  validateLateDelivery(arg: unknown): void {
+  validateLateDelivery(delivery: DeliveryEvent): void {
     const { order } = this;
-    const delivery = order.parse(DeliveryEventSchema, arg);
     order.require('lateDelivery');
     const { dispute } = order.state;
     if (dispute?.kind !== 'non_delivery') {
@@ -199,10 +199,9 @@ export class Claims {
   }
 
   /** In negotiation the delivery supersedes the claim and the buyer inspects; in arbitration it is evidence. */
-  recordLateDelivery(arg: unknown): OrderSnapshot {
+  recordLateDelivery(delivery: DeliveryEvent): OrderSnapshot {
     const { order } = this;
     const { state } = order;
-    const delivery = order.parse(DeliveryEventSchema, arg);
     const deliveredAt = new Date(delivery.deliveredAt ?? order.now()).toISOString();
     const dispute = state.dispute;
     if (!dispute) return state;

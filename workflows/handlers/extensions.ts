@@ -3,8 +3,8 @@ import type { Command } from '../model/lifecycle.js';
 import { UNKNOWN_EXTENSION } from '../model/messages.js';
 import { ShipByKey } from '../model/search-attributes.js';
 import type { Deadlines, Extension, ExtensionDeadline, OrderSnapshot } from '../model/state.js';
-import { ExtensionAnswerCommandSchema, ExtensionProposalSchema } from '../schemas/commands.js';
-import type { Order } from './order.js';
+import type { ExtensionAnswer, ExtensionProposal } from '../schemas/commands.js';
+import type { Order, UpdateHandlers } from './order.js';
 
 /**
  * Extensions by agreement (docs/spec.md#extensions): one party proposes a later deadline for the step running
@@ -30,9 +30,23 @@ export class Extensions {
     order.onLeave(() => this.expireOpen());
   }
 
-  validatePropose(arg: unknown): void {
+  readonly updates = {
+    proposeExtension: {
+      description:
+        'Propose a later deadline: { party, deadline: "shipBy"|"deliverBy"|"inspection"|"negotiation", until, reason }.',
+      validate: (p) => this.validatePropose(p),
+      handle: (p) => this.propose(p),
+    },
+    answerExtension: {
+      description:
+        'The other party answers a proposed extension: { extensionId, party, action: "accept"|"reject" }.',
+      validate: (a) => this.validateAnswer(a),
+      handle: (a) => this.answer(a),
+    },
+  } satisfies Partial<UpdateHandlers>;
+
+  validatePropose(p: ExtensionProposal): void {
     const { order } = this;
-    const p = order.parse(ExtensionProposalSchema, arg);
     order.require(STEPS[p.deadline].command);
     const open = this.open(p.deadline);
     if (open) order.conflict(`extension ${open.extensionId} of ${p.deadline} is still open: answer it first`);
@@ -48,10 +62,9 @@ export class Extensions {
     }
   }
 
-  propose(arg: unknown): OrderSnapshot {
+  propose(p: ExtensionProposal): OrderSnapshot {
     const { order } = this;
     const { state } = order;
-    const p = order.parse(ExtensionProposalSchema, arg);
     state.extensions.push({
       extensionId: `ext-${state.extensions.length + 1}`,
       party: p.party,
@@ -68,9 +81,8 @@ export class Extensions {
     return state;
   }
 
-  validateAnswer(arg: unknown): void {
+  validateAnswer(a: ExtensionAnswer): void {
     const { order } = this;
-    const a = order.parse(ExtensionAnswerCommandSchema, arg);
     const ext = order.state.extensions.find((e) => e.extensionId === a.extensionId);
     if (!ext) {
       throw ApplicationFailure.create({
@@ -85,10 +97,9 @@ export class Extensions {
       order.invalid(`the ${a.party} proposed extension ${ext.extensionId}: the other party answers it`);
   }
 
-  answer(arg: unknown): OrderSnapshot {
+  answer(a: ExtensionAnswer): OrderSnapshot {
     const { order } = this;
     const { state } = order;
-    const a = order.parse(ExtensionAnswerCommandSchema, arg);
     const ext = state.extensions.find((e) => e.extensionId === a.extensionId);
     if (ext?.status !== 'proposed') return state;
     ext.status = a.action === 'accept' ? 'accepted' : 'rejected';

@@ -1,14 +1,9 @@
 import { condition } from '@temporalio/workflow';
 import { isOpen } from '../model/lifecycle.js';
 import type { CloseReason, OrderSnapshot } from '../model/state.js';
-import {
-  CancelEventSchema,
-  DeliveryEventSchema,
-  PaymentEventSchema,
-  ShipmentEventSchema,
-} from '../schemas/commands.js';
+import type { CancelEvent, DeliveryEvent, PaymentEvent, ShipmentEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
-import type { Order } from './order.js';
+import type { Order, UpdateHandlers } from './order.js';
 import { creditEscrow } from './settlement.js';
 
 /**
@@ -26,11 +21,30 @@ export class Fulfilment {
    */
   private readonly pendingReferences = new Map<string, number>();
 
+  readonly updates = {
+    recordPayment: {
+      description:
+        'A payment into escrow: { amount, reference, receivedAt? }. A repeated reference is a no-op.',
+      validate: (p) => this.validatePayment(p),
+      handle: (p) => this.recordPayment(p),
+    },
+    recordShipment: {
+      description: 'The supplier shipped: { carrier, trackingNumber, shippedAt? }.',
+      validate: (s) => this.validateShipment(s),
+      handle: (s) => this.recordShipment(s),
+    },
+    cancel: {
+      description:
+        'Cancel the order: { party, reason }. Either party before funding; only the supplier before shipment.',
+      validate: (c) => this.validateCancel(c),
+      handle: (c) => this.cancel(c),
+    },
+  } satisfies Partial<UpdateHandlers>;
+
   constructor(private readonly order: Order) {}
 
-  validatePayment(arg: unknown): void {
+  validatePayment(payment: PaymentEvent): void {
     const { order } = this;
-    const payment = order.parse(PaymentEventSchema, arg);
     const existing =
       order.state.payments.find((p) => p.reference === payment.reference)?.amount ??
       this.pendingReferences.get(payment.reference);
@@ -42,10 +56,9 @@ export class Fulfilment {
     order.notInFuture('receivedAt', payment.receivedAt);
   }
 
-  async recordPayment(arg: unknown): Promise<OrderSnapshot> {
+  async recordPayment(payment: PaymentEvent): Promise<OrderSnapshot> {
     const { order } = this;
     const { state, contract } = order;
-    const payment = order.parse(PaymentEventSchema, arg);
     const existing = state.payments.find((p) => p.reference === payment.reference);
     if (existing || this.pendingReferences.has(payment.reference)) {
       await condition(() => !this.pendingReferences.has(payment.reference));
@@ -82,9 +95,8 @@ export class Fulfilment {
     return state;
   }
 
-  validateShipment(arg: unknown): void {
+  validateShipment(shipment: ShipmentEvent): void {
     const { order } = this;
-    const shipment = order.parse(ShipmentEventSchema, arg);
     order.require('recordShipment');
     order.notInFuture('shippedAt', shipment.shippedAt);
     const shippedAt = shipment.shippedAt ? Date.parse(shipment.shippedAt) : Date.now();
@@ -92,9 +104,8 @@ export class Fulfilment {
     if (shippedAt > Date.parse(shipBy)) order.invalid(`shippedAt is after the ship-by deadline ${shipBy}`);
   }
 
-  recordShipment(arg: unknown): OrderSnapshot {
+  recordShipment(shipment: ShipmentEvent): OrderSnapshot {
     const { order } = this;
-    const shipment = order.parse(ShipmentEventSchema, arg);
     order.state.shipment = {
       ...shipment,
       shippedAt: new Date(shipment.shippedAt ?? order.now()).toISOString(),
@@ -104,9 +115,8 @@ export class Fulfilment {
     return order.state;
   }
 
-  validateDelivery(arg: unknown): void {
+  validateDelivery(delivery: DeliveryEvent): void {
     const { order } = this;
-    const delivery = order.parse(DeliveryEventSchema, arg);
     order.require('recordDelivery');
     order.notInFuture('deliveredAt', delivery.deliveredAt);
     const shipment = order.state.shipment;
@@ -119,10 +129,9 @@ export class Fulfilment {
     }
   }
 
-  recordDelivery(arg: unknown): OrderSnapshot {
+  recordDelivery(delivery: DeliveryEvent): OrderSnapshot {
     const { order } = this;
     const { state } = order;
-    const delivery = order.parse(DeliveryEventSchema, arg);
     const deliveredAt = new Date(delivery.deliveredAt ?? order.now()).toISOString();
     state.delivery = { deliveredAt };
     state.deadlines.inspectionEndsAt = new Date(
@@ -132,14 +141,12 @@ export class Fulfilment {
     return state;
   }
 
-  validateCancel(arg: unknown): void {
-    const cancel = this.order.parse(CancelEventSchema, arg);
+  validateCancel(cancel: CancelEvent): void {
     this.order.require(cancel.party === 'buyer' ? 'cancelAsBuyer' : 'cancelAsSupplier');
   }
 
-  cancel(arg: unknown): OrderSnapshot {
+  cancel(cancel: CancelEvent): OrderSnapshot {
     const { order } = this;
-    const cancel = order.parse(CancelEventSchema, arg);
     order.state.cancellation = { ...cancel, at: order.now() };
     const reason: CloseReason = cancel.party === 'buyer' ? 'buyer_cancelled' : 'supplier_cancelled';
     if (order.state.status === 'awaiting_funding') {

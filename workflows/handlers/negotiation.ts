@@ -3,9 +3,9 @@ import type { OrderActivities } from '../model/activities.js';
 import { arbitrateUpdate } from '../model/messages.js';
 import type { OrderSnapshot } from '../model/state.js';
 import type { SettlementOutcome } from '../rules/money.js';
-import { ArbitrationDecisionSchema, SettlementEventSchema } from '../schemas/commands.js';
+import type { ArbitrationDecision, SettlementEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
-import type { Decision, Order } from './order.js';
+import type { Decision, Order, UpdateHandlers } from './order.js';
 
 const notifications = proxyActivities<OrderActivities>({
   startToCloseTimeout: '30 seconds',
@@ -31,6 +31,21 @@ export class Negotiation {
     });
   }
 
+  readonly updates = {
+    arbitrate: {
+      description:
+        'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
+      validate: (d) => this.validateArbitration(d),
+      handle: (d) => this.arbitrate(d),
+    },
+    settle: {
+      description:
+        'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim; buyer withdraw_claim.',
+      validate: (e) => this.validateSettle(e),
+      handle: (e) => this.settle(e),
+    },
+  } satisfies Partial<UpdateHandlers>;
+
   /** `state.dispute` holds what is disputed already (claims.ts). */
   openDispute(kind: 'quality' | 'non_delivery'): void {
     const { order } = this;
@@ -45,9 +60,8 @@ export class Negotiation {
     order.moveTo('negotiation', `${kind} dispute; negotiation until ${state.deadlines.negotiationEndsAt}`);
   }
 
-  validateSettle(arg: unknown): void {
+  validateSettle(event: SettlementEvent): void {
     const { order } = this;
-    const event = order.parse(SettlementEventSchema, arg);
     order.require(event.action);
     if (event.action === 'offer' && event.refundAmount > order.covered()) {
       order.invalid(
@@ -63,10 +77,9 @@ export class Negotiation {
     }
   }
 
-  settle(arg: unknown): OrderSnapshot {
+  settle(event: SettlementEvent): OrderSnapshot {
     const { order } = this;
     const { state } = order;
-    const event = order.parse(SettlementEventSchema, arg);
     const claim = state.dispute?.claim;
     switch (event.action) {
       case 'accept_claim': {
@@ -140,9 +153,8 @@ export class Negotiation {
     order.moveTo('arbitration', `${why}; decision due by ${dueAt}`);
   }
 
-  validateArbitration(arg: unknown): void {
+  validateArbitration(d: ArbitrationDecision): void {
     const { order } = this;
-    const d = order.parse(ArbitrationDecisionSchema, arg);
     order.require('arbitrate');
     const max = order.covered();
     if (d.outcome === 'split') {
@@ -159,9 +171,8 @@ export class Negotiation {
     }
   }
 
-  arbitrate(arg: unknown): OrderSnapshot {
+  arbitrate(d: ArbitrationDecision): OrderSnapshot {
     const { order } = this;
-    const d = order.parse(ArbitrationDecisionSchema, arg);
     order.state.decision = { ...d, decidedAt: order.now() };
     const claim = order.state.dispute?.claim;
     if (claim?.status === 'open') claim.status = 'decided';

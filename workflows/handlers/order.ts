@@ -3,7 +3,13 @@ import type { z } from 'zod';
 import { caseFile } from '../case-file/case-file.js';
 import type { OrderEventType } from '../model/events.js';
 import { allows, COMMANDS, type Command, DEADLINES, isOpen, STATUS_EVENTS } from '../model/lifecycle.js';
-import { DEADLINE_DUE, INVALID_EVENT, WRONG_STATE } from '../model/messages.js';
+import {
+  type CommandOf,
+  DEADLINE_DUE,
+  INVALID_EVENT,
+  type UpdateName,
+  WRONG_STATE,
+} from '../model/messages.js';
 import {
   ArbitrationDueAtKey,
   ArbitrationOverdueKey,
@@ -28,6 +34,18 @@ import type { SettlementOutcome } from '../rules/money.js';
 import { type Contract, DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import type { EventStream } from '../stream/event-stream.js';
+
+/**
+ * One Update's handling, given the command its schema parsed: `validate` refuses it before
+ * anything is written to history; `handle` runs once it is accepted, and again on every replay.
+ */
+export interface UpdateHandler<N extends UpdateName> {
+  /** What the Web UI shows beside the Update's name. */
+  description: string;
+  validate(command: CommandOf<N>): void;
+  handle(command: CommandOf<N>): OrderSnapshot | Promise<OrderSnapshot>;
+}
+export type UpdateHandlers = { [N in UpdateName]: UpdateHandler<N> };
 
 /** How the order ends: decided when it moves to settling, paid out by settlement.ts. */
 export interface Decision {

@@ -1,6 +1,6 @@
 import type { OrderSnapshot, Statement } from '../model/state.js';
-import { StatementEventSchema } from '../schemas/commands.js';
-import type { Order } from './order.js';
+import type { StatementEvent } from '../schemas/commands.js';
+import type { Order, UpdateHandlers } from './order.js';
 
 /** docs/spec.md#size-caps: what one order may hold, far below Temporal's 2 MB payload and 50 MB history. */
 export const MAX_STATEMENTS = 100;
@@ -32,9 +32,16 @@ export function utf8Bytes(text: string): number {
 export class Statements {
   constructor(private readonly order: Order) {}
 
-  validateStatement(arg: unknown): void {
+  readonly updates = {
+    addStatement: {
+      description: "A party's statement in the dispute: { party, text, evidence }.",
+      validate: (s) => this.validateStatement(s),
+      handle: (s) => this.addStatement(s),
+    },
+  } satisfies Partial<UpdateHandlers>;
+
+  validateStatement(statement: StatementEvent): void {
     const { order } = this;
-    const statement = order.parse(StatementEventSchema, arg);
     order.require('addStatement');
     const statements = order.state.dispute?.statements ?? [];
     if (statements.length >= MAX_STATEMENTS) {
@@ -54,10 +61,9 @@ export class Statements {
     }
   }
 
-  addStatement(arg: unknown): OrderSnapshot {
+  addStatement(event: StatementEvent): OrderSnapshot {
     const { order } = this;
     const { state } = order;
-    const event = order.parse(StatementEventSchema, arg);
     const statement: Statement = { ...event, at: order.now() };
     if (!state.dispute) return state;
     state.dispute.statements ??= [];

@@ -1,33 +1,70 @@
+import type { UpdateDefinition } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type {
-  AcceptanceEvent,
-  ArbitrationDecision,
-  CancelEvent,
-  ClaimEvent,
-  DeliveryEvent,
-  ExtensionAnswer,
-  ExtensionProposal,
-  PaymentEvent,
-  SettlementEvent,
-  ShipmentEvent,
-  StatementEvent,
+import type { z } from 'zod';
+import {
+  AcceptanceEventSchema,
+  ArbitrationDecisionSchema,
+  CancelEventSchema,
+  ClaimEventSchema,
+  DeliveryEventSchema,
+  ExtensionAnswerCommandSchema,
+  ExtensionProposalSchema,
+  PaymentEventSchema,
+  SettlementEventSchema,
+  ShipmentEventSchema,
+  StatementEventSchema,
 } from '../schemas/commands.js';
-import type { InspectionReport } from '../schemas/inspection-report.js';
+import { InspectionReportSchema } from '../schemas/inspection-report.js';
 import type { OrderSnapshot } from './state.js';
 
-/** Every event is an Update with ONE object argument (the Web UI sends a single payload). */
-export const recordPaymentUpdate = defineUpdate<OrderSnapshot, [PaymentEvent]>('recordPayment');
-export const recordShipmentUpdate = defineUpdate<OrderSnapshot, [ShipmentEvent]>('recordShipment');
-export const recordDeliveryUpdate = defineUpdate<OrderSnapshot, [DeliveryEvent]>('recordDelivery');
-export const submitInspectionUpdate = defineUpdate<OrderSnapshot, [InspectionReport]>('submitInspection');
-export const settleUpdate = defineUpdate<OrderSnapshot, [SettlementEvent]>('settle');
-export const cancelUpdate = defineUpdate<OrderSnapshot, [CancelEvent]>('cancel');
-export const arbitrateUpdate = defineUpdate<OrderSnapshot, [ArbitrationDecision]>('arbitrate');
-export const fileClaimUpdate = defineUpdate<OrderSnapshot, [ClaimEvent]>('fileClaim');
-export const acceptGoodsUpdate = defineUpdate<OrderSnapshot, [AcceptanceEvent]>('acceptGoods');
-export const addStatementUpdate = defineUpdate<OrderSnapshot, [StatementEvent]>('addStatement');
-export const proposeExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionProposal]>('proposeExtension');
-export const answerExtensionUpdate = defineUpdate<OrderSnapshot, [ExtensionAnswer]>('answerExtension');
+/**
+ * The command registry: every event an order takes is an Update of this name with ONE object
+ * argument of this schema (the Web UI sends a single payload). The lifecycle rules
+ * (lifecycle.ts), the workflow's handlers, the API's routes and the chaos soak's access matrix are
+ * keyed by these names, so a new entry compiles only once each of them has its piece. The Web UI
+ * lists Updates in this order: the arbitrator's first.
+ */
+export const COMMAND_SCHEMAS = {
+  arbitrate: ArbitrationDecisionSchema,
+  recordPayment: PaymentEventSchema,
+  recordShipment: ShipmentEventSchema,
+  recordDelivery: DeliveryEventSchema,
+  submitInspection: InspectionReportSchema,
+  fileClaim: ClaimEventSchema,
+  acceptGoods: AcceptanceEventSchema,
+  addStatement: StatementEventSchema,
+  settle: SettlementEventSchema,
+  cancel: CancelEventSchema,
+  proposeExtension: ExtensionProposalSchema,
+  answerExtension: ExtensionAnswerCommandSchema,
+} as const;
+export type UpdateName = keyof typeof COMMAND_SCHEMAS;
+export const UPDATE_NAMES = Object.keys(COMMAND_SCHEMAS) as UpdateName[];
+/** The argument an Update's handler gets, once its schema has parsed it. */
+export type CommandOf<N extends UpdateName> = z.output<(typeof COMMAND_SCHEMAS)[N]>;
+
+export type OrderUpdates = {
+  [N in UpdateName]: UpdateDefinition<OrderSnapshot, [CommandOf<N>], N>;
+};
+export const UPDATES = Object.fromEntries(
+  UPDATE_NAMES.map((name) => [name, defineUpdate(name)]),
+) as unknown as OrderUpdates;
+
+export const {
+  arbitrate: arbitrateUpdate,
+  recordPayment: recordPaymentUpdate,
+  recordShipment: recordShipmentUpdate,
+  recordDelivery: recordDeliveryUpdate,
+  submitInspection: submitInspectionUpdate,
+  fileClaim: fileClaimUpdate,
+  acceptGoods: acceptGoodsUpdate,
+  addStatement: addStatementUpdate,
+  settle: settleUpdate,
+  cancel: cancelUpdate,
+  proposeExtension: proposeExtensionUpdate,
+  answerExtension: answerExtensionUpdate,
+} = UPDATES;
+
 export const orderQuery = defineQuery<OrderSnapshot>('order');
 /** Makes an order re-read its deadlines, e.g. one that shipped before it had a transit deadline. */
 export const reviewDeadlinesSignal = defineSignal('reviewDeadlines');
