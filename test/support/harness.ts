@@ -15,6 +15,7 @@ import { PostgresLedger } from '../../db/postgres-ledger.js';
 import { createOrderWorker } from '../../worker/order-worker.js';
 import { installWorkerLogging } from '../../worker/runtime-logging.js';
 import { orderQuery } from '../../workflows/model/messages.js';
+import type { StrayMove } from '../../workflows/model/sinks.js';
 import type { OrderSnapshot, OrderStatus } from '../../workflows/model/state.js';
 import type { order } from '../../workflows/order-workflow.js';
 import {
@@ -77,6 +78,7 @@ export async function createHarness(): Promise<Harness> {
   const pool = createPool(inject('databaseUrl'), 5);
   const taskQueue = `test-${randomUUID()}`;
   let running: { worker: Worker; done: Promise<void> } | undefined;
+  const strayMoves: StrayMove[] = [];
   const harness: Harness = {
     client,
     pool,
@@ -94,6 +96,7 @@ export async function createHarness(): Promise<Harness> {
         webhooks: options.webhooks,
         notifier: options.notifier,
         shutdownGraceTime: '5 seconds',
+        onStrayMove: (move) => strayMoves.push(move),
       });
       running = { worker, done: worker.run() };
     },
@@ -110,6 +113,12 @@ export async function createHarness(): Promise<Harness> {
       api.tokens?.stop();
       worker.tokens?.stop();
       await pool.end();
+      // Every test of the file fails on a move the lifecycle table lacks, whatever it asserted.
+      if (strayMoves.length > 0) {
+        throw new Error(
+          `orders moved where the lifecycle table does not lead: ${JSON.stringify(strayMoves)}`,
+        );
+      }
     },
   };
   return harness;

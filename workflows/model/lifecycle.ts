@@ -1,12 +1,14 @@
 import type { OrderEventType } from './events.js';
+import type { UpdateName } from './messages.js';
 import { type Deadlines, OPEN_STATUSES, type OpenStatus, ORDER_STATUSES, type OrderStatus } from './state.js';
 
 /**
  * The order's lifecycle in one place: which command (Update) is accepted in which status, which
  * deadline timer runs in which status, and where each leads. The Update validators refuse a
- * command outside `allowedIn`, the workflow's timer loop waits on `DEADLINES`, the case file
- * and the diagram of docs/spec.md#lifecycle (`lifecycleDiagram`, checked by test/unit/lifecycle.test.ts) read
- * it. The `to`/`when` of a transition documents what the handler does; the handlers do the moving.
+ * command outside `allowedIn`, the workflow's timer loop waits on `DEADLINES`, every move of the
+ * order is checked against the transitions (`leads`: Order.moveTo reports one the table lacks),
+ * and the case file and the diagram of docs/spec.md#lifecycle (`lifecycleDiagram`, checked by
+ * test/unit/lifecycle.test.ts) read it.
  */
 
 /** Where a command or a deadline leads. `from` narrows it to some of the statuses it is allowed in. */
@@ -17,20 +19,8 @@ export interface Transition {
 }
 
 export interface CommandRule {
-  /** The Update that carries the command. */
-  update:
-    | 'recordPayment'
-    | 'recordShipment'
-    | 'recordDelivery'
-    | 'submitInspection'
-    | 'settle'
-    | 'cancel'
-    | 'arbitrate'
-    | 'fileClaim'
-    | 'acceptGoods'
-    | 'addStatement'
-    | 'proposeExtension'
-    | 'answerExtension';
+  /** The Update that carries the command (messages.ts). */
+  update: UpdateName;
   /** Completes the refusal "cannot <refusal> while the order is <status>". */
   refusal: string;
   /** In this order in the refusal's "allowed in: …". */
@@ -179,6 +169,10 @@ export const COMMANDS = {
   },
 } as const satisfies Record<string, CommandRule>;
 export type Command = keyof typeof COMMANDS;
+/** Every Update of the registry has a rule: one that has none does not compile. */
+export type UpdatesWithoutRule = Exclude<UpdateName, (typeof COMMANDS)[Command]['update']>;
+const everyUpdateHasARule: UpdatesWithoutRule extends never ? true : never = true;
+void everyUpdateHasARule;
 
 export interface DeadlineRule {
   /** The deadline (in the snapshot's `deadlines`) that the timer waits for; none set, no timer. */
@@ -242,23 +236,34 @@ export function allows(command: Command, status: OrderStatus): boolean {
   return (COMMANDS[command].allowedIn as readonly OrderStatus[]).includes(status);
 }
 
-/** The lifecycle as a Mermaid state diagram: one arrow per pair of statuses, its reasons joined. */
-export function lifecycleDiagram(): string {
-  const arrows = new Map<string, string[]>();
-  const add = (from: OrderStatus, t: Transition) => {
-    const key = `${from} --> ${t.to}`;
-    arrows.set(key, [...(arrows.get(key) ?? []), t.when]);
-  };
+/** Every transition of the table from one status, in the order of the statuses and then of the table. */
+export function transitions(): { from: OrderStatus; t: Transition }[] {
+  const out: { from: OrderStatus; t: Transition }[] = [];
   const commands: CommandRule[] = Object.values(COMMANDS);
   for (const status of ORDER_STATUSES) {
     for (const rule of commands) {
-      for (const t of rule.leadsTo) {
-        const from = t.from ?? rule.allowedIn;
-        if (from.includes(status)) add(status, t);
-      }
+      for (const t of rule.leadsTo)
+        if ((t.from ?? rule.allowedIn).includes(status)) out.push({ from: status, t });
     }
-    if (isOpen(status)) for (const t of DEADLINES[status].leadsTo) add(status, t);
-    if (SETTLEMENT.from?.includes(status)) add(status, SETTLEMENT);
+    if (isOpen(status)) for (const t of DEADLINES[status].leadsTo) out.push({ from: status, t });
+    if (SETTLEMENT.from?.includes(status)) out.push({ from: status, t: SETTLEMENT });
+  }
+  return out;
+}
+
+const MOVES = new Set(transitions().map(({ from, t }) => `${from}>${t.to}`));
+
+/** Whether some command, deadline or the settlement moves an order from `from` to `to`. */
+export function leads(from: OrderStatus, to: OrderStatus): boolean {
+  return MOVES.has(`${from}>${to}`);
+}
+
+/** The lifecycle as a Mermaid state diagram: one arrow per pair of statuses, its reasons joined. */
+export function lifecycleDiagram(): string {
+  const arrows = new Map<string, string[]>();
+  for (const { from, t } of transitions()) {
+    const key = `${from} --> ${t.to}`;
+    arrows.set(key, [...(arrows.get(key) ?? []), t.when]);
   }
   return [
     '```mermaid',
