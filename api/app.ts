@@ -56,7 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the answers; they are not enforced at runtime, because a mismatch
   // would turn an event the workflow has already applied into a 500. The compiler checks them
-  // against the workflow's types instead (toSnapshotResponse and friends).
+  // against the workflow's types instead: the snapshot's schema is the one the workflow's types come from.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // JSON only: anything else is a 415 rather than a string that fails the schema.
   app.removeContentTypeParser('text/plain');

@@ -31,7 +31,7 @@ import {
   StatementEventSchema,
 } from '../../workflows/schemas/commands.js';
 import { InspectionReportSchema } from '../../workflows/schemas/inspection-report.js';
-import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
+import { OrderSnapshotSchema } from '../schemas/order-snapshot.js';
 import { ExtensionParamsSchema, IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
 import type { TemporalOrders } from '../temporal-orders.js';
@@ -220,7 +220,7 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
           key === undefined ? undefined : `${path}:${key}`,
         );
         if (e.created) reply.code(201);
-        return toSnapshotResponse(snapshot);
+        return snapshot;
       },
     );
   }

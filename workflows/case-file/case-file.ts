@@ -1,6 +1,6 @@
 import { allows } from '../model/lifecycle.js';
 import type { OrderSnapshot } from '../model/state.js';
-import { formatMoney } from '../rules/money.js';
+import { covered, formatMoney } from '../rules/money.js';
 import type { QualityTerm } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import type { Evidence } from '../schemas/inspection-report.js';
@@ -10,8 +10,8 @@ import {
   type Markdown,
   offersSection,
   rubric,
+  shortfallRefund,
   statementsSection,
-  suggestedRefund,
   suggestionSection,
 } from './dispute.js';
 
@@ -24,7 +24,7 @@ import {
 export function caseFile(s: OrderSnapshot): string {
   const c = s.contract;
   const money = (minor: number) => formatMoney(minor, c.currency);
-  const covered = Math.min(s.funded, c.amount);
+  const held = covered(s);
   const out: string[] = [];
   const block = (...lines: string[]) => out.push(...lines, '');
   const md: Markdown = { block, money, text, time: formatTime, link: evidenceLink };
@@ -77,7 +77,7 @@ export function caseFile(s: OrderSnapshot): string {
   offersSection(s, md);
   statementsSection(s, md);
   if (deciding) rubric(md);
-  if (deciding && covered > 0) decide(s, covered, money, block);
+  if (deciding && held > 0) decide(s, held, money, block);
   if (s.decision) {
     const d = s.decision;
     block(
@@ -188,7 +188,7 @@ function decide(s: OrderSnapshot, covered: number, money: (minor: number) => str
   block(`Refund the buyer everything in escrow (${money(s.funded)}):`, ...payload({ outcome: 'refund' }));
   block(`Release ${money(covered)} to the supplier:`, ...payload({ outcome: 'release' }));
   if (covered < 2) return;
-  const suggested = suggestedRefund(s) ?? 0;
+  const suggested = shortfallRefund(s) ?? 0;
   const useSuggested = suggested > 0 && suggested < covered;
   const split = useSuggested ? suggested : Math.floor(covered / 2);
   block(

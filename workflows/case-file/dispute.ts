@@ -1,4 +1,6 @@
 import type { Claim, OrderSnapshot } from '../model/state.js';
+import { covered } from '../rules/money.js';
+import { proRataRefund } from '../rules/quality.js';
 import type { Evidence } from '../schemas/inspection-report.js';
 
 /**
@@ -82,26 +84,24 @@ function evidenceList(title: string, evidence: Evidence[], md: Markdown): void {
 }
 
 /**
- * The pro-rata refund of a quantity shortfall beyond tolerance, on what escrow covers, in
- * integers: `floor(covered × shortfall / ordered)`. Undefined without such a shortfall.
+ * The refund the case file suggests for a quantity shortfall beyond tolerance: its pro-rata share
+ * of what escrow covers, which `arbitrate` can pay. (The evaluation's `suggestedRefund` is the
+ * same share of the contract amount.) Undefined without such a shortfall.
  */
-export function suggestedRefund(s: OrderSnapshot): number | undefined {
+export function shortfallRefund(s: OrderSnapshot): number | undefined {
   const q = s.evaluation?.quantity;
   if (!q || q.withinTolerance || q.shortfall <= 0 || q.ordered <= 0) return undefined;
-  const covered = Math.min(s.funded, s.contract.amount);
-  const scale = (n: number) => BigInt(Math.round(n * 1_000_000));
-  return Number((BigInt(covered) * scale(q.shortfall)) / scale(q.ordered));
+  return proRataRefund(covered(s), q);
 }
 
 export function suggestionSection(s: OrderSnapshot, md: Markdown): void {
   const q = s.evaluation?.quantity;
-  const refund = suggestedRefund(s);
+  const refund = shortfallRefund(s);
   if (!q || refund === undefined) return;
-  const covered = Math.min(s.funded, s.contract.amount);
   const unit = q.unit ? ` ${q.unit}` : '';
   md.block(
     `**Suggested pro-rata refund for the quantity shortfall: ${md.money(refund)}** (\`refundAmount\` ${refund})`,
-    `= floor(covered × shortfall / ordered) = floor(${md.money(covered)} × ${q.shortfall}${unit} / ${q.ordered}${unit})`,
+    `= floor(covered × shortfall / ordered) = floor(${md.money(covered(s))} × ${q.shortfall}${unit} / ${q.ordered}${unit}), on what escrow covers rather than the contract amount, so that \`arbitrate\` can pay it`,
   );
 }
 

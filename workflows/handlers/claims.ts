@@ -1,8 +1,9 @@
 import type { Claim, OrderSnapshot } from '../model/state.js';
-import { type Evaluation, evaluateQuality } from '../rules/quality.js';
+import { evaluateQuality } from '../rules/quality.js';
 import type { ClaimEvent, DeliveryEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
 import type { InspectionReport } from '../schemas/inspection-report.js';
+import type { Evaluation } from '../schemas/snapshot.js';
 import type { Negotiation } from './negotiation.js';
 import type { Order, UpdateHandlers } from './order.js';
 import { evidenceCount, MAX_EVIDENCE_ITEMS } from './statements.js';

@@ -1,8 +1,21 @@
-import { ApplicationFailure, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  proxySinks,
+  setCurrentDetails,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { z } from 'zod';
 import { caseFile } from '../case-file/case-file.js';
-import type { OrderEventType } from '../model/events.js';
-import { allows, COMMANDS, type Command, DEADLINES, isOpen, STATUS_EVENTS } from '../model/lifecycle.js';
+import { closingEvent, type OrderEventType } from '../model/events.js';
+import {
+  allows,
+  COMMANDS,
+  type Command,
+  DEADLINES,
+  isOpen,
+  leads,
+  STATUS_EVENTS,
+} from '../model/lifecycle.js';
 import {
   type CommandOf,
   DEADLINE_DUE,
@@ -20,6 +33,7 @@ import {
   ShipByKey,
   SupplierIdKey,
 } from '../model/search-attributes.js';
+import type { OrderSinks } from '../model/sinks.js';
 import {
   type CloseReason,
   type OpenStatus,
@@ -30,10 +44,12 @@ import {
   type Statement,
 } from '../model/state.js';
 import type { OrderVersions } from '../model/versions.js';
-import type { SettlementOutcome } from '../rules/money.js';
+import { covered, type SettlementOutcome } from '../rules/money.js';
 import { type Contract, DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import type { EventStream } from '../stream/event-stream.js';
+
+const { lifecycle } = proxySinks<OrderSinks>();
 
 /**
  * One Update's handling, given the command its schema parsed: `validate` refuses it before
@@ -146,14 +162,20 @@ export class Order {
     this.leaving.push(hook);
   }
 
+  /**
+   * Moves the order along a transition of the lifecycle table. One the table lacks is reported
+   * to the worker and made all the same: throwing here would fail the workflow task, and with it
+   * every later event of the order.
+   */
   moveTo(status: OrderStatus, detail?: string): void {
     const from = this.state.status;
+    if (!leads(from, status)) lifecycle.strayMove({ orderId: this.contract.orderId, from, to: status });
     for (const hook of this.leaving) hook(from, status);
     this.state.status = status;
     this.note(status, detail);
     this.publish();
     const type =
-      status === 'closed' ? (`order.${this.state.outcome}` as OrderEventType) : STATUS_EVENTS[status];
+      status === 'closed' && this.state.outcome ? closingEvent(this.state.outcome) : STATUS_EVENTS[status];
     if (type) this.emit(type);
   }
 
@@ -164,7 +186,7 @@ export class Order {
 
   /** What escrow covers of the order amount: the most a refund of the claim can be. */
   covered(): number {
-    return Math.min(this.state.funded, this.contract.amount);
+    return covered(this.state);
   }
 
   /** The timer of a status (DEADLINES): none while it has no deadline, nor once the SLA fired. */

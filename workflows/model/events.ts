@@ -1,4 +1,10 @@
-import type { OrderSnapshot, Statement } from './state.js';
+import { ORDER_OUTCOMES, type OrderOutcome, type OrderSnapshot, type Statement } from './state.js';
+
+/** The event an order closes with: `order.<outcome>`. */
+export function closingEvent<O extends OrderOutcome>(outcome: O): `order.${O}` {
+  return `order.${outcome}`;
+}
+export const CLOSING_EVENTS = ORDER_OUTCOMES.map(closingEvent);
 
 /** What the marketplace learns without polling (issue 7): one event per status change, payout or decision. */
 export const ORDER_EVENT_TYPES = [
@@ -20,10 +26,7 @@ export const ORDER_EVENT_TYPES = [
   'order.payout',
   'order.claim_filed',
   'order.statement_added',
-  'order.released',
-  'order.refunded',
-  'order.split',
-  'order.cancelled',
+  ...ORDER_OUTCOMES.map(closingEvent),
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 

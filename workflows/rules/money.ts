@@ -1,6 +1,17 @@
+import type { OrderOutcome } from '../schemas/statuses.js';
+
 /** Settlement arithmetic of docs/spec.md#lifecycle, in integer minor units. */
 
-export type SettlementOutcome = 'released' | 'refunded' | 'split' | 'cancelled';
+/** How an order ends is how its money is paid out. */
+export type SettlementOutcome = OrderOutcome;
+
+/**
+ * What escrow covers of the order amount, `min(funded, amount)`: the most a refund of a claim, an
+ * offer or a split can be, and all a release pays.
+ */
+export function covered(order: { funded: number; contract: { amount: number } }): number {
+  return Math.min(order.funded, order.contract.amount);
+}
 
 export interface SettlementPlan {
   /** Refund of the claim (or of everything, on a refund or cancellation). */
@@ -20,17 +31,17 @@ export function settlementPlan(
   amount: number,
   refundAmount = 0,
 ): SettlementPlan {
-  const covered = Math.min(funded, amount);
-  const excess = funded - covered;
+  const held = covered({ funded, contract: { amount } });
+  const excess = funded - held;
   switch (outcome) {
     case 'refunded':
     case 'cancelled':
-      return { refund: covered, release: 0, excessRefund: excess };
+      return { refund: held, release: 0, excessRefund: excess };
     case 'released':
-      return { refund: 0, release: covered, excessRefund: excess };
+      return { refund: 0, release: held, excessRefund: excess };
     case 'split': {
-      const refund = Math.min(Math.max(refundAmount, 0), covered);
-      return { refund, release: covered - refund, excessRefund: excess };
+      const refund = Math.min(Math.max(refundAmount, 0), held);
+      return { refund, release: held - refund, excessRefund: excess };
     }
   }
 }

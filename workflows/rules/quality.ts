@@ -1,5 +1,6 @@
 import type { Contract } from '../schemas/contract.js';
 import type { InspectionReport } from '../schemas/inspection-report.js';
+import type { Evaluation, QuantityCheck, Violation } from '../schemas/snapshot.js';
 
 /**
  * Quality evaluation of docs/spec.md#quality-evaluation: a pure function of (contract, report). It runs
@@ -11,35 +12,6 @@ import type { InspectionReport } from '../schemas/inspection-report.js';
  * stuck on a bad payload forever, so anything that slips through (NaN, Infinity, wrong types) is
  * treated as failing whatever bound it meets.
  */
-
-export interface Violation {
-  attribute: string;
-  expected: string;
-  actual: string | number | null;
-  unit?: string;
-}
-
-export interface QuantityCheck {
-  ordered: number;
-  received: number;
-  unit: string;
-  tolerancePct: number;
-  shortfall: number;
-  shortfallPct: number;
-  withinTolerance: boolean;
-}
-
-export interface Evaluation {
-  conforms: boolean;
-  /** Every quality term measured (docs/spec.md#claims): only a complete, conforming report releases. */
-  complete: boolean;
-  violations: Violation[];
-  /** Contract terms the report has no measurement for: they neither pass nor fail. */
-  unmeasured: string[];
-  quantity: QuantityCheck;
-  /** Pro-rata refund for a quantity shortfall beyond tolerance, in minor units; 0 otherwise. */
-  suggestedRefund: number;
-}
 
 export type EvaluatedContract = Pick<Contract, 'amount' | 'quantity' | 'quality'>;
 
@@ -241,10 +213,7 @@ function checkQuantity(
   };
   if (withinTolerance) return { check, refund: 0 };
 
-  const amount =
-    isFiniteNumber(amountRaw) && amountRaw > 0 ? Math.floor(Math.min(amountRaw, Number.MAX_SAFE_INTEGER)) : 0;
-  // shortfall <= ordered, so the floor of amount * shortfall / ordered is within [0, amount].
-  const refund = Number((BigInt(amount) * shortfall) / ordered);
+  const amount = isFiniteNumber(amountRaw) && amountRaw > 0 ? amountRaw : 0;
 
   // The least acceptable quantity, rounded up so that receiving exactly the number shown conforms.
   // Past this point tolerance < 100 %, since no shortfall can exceed 100 %.
@@ -255,7 +224,20 @@ function checkQuantity(
     actual: isFiniteNumber(receivedRaw) ? receivedRaw : null,
     ...(unit !== '' ? { unit } : {}),
   };
-  return { check, violation, refund: Math.min(Math.max(refund, 0), amount) };
+  return { check, violation, refund: proRataRefund(amount, check) };
+}
+
+/**
+ * The pro-rata refund of a quantity shortfall beyond tolerance, on `base` minor units:
+ * `floor(base × shortfall / ordered)`, in integers; 0 without such a shortfall. The evaluation
+ * gives it on the contract amount, the case file on what escrow covers.
+ */
+export function proRataRefund(base: number, q: QuantityCheck): number {
+  const shortfall = scaled(q.shortfall) ?? 0n;
+  const ordered = scaled(q.ordered) ?? 0n;
+  if (q.withinTolerance || shortfall <= 0n || ordered <= 0n || base <= 0) return 0;
+  const refund = Number((BigInt(Math.floor(Math.min(base, Number.MAX_SAFE_INTEGER))) * shortfall) / ordered);
+  return Math.min(Math.max(refund, 0), base);
 }
 
 function scaled(value: number): bigint | undefined {

@@ -34,7 +34,7 @@ export const DurationSchema = z
     'must be an ISO 8601 duration in W, D, H, M, S (e.g. P7D, PT36H)',
   );
 
-export const PartySchema = z.strictObject({
+export const TraderSchema = z.strictObject({
   id: z.string().trim().min(1, 'must not be empty').max(128),
   name: z.string().max(256).optional(),
 });
@@ -62,8 +62,8 @@ export const QuantitySchema = z.strictObject({
 
 export const ContractInputSchema = z.strictObject({
   orderId: OrderIdSchema,
-  buyer: PartySchema,
-  supplier: PartySchema,
+  buyer: TraderSchema,
+  supplier: TraderSchema,
   currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
   amount: MinorUnitsSchema,
   deposit: MinorUnitsSchema.optional(),
@@ -81,16 +81,19 @@ export const ContractInputSchema = z.strictObject({
 export type ContractInput = z.input<typeof ContractInputSchema>;
 export type ParsedContractInput = z.output<typeof ContractInputSchema>;
 export type QualityTerm = z.output<typeof QualityTermSchema>;
-export type Party = z.output<typeof PartySchema>;
+/** The buyer or the supplier as the contract names them; a `Party` (commands.ts) is the role. */
+export type Trader = z.output<typeof TraderSchema>;
 
 /** A contract with every default resolved: what the workflow runs on, fixed at creation. */
-export interface Contract extends Omit<ParsedContractInput, 'deposit' | 'fundBy' | 'transitWindow'> {
-  deposit: number;
-  fundBy: string;
-  /** Absent from orders created before it existed: they get DEFAULT_TRANSIT_WINDOW. */
-  transitWindow?: string;
-  createdAt: string;
-}
+export const ContractSchema = ContractInputSchema.extend({
+  deposit: MinorUnitsSchema,
+  fundBy: TimestampSchema,
+  createdAt: TimestampSchema,
+  transitWindow: DurationSchema.optional().describe(
+    `absent on orders created before it existed: they get ${DEFAULT_TRANSIT_WINDOW}`,
+  ),
+});
+export type Contract = z.output<typeof ContractSchema>;
 
 export const DEFAULT_FUNDING_WINDOW = 'P20D';
 
