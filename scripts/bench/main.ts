@@ -29,7 +29,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const progress = progressSince(started);
   const teardown = new Teardown();
-  const interrupted = (exitCode: number) => () => void teardown.run().then(() => process.exit(exitCode));
+  const interrupted = (exitCode: number) => () => {
+    // The sections run on while the teardown stops what they call, and their failures are the
+    // interruption's: one, a Temporal client's retry once its connection is closed, is thrown from
+    // a timer and would end the process before the teardown has removed the run's directory.
+    process.on('uncaughtException', () => {});
+    void teardown.run().then(() => process.exit(exitCode));
+  };
   process.on('SIGINT', interrupted(130));
   process.on('SIGTERM', interrupted(143));
   try {
