@@ -2,21 +2,20 @@ import type { UpdateDefinition } from '@temporalio/common';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import type { Role } from '../../config/api-keys.js';
-import {
-  acceptGoodsUpdate,
-  addStatementUpdate,
-  answerExtensionUpdate,
-  arbitrateUpdate,
-  cancelUpdate,
-  fileClaimUpdate,
-  proposeExtensionUpdate,
-  recordDeliveryUpdate,
-  recordPaymentUpdate,
-  recordShipmentUpdate,
-  settleUpdate,
-  submitInspectionUpdate,
-} from '../../workflows/model/messages.js';
+import { UPDATES, type UpdateName } from '../../workflows/model/messages.js';
 import type { OrderSnapshot } from '../../workflows/model/state.js';
+import {
+  EXTENSION_CAP_DAYS,
+  MAX_DISPUTE_EVIDENCE,
+  MAX_EVIDENCE_ITEMS,
+  MAX_EXTENSIONS,
+  MAX_OFFERS,
+  MAX_PAYMENTS,
+  MAX_STATEMENT_TEXT_BYTES,
+  MAX_STATEMENTS,
+  MAX_TEXT,
+  MAX_TIMELINE_ENTRIES,
+} from '../../workflows/schemas/caps.js';
 import {
   AcceptanceEventSchema,
   ArbitrationDecisionSchema,
@@ -36,46 +35,49 @@ import { ExtensionParamsSchema, IdempotencyHeadersSchema, OrderParamsSchema } fr
 import { json, problems } from '../schemas/responses.js';
 import type { TemporalOrders } from '../temporal-orders.js';
 
-interface OrderEvent<S extends z.ZodType> {
+export interface CommandRoute<S extends z.ZodType = z.ZodType> {
+  /** Under `/v1/orders/:orderId/`. */
   path: string;
-  // biome-ignore lint/suspicious/noExplicitAny: the Update's argument may add route params to the body
-  update: UpdateDefinition<OrderSnapshot, [any]>;
   /** 201 for a route that creates something the snapshot lists (an extension proposal). */
   created?: true;
   body: S;
   roles: readonly Role[];
   summary: string;
   description: string;
+  /** A body the route accepts: what the chaos soak's access matrix sends. */
+  example: z.input<S>;
 }
 
-const event = <S extends z.ZodType>(e: OrderEvent<S>) => e;
+const route = <S extends z.ZodType>(r: CommandRoute<S>) => r;
+
+const KIB = 1024;
 
 /**
- * The marketplace's (and the arbitrator's) events: each one a Workflow Update of the order
- * (docs/spec.md#lifecycle).
+ * The marketplace's (and the arbitrator's) events, one route per Update of the command registry
+ * (workflows/model/messages.ts): a new Update does not compile until it has its route here.
  */
-const EVENTS = [
-  event({
+export const COMMAND_ROUTES = {
+  recordPayment: route({
     path: 'payments',
-    update: recordPaymentUpdate,
     body: PaymentEventSchema,
     roles: ['marketplace'],
     summary: 'Record a payment into escrow',
     description:
       'Funds the order once the payments reach the deposit; later payments (the balance) are credited too. ' +
-      'A repeated `reference` with the same amount is a no-op.',
+      `A repeated \`reference\` with the same amount is a no-op. An order takes at most ${MAX_PAYMENTS} payments ` +
+      '(422 past it).',
+    example: { amount: 250_000, reference: 'wire-0001' },
   }),
-  event({
+  recordShipment: route({
     path: 'shipment',
-    update: recordShipmentUpdate,
     body: ShipmentEventSchema,
     roles: ['marketplace'],
     summary: 'The supplier shipped',
     description: '`shippedAt` (default now) must not be in the future nor after the contract’s `shipBy`.',
+    example: { carrier: 'Maersk', trackingNumber: 'MSKU1234565' },
   }),
-  event({
+  recordDelivery: route({
     path: 'delivery',
-    update: recordDeliveryUpdate,
     body: DeliveryEventSchema,
     roles: ['marketplace'],
     summary: 'The goods were delivered: the inspection window starts',
@@ -83,10 +85,10 @@ const EVENTS = [
       '`deliveredAt` defaults to now. Send `{}` for "delivered now". During a non-delivery dispute in ' +
       'negotiation it supersedes the `not_delivered` claim and the inspection window runs from the later of ' +
       '`deliveredAt` and now; in arbitration it is recorded for the arbitrator (`dispute.lateDelivery`).',
+    example: {},
   }),
-  event({
+  submitInspection: route({
     path: 'inspection',
-    update: submitInspectionUpdate,
     body: InspectionReportSchema,
     roles: ['marketplace'],
     summary: "The buyer's inspection report",
@@ -95,10 +97,10 @@ const EVENTS = [
       'supplier; one that conforms but leaves terms unmeasured is recorded and the inspection goes on; one ' +
       'that contradicts the contract opens a dispute with an automatic claim for what escrow covers ' +
       '(negotiation, or arbitration at once when the negotiation window is PT0S).',
+    example: { measurements: { moisture: 11.5, grade: 'A' }, receivedQuantity: 1000, evidence: [] },
   }),
-  event({
+  fileClaim: route({
     path: 'claims',
-    update: fileClaimUpdate,
     body: ClaimEventSchema,
     roles: ['marketplace'],
     summary: "The buyer's claim: opens the dispute",
@@ -106,30 +108,40 @@ const EVENTS = [
       'During inspection, before its window ends, with no open claim. `requestedRefund` is at most what ' +
       'escrow covers (`min(funded, amount)`) and stays fixed. Opens the negotiation (arbitration at once ' +
       'when the negotiation window is PT0S). Event `order.claim_filed`.',
+    example: {
+      reason: 'damaged',
+      description: 'Twelve bags torn on arrival; photos attached.',
+      requestedRefund: 300_000,
+      evidence: [{ uri: 'https://files.example.com/claims/torn-bags.jpg' }],
+    },
   }),
-  event({
+  acceptGoods: route({
     path: 'acceptance',
-    update: acceptGoodsUpdate,
     body: AcceptanceEventSchema,
     roles: ['marketplace'],
     summary: 'The buyer accepts the goods',
     description: 'During inspection: releases the escrow to the supplier (`buyer_accepted`). Body `{}`.',
+    example: {},
   }),
-  event({
+  addStatement: route({
     path: 'statements',
-    update: addStatementUpdate,
     body: StatementEventSchema,
     roles: ['marketplace'],
     summary: "A party's statement in the dispute",
     description:
-      'In negotiation and arbitration until the case is decided: text (1–4000 characters) and up to 20 ' +
-      'evidence items, stored with its party and time. An order holds at most 100 statements, 64 KiB of ' +
-      'statement text and 200 evidence items (claims and statements); past a cap the answer is 422. ' +
+      `In negotiation and arbitration until the case is decided: text (1–${MAX_TEXT} characters) and up to ` +
+      `${MAX_DISPUTE_EVIDENCE} evidence items, stored with its party and time. An order holds at most ` +
+      `${MAX_STATEMENTS} statements, ${MAX_STATEMENT_TEXT_BYTES / KIB} KiB of statement text and ` +
+      `${MAX_EVIDENCE_ITEMS} evidence items (claims and statements); past a cap the answer is 422. ` +
       'Event `order.statement_added`.',
+    example: {
+      party: 'supplier',
+      text: 'The bags left our warehouse intact; see the loading photos.',
+      evidence: [{ uri: 'https://files.example.com/statements/loading.jpg' }],
+    },
   }),
-  event({
+  settle: route({
     path: 'settlement',
-    update: settleUpdate,
     body: SettlementEventSchema,
     roles: ['marketplace'],
     summary: 'A move in the negotiation of a dispute',
@@ -137,49 +149,60 @@ const EVENTS = [
       'Either party: `offer` a refund (supersedes any open offer), `accept_offer` (the other side’s open ' +
       'offer: split, or refunded when it is everything escrow covers), `escalate` to arbitration at once. ' +
       'Supplier: `accept_claim` (refund of the claim’s `requestedRefund`, at most what escrow covers). ' +
-      'Buyer: `withdraw_claim` (release).',
+      `Buyer: \`withdraw_claim\` (release). An order takes at most ${MAX_OFFERS} offers (422 past it).`,
+    example: { party: 'buyer', action: 'withdraw_claim' },
   }),
-  event({
+  cancel: route({
     path: 'cancel',
-    update: cancelUpdate,
     body: CancelEventSchema,
     roles: ['marketplace'],
     summary: 'Cancel the order',
     description:
       'Either party before funding (partial funds are refunded); only the supplier before shipment (full refund).',
+    example: { party: 'buyer', reason: 'ordered twice by mistake' },
   }),
-  event({
+  arbitrate: route({
     path: 'arbitration',
-    update: arbitrateUpdate,
     body: ArbitrationDecisionSchema,
     roles: ['arbitrator'],
     summary: "The arbitrator's decision",
     description: 'Only while the order is in arbitration. `refundAmount` is for a split only.',
+    example: { outcome: 'release', arbitrator: 'arb-017', rationale: 'The photos show the bags intact.' },
   }),
-  event({
+  proposeExtension: route({
     path: 'extensions',
-    update: proposeExtensionUpdate,
     body: ExtensionProposalSchema,
     roles: ['marketplace'],
     created: true,
     summary: 'Propose a later deadline for the step running now',
     description:
       '`shipBy` (awaiting_shipment) and `deliverBy` (in_transit) by the supplier, `inspection` by the buyer, ' +
-      '`negotiation` by either. `until` must be later than the deadline in force and at most 90 days after ' +
-      'the deadline first set for that step. One open proposal per deadline; the proposal is the last of ' +
-      '`extensions`, answered with 201.',
+      `\`negotiation\` by either. \`until\` must be later than the deadline in force and at most ${EXTENSION_CAP_DAYS} ` +
+      'days after the deadline first set for that step. One open proposal per deadline, and at most ' +
+      `${MAX_EXTENSIONS} proposals per order; the proposal is the last of \`extensions\`, answered with 201.`,
+    example: {
+      party: 'supplier',
+      deadline: 'shipBy',
+      until: '2027-03-01T00:00:00Z',
+      reason: 'The vessel was rolled over to the next sailing.',
+    },
   }),
-  event({
+  answerExtension: route({
     path: 'extensions/:extensionId',
-    update: answerExtensionUpdate,
     body: ExtensionAnswerSchema,
     roles: ['marketplace'],
     summary: 'The other party accepts or rejects a proposed extension',
     description:
       'Accepted, the deadline in force (`deadlines.*`) moves and its timer with it; an accepted `shipBy` ' +
       'extension moves `deliverBy` by as much. Rejected, nothing changes. 404 for an unknown extensionId.',
+    example: { party: 'buyer', action: 'accept' },
   }),
-];
+} satisfies Record<UpdateName, CommandRoute>;
+
+/** Said of every event route: what any event may be refused for besides its own rules. */
+const TIMELINE_CAP =
+  `An order whose timeline holds ${MAX_TIMELINE_ENTRIES} entries takes no more events but the arbitrator's ` +
+  'decision (422); its deadlines still move it.';
 
 /**
  * POST /v1/orders/:orderId/<event>. An `Idempotency-Key` becomes the Update id, prefixed with the
@@ -189,7 +212,7 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
   app,
   { orders },
 ) => {
-  for (const e of EVENTS as OrderEvent<z.ZodType>[]) {
+  for (const [name, e] of Object.entries(COMMAND_ROUTES) as [UpdateName, CommandRoute][]) {
     app.post(
       `/orders/:orderId/${e.path}`,
       {
@@ -197,9 +220,9 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
         schema: {
           tags: ['order events'],
           // The Update's own name: stable for as long as running orders answer to it.
-          operationId: e.update.name,
+          operationId: name,
           summary: e.summary,
-          description: `${e.description} Answers with the order after the event was applied.`,
+          description: `${e.description} ${TIMELINE_CAP} Answers with the order after the event was applied.`,
           params: e.path.includes(':extensionId') ? ExtensionParamsSchema : OrderParamsSchema,
           headers: IdempotencyHeadersSchema,
           body: e.body,
@@ -215,7 +238,8 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
         const path = ids.extensionId ? `extensions/${ids.extensionId}` : e.path;
         const snapshot = await orders.apply(
           orderId,
-          e.update,
+          // The body passed its route's schema; the Update's validator checks it again in the workflow.
+          UPDATES[name] as UpdateDefinition<OrderSnapshot, [unknown]>,
           { ...(request.body as object), ...ids },
           key === undefined ? undefined : `${path}:${key}`,
         );

@@ -1,15 +1,13 @@
 import type { Claim, OrderSnapshot } from '../model/state.js';
 import { evaluateQuality } from '../rules/quality.js';
+import { MAX_DISPUTE_EVIDENCE, MAX_EVIDENCE_ITEMS, MAX_TEXT } from '../schemas/caps.js';
 import type { ClaimEvent, DeliveryEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
 import type { InspectionReport } from '../schemas/inspection-report.js';
 import type { Evaluation } from '../schemas/snapshot.js';
 import type { Negotiation } from './negotiation.js';
 import type { Order, UpdateHandlers } from './order.js';
-import { evidenceCount, MAX_EVIDENCE_ITEMS } from './statements.js';
-
-const MAX_DESCRIPTION = 4000;
-const MAX_CLAIM_EVIDENCE = 20;
+import { evidenceCount } from './statements.js';
 
 /**
  * The buyer's side of an inspection (docs/spec.md#claims): a claim that complains where a report measures,
@@ -53,7 +51,7 @@ export class Claims {
     state.inspection = { report, submittedAt: order.now() };
     const evaluation = evaluateQuality(order.contract, report);
     state.evaluation = evaluation;
-    const incomplete = order.claims && evaluation.conforms && !evaluation.complete;
+    const incomplete = order.versions.claims && evaluation.conforms && !evaluation.complete;
     order.note(
       'inspection_report',
       !evaluation.conforms
@@ -69,7 +67,7 @@ export class Claims {
         reason: 'buyer_accepted',
         memo: 'inspection report conforms to the contract',
       });
-    } else if (order.claims) this.fromReport(report, evaluation);
+    } else if (order.versions.claims) this.fromReport(report, evaluation);
     else this.withoutClaim('quality');
     return state;
   }
@@ -126,9 +124,9 @@ export class Claims {
       .join('; ');
     this.open('quality', {
       reason: onlyQuantity ? 'quantity' : 'quality',
-      description: `Inspection report: ${description}`.slice(0, MAX_DESCRIPTION),
+      description: `Inspection report: ${description}`.slice(0, MAX_TEXT),
       requestedRefund: this.order.covered(),
-      evidence: report.evidence.slice(0, MAX_CLAIM_EVIDENCE),
+      evidence: report.evidence.slice(0, MAX_DISPUTE_EVIDENCE),
       source: 'inspection_report',
     });
   }
@@ -137,7 +135,7 @@ export class Claims {
   notDelivered(): void {
     const { order } = this;
     order.note('not_delivered', `no delivery by ${order.state.deadlines.deliverBy}`);
-    if (!order.claims) {
+    if (!order.versions.claims) {
       this.withoutClaim('non_delivery');
       return;
     }

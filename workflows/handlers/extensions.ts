@@ -3,6 +3,7 @@ import type { Command } from '../model/lifecycle.js';
 import { UNKNOWN_EXTENSION } from '../model/messages.js';
 import { ShipByKey } from '../model/search-attributes.js';
 import type { Deadlines, Extension, ExtensionDeadline, OrderSnapshot } from '../model/state.js';
+import { EXTENSION_CAP_DAYS, MAX_EXTENSIONS } from '../schemas/caps.js';
 import type { ExtensionAnswer, ExtensionProposal } from '../schemas/commands.js';
 import type { Order, UpdateHandlers } from './order.js';
 
@@ -21,8 +22,6 @@ const STEPS = {
   negotiation: { deadline: 'negotiationEndsAt', command: 'extendNegotiation' },
 } as const satisfies Record<ExtensionDeadline, { deadline: keyof Deadlines; command: Command }>;
 
-/** All extensions of a step together end at most this long after the deadline first set for it. */
-export const EXTENSION_CAP_DAYS = 90;
 const CAP_MS = EXTENSION_CAP_DAYS * 24 * 3600 * 1000;
 
 export class Extensions {
@@ -50,6 +49,9 @@ export class Extensions {
     order.require(STEPS[p.deadline].command);
     const open = this.open(p.deadline);
     if (open) order.conflict(`extension ${open.extensionId} of ${p.deadline} is still open: answer it first`);
+    if (order.state.extensions.length >= MAX_EXTENSIONS) {
+      order.invalid(`the order holds the most extension proposals an order may have (${MAX_EXTENSIONS})`);
+    }
     const inForce = this.inForce(p.deadline) ?? order.invalid(`no ${p.deadline} deadline is running`);
     if (Date.parse(p.until) <= Date.parse(inForce))
       order.invalid(`until ${p.until} is not later than the ${p.deadline} deadline in force, ${inForce}`);

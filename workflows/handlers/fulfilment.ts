@@ -1,6 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import { isOpen } from '../model/lifecycle.js';
 import type { CloseReason, OrderSnapshot } from '../model/state.js';
+import { MAX_PAYMENTS } from '../schemas/caps.js';
 import type { CancelEvent, DeliveryEvent, PaymentEvent, ShipmentEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
 import type { Order, UpdateHandlers } from './order.js';
@@ -53,6 +54,9 @@ export class Fulfilment {
     }
     if (existing !== undefined) return;
     order.require('recordPayment');
+    if (order.state.payments.length + this.pendingReferences.size >= MAX_PAYMENTS) {
+      order.invalid(`the order holds the most payments an order may have (${MAX_PAYMENTS})`);
+    }
     order.notInFuture('receivedAt', payment.receivedAt);
   }
 

@@ -3,6 +3,7 @@ import type { OrderActivities } from '../model/activities.js';
 import { arbitrateUpdate } from '../model/messages.js';
 import type { OrderSnapshot } from '../model/state.js';
 import type { SettlementOutcome } from '../rules/money.js';
+import { MAX_OFFERS } from '../schemas/caps.js';
 import type { ArbitrationDecision, SettlementEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
 import type { Decision, Order, UpdateHandlers } from './order.js';
@@ -68,6 +69,9 @@ export class Negotiation {
         `refundAmount ${event.refundAmount} exceeds what escrow covers of the order (${order.covered()})`,
       );
     }
+    if (event.action === 'offer' && order.state.offers.length >= MAX_OFFERS) {
+      order.invalid(`the order holds the most offers an order may have (${MAX_OFFERS})`);
+    }
     if (event.action === 'accept_offer') {
       const offer = order.state.offers.find((o) => o.status === 'open');
       if (!offer) order.invalid('there is no open offer to accept');
@@ -114,7 +118,7 @@ export class Negotiation {
         if (claim) claim.status = 'settled';
         const by = offer.party ?? 'supplier';
         order.decide({
-          ...(order.claims
+          ...(order.versions.claims
             ? this.refundOf(offer.refundAmount)
             : { outcome: 'split', refundAmount: offer.refundAmount }),
           reason: 'settlement_agreed',

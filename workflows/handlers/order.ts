@@ -45,6 +45,7 @@ import {
 } from '../model/state.js';
 import type { OrderVersions } from '../model/versions.js';
 import { covered, type SettlementOutcome } from '../rules/money.js';
+import { MAX_TIMELINE_ENTRIES } from '../schemas/caps.js';
 import { type Contract, DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import type { EventStream } from '../stream/event-stream.js';
@@ -102,14 +103,6 @@ export class Order {
   }
 
   /**
-   * False for orders started before claims (docs/spec.md#claims): they keep releasing on an
-   * incomplete conforming report, open disputes without a claim, and keep their overdue flag.
-   */
-  get claims(): boolean {
-    return this.versions.claims;
-  }
-
-  /**
    * The first case file and `order.created`. Orders started since 'lean-history' got their search
    * attributes with the start request (api/order-start.ts); older ones upsert them here.
    */
@@ -146,7 +139,10 @@ export class Order {
         ? [
             { key: ArbitrationDueAtKey, value: new Date(s.arbitration.dueAt) },
             // A decided case is no longer waiting for anyone, overdue or not.
-            { key: ArbitrationOverdueKey, value: s.arbitration.overdue && !(this.claims && s.decision) },
+            {
+              key: ArbitrationOverdueKey,
+              value: s.arbitration.overdue && !(this.versions.claims && s.decision),
+            },
           ]
         : []),
     ]);
@@ -223,10 +219,21 @@ export class Order {
 
   // Validators throw: the Update is refused, nothing is written to the history.
 
-  /** Refuses a command that the lifecycle table does not allow in the current status. */
+  /**
+   * Refuses a command that the lifecycle table does not allow in the current status (409), or that
+   * would grow a full timeline (422).
+   */
   require(command: Command): void {
     const { status } = this.state;
-    if (allows(command, status)) return;
+    if (allows(command, status)) {
+      // The arbitrator's decision is never refused for size: deadlines still move a full order too.
+      if (command !== 'arbitrate' && this.state.timeline.length >= MAX_TIMELINE_ENTRIES) {
+        this.invalid(
+          `the order's timeline holds the most entries an order may have (${MAX_TIMELINE_ENTRIES})`,
+        );
+      }
+      return;
+    }
     const { refusal, allowedIn } = COMMANDS[command];
     throw ApplicationFailure.create({
       type: isOpen(status) && this.deadlineDue(status) ? DEADLINE_DUE : WRONG_STATE,

@@ -1,11 +1,7 @@
 import type { OrderSnapshot, Statement } from '../model/state.js';
+import { MAX_EVIDENCE_ITEMS, MAX_STATEMENT_TEXT_BYTES, MAX_STATEMENTS } from '../schemas/caps.js';
 import type { StatementEvent } from '../schemas/commands.js';
 import type { Order, UpdateHandlers } from './order.js';
-
-/** docs/spec.md#size-caps: what one order may hold, far below Temporal's 2 MB payload and 50 MB history. */
-export const MAX_STATEMENTS = 100;
-export const MAX_EVIDENCE_ITEMS = 200;
-export const MAX_STATEMENT_TEXT_BYTES = 64 * 1024;
 
 /** Evidence of the order's claims and statements: what the cap of 200 counts. */
 export function evidenceCount(s: OrderSnapshot): number {

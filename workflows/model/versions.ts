@@ -19,7 +19,10 @@ export class OrderVersions {
   readonly eventBatches = this.lean || (this.events && patched('event-batches'));
   /** The activity that stores a batch also delivers it. */
   readonly deliverWithStore = this.lean || (this.eventBatches && patched('deliver-with-store'));
-  /** The rules of docs/spec.md#claims. */
+  /**
+   * The rules of docs/spec.md#claims. Orders started before them keep releasing on an incomplete
+   * conforming report, open disputes without a claim, and keep their overdue flag once decided.
+   */
   readonly claims = this.lean || patched('dispute-claims');
 
   // Asked for where the behaviour changes: older orders recorded these markers there, if at all.

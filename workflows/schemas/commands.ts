@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_DISPUTE_EVIDENCE, MAX_TEXT } from './caps.js';
 import { MinorUnitsSchema, TimestampSchema } from './contract.js';
 import { EvidenceSchema } from './inspection-report.js';
 
@@ -30,10 +31,10 @@ export const PARTIES = ['buyer', 'supplier'] as const;
 export type Party = (typeof PARTIES)[number];
 const PartySchema = z.enum(PARTIES, 'party must be "buyer" or "supplier"');
 
-/** A dispute's evidence list: at most 20 items per claim or statement (docs/spec.md#disputes). */
+/** A dispute's evidence list: at most MAX_DISPUTE_EVIDENCE items per claim or statement (docs/spec.md#disputes). */
 const DisputeEvidenceSchema = z
   .array(EvidenceSchema, { error: 'must be a list of { uri, sha256?, description? }' })
-  .max(20, 'must have at most 20 items')
+  .max(MAX_DISPUTE_EVIDENCE, `must have at most ${MAX_DISPUTE_EVIDENCE} items`)
   .default([]);
 
 export const SettlementEventSchema = z.discriminatedUnion('action', [
@@ -54,7 +55,11 @@ export type ClaimReason = (typeof CLAIM_REASONS)[number];
 
 export const ClaimEventSchema = z.strictObject({
   reason: z.enum(CLAIM_REASONS, `reason must be one of ${CLAIM_REASONS.map((r) => `"${r}"`).join(', ')}`),
-  description: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters'),
+  description: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
   requestedRefund: MinorUnitsSchema,
   evidence: DisputeEvidenceSchema,
 });
@@ -65,7 +70,7 @@ export type AcceptanceEvent = z.output<typeof AcceptanceEventSchema>;
 
 export const StatementEventSchema = z.strictObject({
   party: PartySchema,
-  text: z.string().trim().min(1, 'must not be empty').max(4000, 'must be at most 4000 characters'),
+  text: z.string().trim().min(1, 'must not be empty').max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
   evidence: DisputeEvidenceSchema,
 });
 export type StatementEvent = z.output<typeof StatementEventSchema>;
