@@ -27,6 +27,17 @@ withApi((ready) => {
 
 const MB = 1024 * 1024;
 
+/** Creates the order, pays it in full, ships and delivers it: it is in inspection. */
+async function delivered(contract: ReturnType<typeof testContract>) {
+  const post = (event: string, body: unknown) =>
+    api.call('POST', `/v1/orders/${contract.orderId}/${event}`, { body });
+  await api.call('POST', '/v1/orders', { body: contract });
+  await post('payments', { amount: contract.amount, reference: 'wire-1' });
+  await post('shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
+  await post('delivery', {});
+  return { orderId: contract.orderId, post };
+}
+
 /** The order's whole history, page by page (one answer would pass gRPC's 4 MB message limit). */
 async function historySizes(orderId: string): Promise<{ events: number; total: number; largest: number }> {
   const sizes: number[] = [];
@@ -56,13 +67,7 @@ describe('size caps (docs/spec.md#size-caps)', () => {
     timeout: 600_000,
   }, async () => {
     const contract = testContract({ negotiationWindow: 'P3D' });
-    const { orderId } = contract;
-    const post = (event: string, body: unknown) =>
-      api.call('POST', `/v1/orders/${orderId}/${event}`, { body });
-    await api.call('POST', '/v1/orders', { body: contract });
-    await post('payments', { amount: contract.amount, reference: 'wire-1' });
-    await post('shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
-    await post('delivery', {});
+    const { orderId, post } = await delivered(contract);
     const claim = await post('claims', {
       reason: 'damaged',
       description: 'Torn bags. '.repeat(360),
@@ -223,13 +228,7 @@ describe('size caps (docs/spec.md#size-caps)', () => {
         { attribute: 'grade', oneOf: ['A'] },
       ],
     });
-    const { orderId } = contract;
-    const post = (event: string, body: unknown) =>
-      api.call('POST', `/v1/orders/${orderId}/${event}`, { body });
-    await api.call('POST', '/v1/orders', { body: contract });
-    await post('payments', { amount: contract.amount, reference: 'wire-1' });
-    await post('shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
-    await post('delivery', {});
+    const { orderId, post } = await delivered(contract);
     // A conforming report that leaves a term unmeasured keeps the order in inspection: the one
     // event that can repeat without a cap of its own.
     const partial = { measurements: { moisture: 10 }, receivedQuantity: 1000, evidence: [] };
