@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { OrderEventStore } from '../db/order-event-store.js';
 import { type DeliveryRecord, WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
-import type { OrderEvent } from '../workflows/order-events.js';
+import type { OrderEvent } from '../workflows/model/events.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface WebhookSettings {

@@ -15,7 +15,7 @@ import {
 } from '../config/limits.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
-import { workflowIdFor } from '../workflows/messages.js';
+import { workflowIdFor } from '../workflows/model/messages.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
@@ -23,7 +23,7 @@ import { clientError, frameworkError, problemJson } from './plugins/problem-json
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
-import { orderEventRoutes } from './routes/order-events.js';
+import { orderEventRoutes } from './routes/order-commands.js';
 import { orderRoutes } from './routes/orders.js';
 import { TemporalOrders } from './temporal-orders.js';
 
@@ -62,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the answers; they are not enforced at runtime, because a mismatch
   // would turn an event the workflow has already applied into a 500. The compiler checks them
-  // against the workflow's types instead (toSnapshotResponse and friends).
+  // against the workflow's types instead: the snapshot's schema is the one the workflow's types come from.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // JSON only: anything else is a 415 rather than a string that fails the schema.
   app.removeContentTypeParser('text/plain');

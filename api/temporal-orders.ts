@@ -9,12 +9,6 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { acceptedUpdateIdentity } from '../activities/decision-sender.js';
 import {
-  type ContractProblem,
-  contractProblems,
-  normalizeContract,
-  type ParsedContractInput,
-} from '../workflows/contract.js';
-import {
   DEADLINE_DUE,
   INVALID_EVENT,
   ORDER_WORKFLOW_ID_PREFIX,
@@ -22,16 +16,7 @@ import {
   UNKNOWN_EXTENSION,
   WRONG_STATE,
   workflowIdFor,
-} from '../workflows/messages.js';
-import {
-  ORDER_STATUSES,
-  type OrderOutcome,
-  type OrderSnapshot,
-  type OrderStatus,
-  type OrderWorkflowInput,
-  openingSnapshot,
-} from '../workflows/order-state.js';
-import type { order } from '../workflows/order-workflow.js';
+} from '../workflows/model/messages.js';
 import {
   ArbitrationDueAtKey,
   ArbitrationOverdueKey,
@@ -41,7 +26,22 @@ import {
   OrderStatusKey,
   ShipByKey,
   SupplierIdKey,
-} from '../workflows/search-attributes.js';
+} from '../workflows/model/search-attributes.js';
+import {
+  ORDER_STATUSES,
+  type OrderOutcome,
+  type OrderSnapshot,
+  type OrderStatus,
+  type OrderWorkflowInput,
+  openingSnapshot,
+} from '../workflows/model/state.js';
+import type { order } from '../workflows/order-workflow.js';
+import {
+  type ContractProblem,
+  contractProblems,
+  normalizeContract,
+  type ParsedContractInput,
+} from '../workflows/schemas/contract.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
 import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';

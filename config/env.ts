@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { isSecretKey, parsePublicKeys } from '../workflows/event-signature.js';
+import { isSecretKey, parsePublicKeys } from '../workflows/rules/event-signature.js';
 import type { Role } from './api-keys.js';
 import { parseApiKeys } from './api-keys.js';
 import { DEFAULT_METRICS_CACHE_SECONDS, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';

@@ -19,7 +19,7 @@ import { createPool } from '../db/pool.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
-import { publicKeyOf } from '../workflows/event-signature.js';
+import { publicKeyOf } from '../workflows/rules/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
 import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
 import { type DevPostgres, DevPostgresError, startDevPostgres } from './dev-postgres.js';

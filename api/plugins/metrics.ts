@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import fp from 'fastify-plugin';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { OrderStatus } from '../../workflows/order-state.js';
+import type { OrderStatus } from '../../workflows/model/state.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

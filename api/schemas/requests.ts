@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { OrderIdSchema } from '../../workflows/contract.js';
-import { ORDER_STATUSES } from '../../workflows/order-state.js';
+import { ORDER_STATUSES } from '../../workflows/model/state.js';
+import { OrderIdSchema } from '../../workflows/schemas/contract.js';
 
 export const OrderParamsSchema = z.strictObject({ orderId: OrderIdSchema });
 export const ExtensionParamsSchema = OrderParamsSchema.extend({ extensionId: z.string().min(1).max(64) });

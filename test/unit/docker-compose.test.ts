@@ -11,7 +11,7 @@ import {
 } from '../../scripts/cluster/cluster.js';
 import { PERMISSIONS_CLAIM, UI_ACTIONS_DISABLED } from '../../scripts/cluster/server-config.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../scripts/cluster/temporal-server.js';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
 
 /** No Docker engine runs here, so the deployment files are checked for what a `docker compose up` needs. */
 const root = join(import.meta.dirname, '..', '..');
