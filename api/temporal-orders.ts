@@ -44,8 +44,15 @@ import {
 } from '../workflows/schemas/contract.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
+import {
+  ContractContradiction,
+  IdempotencyKeyReused,
+  InvalidCursor,
+  OrderClosed,
+  OrderExists,
+  OrderNotFound,
+} from './order-problems.js';
 import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';
-import { HttpProblem } from './problem.js';
 import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
 import { isUnavailable, withTimeout } from './upstream-errors.js';
 
@@ -137,13 +144,9 @@ export class TemporalOrders {
       }
     }
     const existing = await this.requestFingerprint(input.orderId);
-    if (existing === undefined && problems.length > 0) throw contradiction(problems);
+    if (existing === undefined && problems.length > 0) throw new ContractContradiction(problems);
     if (existing !== requestFingerprint) {
-      throw new HttpProblem(
-        'order-exists',
-        `order ${input.orderId} was created with another contract; an order id cannot be reused`,
-        { currentStatus: await this.currentStatus(input.orderId) },
-      );
+      throw new OrderExists(input.orderId, await this.currentStatus(input.orderId));
     }
     return { created: false, snapshot: await this.snapshot(input.orderId) };
   }
@@ -185,7 +188,7 @@ export class TemporalOrders {
     try {
       return await this.withSender(orderId, await this.within(() => this.handle(orderId).query(orderQuery)));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      if (err instanceof WorkflowNotFoundError) throw new OrderNotFound(orderId);
       throw err;
     }
   }
@@ -220,22 +223,9 @@ export class TemporalOrders {
       }
       return snapshot;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        if (err.cause.type === WRONG_STATE || err.cause.type === DEADLINE_DUE) {
-          const [details] = (err.cause.details ?? []) as { status?: string }[];
-          throw new HttpProblem('wrong-state', err.cause.message, { currentStatus: details?.status });
-        }
-        if (err.cause.type === INVALID_EVENT) throw new HttpProblem('invalid-event', err.cause.message);
-        if (err.cause.type === UNKNOWN_EXTENSION)
-          throw new HttpProblem('extension-not-found', err.cause.message);
-      }
       // The server answers an Update on a closed workflow as if the workflow did not exist.
-      if (err instanceof WorkflowNotFoundError) {
-        const currentStatus = await this.currentStatus(orderId);
-        throw new HttpProblem('wrong-state', `order ${orderId} is closed and takes no more events`, {
-          currentStatus,
-        });
-      }
+      if (err instanceof WorkflowNotFoundError)
+        throw new OrderClosed(orderId, await this.currentStatus(orderId));
       throw err;
     }
   }
@@ -281,12 +271,8 @@ export class TemporalOrders {
     if (accepted === NOT_RECORDED) return;
     const recorded = reparse(accepted);
     if (recorded === undefined || canonicalJson(recorded) === canonicalJson(arg)) return;
-    const [route, ...key] = updateId.split(':');
-    throw new HttpProblem(
-      'idempotency-key-reused',
-      `Idempotency-Key ${key.join(':')} was used on ${route} of order ${orderId} with another body; ` +
-        'send a new key for a new request, or the first body to get its answer',
-    );
+    const [route = '', ...key] = updateId.split(':');
+    throw new IdempotencyKeyReused(orderId, route, key.join(':'));
   }
 
   private async acceptedArgument(orderId: string, updateId: string): Promise<unknown> {
@@ -319,7 +305,7 @@ export class TemporalOrders {
       if (description.status.name !== 'RUNNING') return 'closed';
       return description.typedSearchAttributes.get(OrderStatusKey) ?? 'awaiting_funding';
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      if (err instanceof WorkflowNotFoundError) throw new OrderNotFound(orderId);
       throw err;
     }
   }
@@ -362,11 +348,7 @@ export class TemporalOrders {
     if (filter.supplierId) clauses.push(`SupplierId = ${quote(filter.supplierId)}`);
     const query = clauses.join(' AND ');
     const nextPageToken = cursor === undefined ? undefined : decodeCursor(cursor, query);
-    if (cursor !== undefined && nextPageToken === undefined) {
-      throw new HttpProblem('invalid-request', 'cursor: not a nextCursor of a list with these filters', {
-        errors: [{ path: 'query.cursor', message: 'is not a nextCursor of a list with these filters' }],
-      });
-    }
+    if (cursor !== undefined && nextPageToken === undefined) throw new InvalidCursor();
     const page = await this.within(() =>
       this.client.workflowService.listWorkflowExecutions({
         namespace: this.client.options.namespace,
@@ -420,10 +402,3 @@ export class TemporalOrders {
 
 /** A string literal of the visibility query language. */
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
-const notFound = (orderId: string) => new HttpProblem('order-not-found', `there is no order ${orderId}`);
-
-const contradiction = (problems: ContractProblem[]) =>
-  new HttpProblem('contract-contradiction', problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
-    errors: problems,
-  });
