@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ArbitrationOverdueNoticeSchema, WebhookEventSchema } from '../api/schemas/webhooks.js';
 import { loadConfig, webhookSettings } from '../config/env.js';
 import { generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from '../config/webhook-secrets.js';
 import { OrderEventStore } from '../db/order-event-store.js';
@@ -146,6 +147,9 @@ describe('webhooks per Standard Webhooks, verified with the standardwebhooks pac
           data: { order: { orderId: input.orderId } },
         });
       }
+      // The body is what the OpenAPI document's `webhooks` describe, no field more or less.
+      const body = JSON.parse(delivery.body);
+      expect(WebhookEventSchema.parse(body)).toEqual(body);
       expect(() => new Webhook(generateWebhookSecret()).verify(delivery.body, delivery.headers)).toThrow(
         WebhookVerificationError,
       );
@@ -197,6 +201,7 @@ describe('webhooks per Standard Webhooks, verified with the standardwebhooks pac
         dueAt,
       });
     }
+    expect(ArbitrationOverdueNoticeSchema.strict().parse(JSON.parse(notice?.body ?? ''))).toBeTruthy();
     expect(() =>
       new Webhook(NEXT).verify((notice?.body ?? '').replace(input.orderId, 'T-other'), notice?.headers ?? {}),
     ).toThrow('No matching signature found');
