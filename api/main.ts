@@ -20,7 +20,7 @@ const config = loadConfigOrExit(process.env, [
 ]);
 const signingKey = orExit(() => eventSigningKey(config));
 const logger = createLogger('escrow-api', config.LOG_LEVEL);
-const { oidc, ...settings } = temporalConnectionSettings(config);
+const { oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
 // First: a process that cannot authenticate to Temporal should not start anything else.
 const tokens = oidc && (await startTokenSourceOrExit(oidc, logger));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);

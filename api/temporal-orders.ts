@@ -10,11 +10,8 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { acceptedUpdateIdentity } from '../activities/decision-sender.js';
 import {
   DEADLINE_DUE,
-  INVALID_EVENT,
   ORDER_WORKFLOW_ID_PREFIX,
   orderQuery,
-  UNKNOWN_EXTENSION,
-  WRONG_STATE,
   workflowIdFor,
 } from '../workflows/model/messages.js';
 import {
@@ -37,7 +34,6 @@ import {
 } from '../workflows/model/state.js';
 import type { order } from '../workflows/order-workflow.js';
 import {
-  type ContractProblem,
   contractProblems,
   normalizeContract,
   type ParsedContractInput,

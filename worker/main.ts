@@ -1,7 +1,13 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
-import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
+import {
+  eventPublicKeys,
+  loadConfigOrExit,
+  orExit,
+  temporalConnectionSettings,
+  webhookSettings,
+} from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
 import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { migrate } from '../db/migrate.js';
@@ -33,7 +39,7 @@ Runtime.install({
       }
     : undefined,
 });
-const { oidc, ...settings } = temporalConnectionSettings(config);
+const { oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
 const publicKeys = orExit(() => eventPublicKeys(config));
 // First: a process that cannot authenticate to Temporal should not start anything else.
 const tokens = oidc && (await startTokenSourceOrExit(oidc, logger));
@@ -69,9 +75,9 @@ const worker = await createOrderWorker({
   workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
   eventPublicKeys: publicKeys,
   notifier: config.ARBITRATION_WEBHOOK_URL
-    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL, secrets: config.WEBHOOK_SECRETS })
     : undefined,
-  webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+  webhooks: webhookSettings(config),
   shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -84,6 +90,7 @@ logger.info(
     address: config.TEMPORAL_ADDRESS,
     metricsPort: config.WORKER_METRICS_PORT,
     webhooks: config.WEBHOOK_URLS.length,
+    webhookSecrets: config.WEBHOOK_SECRETS.length,
     eventPublicKeys: publicKeys,
   },
   'worker polling',

@@ -68,7 +68,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         payments: options.payments ?? new PostgresLedger(options.pool),
         notifier: options.notifier ?? logNotifier,
         events,
-        webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
+        webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secrets: [] }),
       }),
     },
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',

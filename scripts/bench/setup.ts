@@ -8,6 +8,8 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type pg from 'pg';
 import { eventSigningInterceptor } from '../../api/event-signing.js';
 import { TemporalOrders } from '../../api/temporal-orders.js';
+import { loadConfigOrExit, orExit, temporalConnectionSettings } from '../../config/env.js';
+import { generateWebhookSecret } from '../../config/webhook-secrets.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
 import { WORKFLOW_INTERCEPTORS_PATH, WORKFLOW_PRELOAD_MODULES } from '../../worker/workflow-bundle.js';
@@ -86,7 +88,18 @@ export async function setUp(options: {
   teardown.add(() => db.end());
   await migrate(db);
 
-  const connection = await Connection.connect({ address: temporalServer.address });
+  // The engine processes' settings, for this client too: a dev server of the bench's own is reached
+  // in plain gRPC, whatever the default profile of the developer's `temporal` CLI says.
+  const temporalEnv = {
+    TEMPORAL_ADDRESS: temporalServer.address,
+    ...(process.env.TEMPORAL_ADDRESS ? {} : { TEMPORAL_CONFIG_FILE: '/dev/null' }),
+  };
+  const { oidc: _oidc, ...temporalSettings } = orExit(() =>
+    temporalConnectionSettings(
+      loadConfigOrExit({ ...process.env, ...temporalEnv, DATABASE_URL: postgres.databaseUrl }),
+    ),
+  );
+  const connection = await Connection.connect(temporalSettings);
   teardown.add(() => connection.close());
   // The API signs every event it sends to an order and the worker accepts only its key: the
   // direct client signs as the API does, so that both carry the same work.
@@ -107,7 +120,7 @@ export async function setUp(options: {
     // Worker settings from this environment (WORKER_*, DATABASE_POOL_SIZE) apply to both processes.
     env: {
       ...process.env,
-      TEMPORAL_ADDRESS: temporalServer.address,
+      ...temporalEnv,
       DATABASE_URL: postgres.databaseUrl,
       TEMPORAL_TASK_QUEUE: taskQueue,
       WORKFLOW_BUNDLE_PATH: bundlePath,
@@ -115,7 +128,7 @@ export async function setUp(options: {
       EVENT_PUBLIC_KEYS: eventKeys.publicKey,
       EVENT_SIGNING_KEY: eventKeys.secretKey,
       WEBHOOK_URLS: webhooks.url,
-      WEBHOOK_SECRET: 'bench-webhook-secret-0123456789',
+      WEBHOOK_SECRETS: generateWebhookSecret(),
     },
     apiKeys: `marketplace:${keys.marketplace},arbitrator:${keys.arbitrator}`,
     nodeFlags: options.workerNodeFlags,

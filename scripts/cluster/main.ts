@@ -77,6 +77,8 @@ try {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TEMPORAL_ADDRESS: cluster.frontendAddress,
+    // This cluster, in plain gRPC: no profile of the developer's `temporal` CLI applies.
+    TEMPORAL_CONFIG_FILE: '/dev/null',
     TEMPORAL_NAMESPACE: CLUSTER_NAMESPACE,
     DATABASE_URL: cluster.databaseUrl,
     // 4 Temporal services x 12 connections leave room for 8 engine processes x 6 in PostgreSQL's 100.

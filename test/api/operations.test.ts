@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ORDER_EVENT_TYPES } from '../../workflows/model/events.js';
 import { type ApiUnderTest, eventually, withApi } from '../support/api-client.js';
 import { testContract } from '../support/harness.js';
 
@@ -66,6 +67,20 @@ describe('operations routes, without an API key', () => {
     );
     // The metrics have a port of their own: not a route of the public API.
     expect(Object.keys(spec.body.paths)).not.toContain('/metrics');
+    // What the engine POSTs: one webhook per event type, and the arbitration notice, each with the
+    // Standard Webhooks headers and its body's schema.
+    expect(Object.keys(spec.body.webhooks)).toEqual([...ORDER_EVENT_TYPES, 'arbitration_overdue']);
+    const shipped = spec.body.webhooks['order.shipped'].post;
+    expect(
+      shipped.parameters.map(
+        (p: { $ref: string }) => spec.body.components.parameters[p.$ref.split('/').pop() as string].name,
+      ),
+    ).toEqual(['webhook-id', 'webhook-timestamp', 'webhook-signature', 'escrow-signature']);
+    expect(shipped.requestBody.content['application/json'].schema.allOf).toEqual([
+      { $ref: '#/components/schemas/WebhookEvent' },
+      { type: 'object', properties: { type: { const: 'order.shipped' } }, required: ['type'] },
+    ]);
+    expect(spec.body.components.schemas.WebhookEvent.properties).not.toHaveProperty('cursor');
     const create = spec.body.paths['/v1/orders'].post;
     expect(create.requestBody.content['application/json'].schema.required).toEqual(
       expect.arrayContaining(['orderId', 'buyer', 'supplier', 'currency', 'amount', 'shipBy', 'quantity']),

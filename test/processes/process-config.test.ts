@@ -43,6 +43,60 @@ describe('production processes with a bad configuration fail like tools', () => 
         '  API_KEYS: ',
       ],
     ],
+    [
+      'worker',
+      {
+        DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',
+        TEMPORAL_TLS_CERT_PATH: '/etc/escrow/client.pem',
+        TEMPORAL_TLS_KEY_PATH: '/etc/escrow/client.key',
+      },
+      [
+        '  TEMPORAL_TLS_CERT_PATH: no longer read: set TEMPORAL_TLS_CLIENT_CERT_PATH instead',
+        '  TEMPORAL_TLS_KEY_PATH: no longer read: set TEMPORAL_TLS_CLIENT_KEY_PATH instead',
+      ],
+    ],
+    [
+      'api',
+      {
+        DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',
+        API_KEYS: 'marketplace:compose-marketplace-key',
+        TEMPORAL_CONFIG_FILE: '/dev/null',
+        TEMPORAL_TLS_CA_PATH: '/etc/escrow/ca.pem',
+      },
+      ['  TEMPORAL_TLS_CA_PATH: no longer read: set TEMPORAL_TLS_SERVER_CA_CERT_PATH instead'],
+    ],
+    [
+      'worker',
+      {
+        DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',
+        TEMPORAL_CONFIG_FILE: '/dev/null',
+        WEBHOOK_URLS: 'https://hooks.example/escrow',
+        WEBHOOK_SECRET: 'the-secret-of-the-last-release',
+      },
+      [
+        '  WEBHOOK_SECRET: replaced by WEBHOOK_SECRETS, secrets of Standard Webhooks (make one with: echo "whsec_$(openssl rand -base64 32)"',
+        '  WEBHOOK_SECRETS: required with WEBHOOK_URLS: ',
+      ],
+    ],
+    [
+      'worker',
+      {
+        DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',
+        ARBITRATION_WEBHOOK_URL: 'https://pager.example/notices',
+        WEBHOOK_SECRETS: 'not-a-whsec-secret',
+      },
+      [
+        '  WEBHOOK_SECRETS: entry 1 refused: each must be whsec_ followed by the base64 of 24 to 64 random bytes',
+      ],
+    ],
+    [
+      'worker',
+      {
+        DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',
+        TEMPORAL_CONFIG_FILE: join(ROOT, 'no-such-temporal.toml'),
+      },
+      [`  TEMPORAL_CONFIG_FILE: cannot read ${join(ROOT, 'no-such-temporal.toml')}: ENOENT`],
+    ],
   ])('npm run %s with %j prints the list of problems and exits 1', async (script, env, problems) => {
     const run = await npmRun(script, env);
 

@@ -29,6 +29,8 @@ export function engineEnv(
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
+    // The run's own server: no profile of the developer's `temporal` CLI applies.
+    TEMPORAL_CONFIG_FILE: '/dev/null',
     DATABASE_URL: inject('databaseUrl'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     WORKFLOW_BUNDLE_PATH: inject('workflowBundlePath'),

@@ -71,7 +71,9 @@ describe('configuration', () => {
     expect(() => loadConfig({ ...minimal, WEBHOOK_URLS: 'https://hooks.example/escrow' })).toThrow(
       /WEBHOOK_SECRET/,
     );
-    expect(() => loadConfig({ ...minimal, TEMPORAL_TLS_CERT_PATH: '/etc/cert.pem' })).toThrow(/go together/);
+    expect(() => loadConfig({ ...minimal, TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/cert.pem' })).toThrow(
+      /go together/,
+    );
   });
 
   it('turns TLS on for a Temporal Cloud API key', () => {

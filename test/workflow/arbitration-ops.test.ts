@@ -5,6 +5,7 @@ import { Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ArbitrationOverduePayload, webhookNotifier } from '../../activities/webhook-notifier.js';
+import { generateWebhookSecret } from '../../config/webhook-secrets.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { arbitrateUpdate } from '../../workflows/model/messages.js';
 import { ArbitrationOverdueKey, ORDER_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
@@ -105,7 +106,9 @@ describe('arbitration SLA', () => {
   beforeAll(async () => {
     const url = await receiver.start();
     h = await createHarness();
-    await h.startWorker({ notifier: webhookNotifier({ url, timeoutMs: 5_000 }) });
+    await h.startWorker({
+      notifier: webhookNotifier({ url, secrets: [generateWebhookSecret()], timeoutMs: 5_000 }),
+    });
   });
   afterAll(async () => {
     await h?.close();

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signWebhook, verifyWebhook } from '../../activities/webhook-signature.js';
+import { generateWebhookSecret } from '../../config/webhook-secrets.js';
 import { OrderEventStore } from '../../db/order-event-store.js';
 import { INLINE_DELIVERY_BUDGET_MS } from '../../workflows/model/events.js';
 import {
@@ -12,7 +13,7 @@ import {
 import { createHarness, type Harness } from '../support/harness.js';
 import { conformingReport, fundedOrder } from '../support/scenarios.js';
 
-const SECRET = 'whsec_test_5f2c';
+const SECRET = generateWebhookSecret();
 
 interface Received {
   id: string;
@@ -23,7 +24,7 @@ interface Received {
   headerId: string | undefined;
 }
 
-/** A marketplace's webhook endpoint: verifies signatures, can fail, can be down. */
+/** A marketplace's webhook endpoint: verifies signatures (Standard Webhooks' library), can fail, can be down. */
 class Receiver {
   server: Server | undefined;
   port = 0;
@@ -38,20 +39,21 @@ class Receiver {
   async start(port = 0) {
     const server = createServer(async (req, res) => {
       const body = await read(req);
-      const verified = verifyWebhook(SECRET, req.headers, body);
-      if (!verified.ok) {
+      let event: Received;
+      try {
+        event = new Webhook(SECRET).verify(body, req.headers as Record<string, string>) as Received;
+      } catch (err) {
         this.rejectedSignatures++;
-        res.writeHead(401).end(verified.reason);
+        res.writeHead(401).end((err as Error).message);
         return;
       }
-      const event = JSON.parse(body);
       const received = {
         id: event.id,
         orderId: event.orderId,
         sequence: event.sequence,
         type: event.type,
-        signatureOk: verified.ok,
-        headerId: req.headers['escrow-event-id'] as string | undefined,
+        signatureOk: true,
+        headerId: req.headers['webhook-id'] as string | undefined,
       };
       this.attempts.push(received);
       if (this.slowFirst > 0) {
@@ -99,7 +101,7 @@ beforeAll(async () => {
   await receiver.start();
   h = await createHarness();
   store = new OrderEventStore(h.pool);
-  await h.startWorker({ webhooks: { urls: [receiver.url], secret: SECRET, timeoutMs: 2000 } });
+  await h.startWorker({ webhooks: { urls: [receiver.url], secrets: [SECRET], timeoutMs: 2000 } });
 });
 afterAll(async () => {
   await h?.close();
@@ -226,19 +228,25 @@ describe('order events and webhooks', () => {
 
   it('rejects a request with a bad signature at the receiver', async () => {
     const body = JSON.stringify({ id: 'evt_forged_1', type: 'order.released' });
+    const signed = (secret: string) => {
+      const now = new Date();
+      return {
+        'content-type': 'application/json',
+        'webhook-id': 'evt_forged_1',
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': new Webhook(secret).sign('evt_forged_1', now, body),
+      };
+    };
     const before = receiver.rejectedSignatures;
     const forged = await fetch(receiver.url, {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'escrow-signature': signWebhook('not-the-secret', body),
-      },
+      headers: signed(generateWebhookSecret()),
       body,
     });
     expect(forged.status).toBe(401);
     const tampered = await fetch(receiver.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'escrow-signature': signWebhook(SECRET, body) },
+      headers: signed(SECRET),
       body: body.replace('released', 'refunded'),
     });
     expect(tampered.status).toBe(401);
