@@ -18,7 +18,7 @@ import { shippedOrder } from '../support/scenarios.js';
  * `standardwebhooks` importable by python3 (`pip install standardwebhooks`), and is skipped
  * where it is not.
  */
-const ROOT = join(import.meta.dirname, '..');
+const ROOT = join(import.meta.dirname, '../..');
 const docs = readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8');
 const block = (language: string, firstLine: string) => {
   const match = new RegExp(`\`\`\`${language}\\n(${firstLine}[\\s\\S]*?)\\n\`\`\`\\n`).exec(docs);
