@@ -1,9 +1,21 @@
+import { context, propagation, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_FULL,
+} from '@opentelemetry/semantic-conventions';
 import type pg from 'pg';
 import type { OrderEventStore } from '../db/order-event-store.js';
 import { type DeliveryRecord, WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
 import type { OrderEvent } from '../workflows/model/events.js';
 import { standardWebhookSigner, type WebhookSigner } from './standard-webhook-signature.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
+
+/** The instrumentation scope of the webhook POSTs' spans. */
+export const WEBHOOK_TRACER = 'trade-escrow-webhooks';
 
 export interface WebhookSettings {
   /** Every URL receives every event; none configured means pull feed only. */
@@ -42,6 +54,8 @@ export class WebhookDelivery {
     pool: pg.Pool,
     private readonly store: OrderEventStore,
     private readonly settings: WebhookSettings,
+    // Without tracing, the API's no-op tracer: the POST is no span and carries no traceparent.
+    private readonly tracer: Tracer = trace.getTracer(WEBHOOK_TRACER),
   ) {
     this.log = new WebhookDeliveryLog(pool);
     // Without receivers nothing is signed, and no secret is needed.
@@ -99,18 +113,31 @@ export class WebhookDelivery {
     }
   }
 
-  private async post(
+  /** One HTTP client span per POST, whose context the receiver gets in `traceparent`. */
+  private post(
     url: string,
     event: OrderEvent,
     body: string,
     budgetMs?: number,
   ): Promise<{ ok: boolean; status?: number; error?: string }> {
-    const configured = this.settings.timeoutMs ?? 10_000;
-    const { legacySecret } = this.settings;
-    try {
-      const response = await fetch(url, {
-        method: 'POST',
-        headers: {
+    const target = new URL(url);
+    return this.tracer.startActiveSpan(
+      'POST',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          [ATTR_HTTP_REQUEST_METHOD]: 'POST',
+          // Without credentials or query: a receiver's URL may carry a token in either.
+          [ATTR_URL_FULL]: `${target.origin}${target.pathname}`,
+          [ATTR_SERVER_ADDRESS]: target.hostname,
+          [ATTR_SERVER_PORT]: Number(target.port) || (target.protocol === 'https:' ? 443 : 80),
+          'escrow.event.id': event.id,
+          'escrow.event.type': event.type,
+        },
+      },
+      async (span) => {
+        const { legacySecret } = this.settings;
+        const headers: Record<string, string> = {
           'content-type': 'application/json',
           'user-agent': 'trade-escrow-webhooks/1',
           // Signed per attempt: the timestamp is the attempt's, so a retry is not a replay.
@@ -120,15 +147,31 @@ export class WebhookDelivery {
             'escrow-event-type': event.type,
             [SIGNATURE_HEADER]: signWebhook(legacySecret, body),
           }),
-        },
-        body,
-        signal: AbortSignal.timeout(Math.min(configured, budgetMs ?? configured)),
-        redirect: 'manual',
-      });
-      await response.arrayBuffer().catch(() => undefined);
-      return response.ok ? { ok: true, status: response.status } : { ok: false, status: response.status };
-    } catch (err) {
-      return { ok: false, error: (err as Error).message };
-    }
+        };
+        propagation.inject(context.active(), headers);
+        const configured = this.settings.timeoutMs ?? 10_000;
+        try {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers,
+            body,
+            signal: AbortSignal.timeout(Math.min(configured, budgetMs ?? configured)),
+            redirect: 'manual',
+          });
+          await response.arrayBuffer().catch(() => undefined);
+          span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
+          if (response.ok) return { ok: true, status: response.status };
+          span.setAttribute(ATTR_ERROR_TYPE, String(response.status));
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          return { ok: false, status: response.status };
+        } catch (err) {
+          span.setAttribute(ATTR_ERROR_TYPE, (err as Error).name);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
+          return { ok: false, error: (err as Error).message };
+        } finally {
+          span.end();
+        }
+      },
+    );
   }
 }

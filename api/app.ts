@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import helmet from '@fastify/helmet';
+import { FastifyOtelInstrumentation } from '@fastify/otel';
 import rateLimit from '@fastify/rate-limit';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -13,6 +14,7 @@ import {
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   MAX_PARAM_LENGTH,
 } from '../config/limits.js';
+import type { Tracing } from '../config/tracing.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
@@ -41,6 +43,8 @@ export interface AppDeps {
   upstreamTimeoutMs?: number;
   /** How long one set of order counts answers the scrapes of the metrics (`app.listenMetrics`). */
   metricsCacheSeconds?: number;
+  /** A server span per request (the Temporal client's spans are its children); none without it. */
+  tracing?: Tracing;
 }
 
 /**
@@ -81,6 +85,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const events = new OrderEventStore(deps.pool);
   const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs, events);
+  // First: it sees only the routes and hooks registered after it.
+  if (deps.tracing) await app.register(requestTracing(deps.tracing));
   await app.register(problemJson);
   await app.register(helmet);
   // Before every route: the generator sees only routes registered after it.
@@ -109,6 +115,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
   return app;
+}
+
+/** Probes, every few seconds from every replica: no trace of a request worth having. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz']);
+
+/**
+ * One server span per request, named by its route (`POST /v1/orders/:orderId/payments`), continuing
+ * the caller's trace when it sent a `traceparent`. The hooks (authentication, rate limit, headers)
+ * are not spans of their own: they take microseconds, and the handler's span holds the rest.
+ */
+function requestTracing(tracing: Tracing) {
+  const instrumentation = new FastifyOtelInstrumentation({
+    instrumentHooks: false,
+    ignorePaths: ({ url }) => UNTRACED_PATHS.has(url.split('?')[0] ?? url),
+    requestHook: (span, request) => {
+      const route = request.routeOptions.url;
+      span.updateName(route ? `${request.method} ${route}` : request.method);
+    },
+  });
+  instrumentation.setTracerProvider(tracing.tracerProvider);
+  return instrumentation.plugin();
 }
 
 function rateLimits(configured: AppDeps['rateLimitPerMinute']): Record<Role, number> {

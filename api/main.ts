@@ -9,10 +9,11 @@ import {
 } from '../config/env.js';
 import { createLogger } from '../config/logging.js';
 import { startTokenSourceOrExit } from '../config/temporal-token.js';
+import { tracingFromConfig } from '../config/tracing.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { buildApp } from './app.js';
-import { eventSigningInterceptor } from './event-signing.js';
+import { apiClientInterceptors } from './temporal-client.js';
 
 /** `npm run api`: one stateless API replica; run as many behind a load balancer as needed. */
 const config = loadConfigOrExit(process.env, [
@@ -20,6 +21,7 @@ const config = loadConfigOrExit(process.env, [
 ]);
 const signingKey = orExit(() => eventSigningKey(config));
 const logger = createLogger('escrow-api', config.LOG_LEVEL);
+const tracing = tracingFromConfig(config, 'escrow-api');
 const { oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
 // First: a process that cannot authenticate to Temporal should not start anything else.
 const tokens = oidc && (await startTokenSourceOrExit(oidc, logger));
@@ -33,7 +35,7 @@ const connection = await Connection.connect({
 const temporal = new Client({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
-  interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
+  interceptors: { workflow: apiClientInterceptors(signingKey, tracing) },
 });
 const app = await buildApp({
   temporal,
@@ -44,6 +46,7 @@ const app = await buildApp({
   rateLimitPerMinute: rateLimitsPerMinute(config),
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
   metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
+  tracing,
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
 if (config.API_METRICS_PORT) {
@@ -66,6 +69,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     await pool.end();
     await connection.close();
     tokens?.stop();
+    await tracing?.shutdown();
     // The SDK's gRPC retry timers of calls that already gave up can outlive them by seconds and
     // would throw on the closed channel: exit now that every request has been answered.
     process.exit(0);

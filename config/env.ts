@@ -42,6 +42,18 @@ const renamedTo = (name: string) =>
     }),
   );
 
+function otlpEndpoint(what: string) {
+  return unsetIfEmpty(z.url({ protocol: /^https?$/, error: `must be ${what}` }).optional());
+}
+
+function otlpProtocol() {
+  return unsetIfEmpty(
+    z
+      .literal('http/protobuf', { error: 'only http/protobuf is supported (port 4318 of a collector)' })
+      .optional(),
+  );
+}
+
 /**
  * Environment of the production processes, validated at start: a bad deployment fails at once
  * with every missing or malformed variable named, not at the first order. The connection to
@@ -165,6 +177,33 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE_ARBITRATOR: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_READER: z.coerce.number().int().min(1).optional(),
   API_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
+  // OpenTelemetry's own variables (docs/operations.md#tracing), read by its exporter as well: traces
+  // go out over OTLP/HTTP when an endpoint is set, and nothing is started when none is.
+  OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint(
+    'the base URL of an OTLP/HTTP receiver, e.g. http://collector:4318',
+  ),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: otlpEndpoint(
+    'the full URL of an OTLP/HTTP traces receiver, e.g. http://collector:4318/v1/traces',
+  ),
+  // The exporter speaks protobuf over HTTP only: a collector's gRPC port would refuse every batch.
+  OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol(),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol(),
+  OTEL_SERVICE_NAME: unsetIfEmpty(z.string().optional()),
+  OTEL_TRACES_SAMPLER: unsetIfEmpty(
+    z
+      .enum([
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ])
+      .optional(),
+  ),
+  OTEL_TRACES_SAMPLER_ARG: unsetIfEmpty(
+    z.coerce.number().min(0).max(1, 'must be a ratio between 0 and 1').optional(),
+  ),
 });
 type EnvConfig = z.output<typeof EnvSchema>;
 

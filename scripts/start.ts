@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { buildApp } from '../api/app.js';
-import { eventSigningInterceptor } from '../api/event-signing.js';
+import { apiClientInterceptors } from '../api/temporal-client.js';
 import { parseApiKeys } from '../config/api-keys.js';
 import {
   ConfigError,
@@ -16,6 +16,7 @@ import {
   temporalConnectionSettings,
   webhookSettings,
 } from '../config/env.js';
+import { tracingFromConfig } from '../config/tracing.js';
 import { generateWebhookSecret } from '../config/webhook-secrets.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
@@ -184,6 +185,11 @@ async function start() {
       ? eventPublicKeys(config)
       : [publicKeyOf(signingKey)];
 
+  // The API and the worker in one process, each under its own service name.
+  const apiTracing = tracingFromConfig(config, 'escrow-api');
+  const workerTracing = tracingFromConfig(config, 'escrow-worker');
+  for (const tracing of [apiTracing, workerTracing]) if (tracing) stops.unshift(tracing.shutdown);
+
   const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   stops.unshift(() => pool.end());
   const applied = await migrate(pool);
@@ -195,7 +201,7 @@ async function start() {
   const temporalClient = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
+    interceptors: { workflow: apiClientInterceptors(signingKey, apiTracing) },
   });
 
   const nativeConnection = await NativeConnection.connect(temporalSettings);
@@ -214,6 +220,7 @@ async function start() {
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+    tracing: workerTracing,
   });
   const workerDone = worker.run();
   stops.unshift(async () => {
@@ -233,6 +240,7 @@ async function start() {
     rateLimitPerMinute: rateLimitsPerMinute(config),
     upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
     metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
+    tracing: apiTracing,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
   stops.unshift(() => app.close());
@@ -252,6 +260,10 @@ async function start() {
     log(`  API keys     (development; kept in ${devKeysFile})`);
     for (const [role, key] of Object.entries(devKeys)) log(`    ${role.padEnd(12)} ${key}`);
   } else log('  API keys     from API_KEYS');
+  if (apiTracing)
+    log(
+      `  Traces       OTLP to ${config.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? config.OTEL_EXPORTER_OTLP_ENDPOINT}`,
+    );
   log(
     `  Event keys   ${signingKeyGiven ? 'from EVENT_SIGNING_KEY' : `development pair in ${devEventKeysFile}`}; workers accept ${publicKeys.join(', ')}`,
   );

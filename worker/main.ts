@@ -10,6 +10,7 @@ import {
 } from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
 import { startTokenSourceOrExit } from '../config/temporal-token.js';
+import { tracingFromConfig } from '../config/tracing.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createOrderWorker } from './order-worker.js';
@@ -22,6 +23,7 @@ import { ensureSearchAttributes } from './search-attributes.js';
  */
 const config = loadConfigOrExit();
 const logger = createLogger('escrow-worker', config.LOG_LEVEL);
+const tracing = tracingFromConfig(config, 'escrow-worker');
 Runtime.install({
   logger: temporalLogger(logger),
   telemetryOptions: config.WORKER_METRICS_PORT
@@ -82,6 +84,7 @@ const worker = await createOrderWorker({
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+  tracing,
 });
 logger.info(
   {
@@ -92,6 +95,7 @@ logger.info(
     webhooks: config.WEBHOOK_URLS.length,
     webhookSecrets: config.WEBHOOK_SECRETS.length,
     eventPublicKeys: publicKeys,
+    tracing: Boolean(tracing),
   },
   'worker polling',
 );
@@ -104,4 +108,5 @@ await worker.run();
 await connection.close();
 tokens?.stop();
 await pool.end();
+await tracing?.shutdown();
 logger.info('worker stopped');

@@ -1,9 +1,22 @@
-import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  type OpenTelemetrySinks,
+} from '@temporalio/interceptors-opentelemetry';
+import {
+  type InjectedSinks,
+  type NativeConnection,
+  Runtime,
+  Worker,
+  type WorkerInterceptors,
+} from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
-import { WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
+import { WEBHOOK_TRACER, WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env.js';
+import type { Tracing } from '../config/tracing.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
@@ -31,10 +44,19 @@ export interface OrderWorkerOptions {
   onStrayMove?: (move: StrayMove) => void;
   /** Activities of workflows bundled beside the order, e.g. the benchmark's ceiling. */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+  /** Spans of the workflows, the activities and the webhook POSTs; none without it. */
+  tracing?: Tracing;
 }
 
-/** A move the lifecycle table lacks is a bug of the workflow code: logged, counted for an alert. */
-function orderSinks(onStrayMove?: (move: StrayMove) => void): InjectedSinks<OrderSinks> {
+/**
+ * A move the lifecycle table lacks is a bug of the workflow code: logged, counted for an alert.
+ * The workflows' spans leave the sandbox through `exporter`: an order started with a trace makes
+ * them whether this worker traces or not (workflows/interceptors.ts); without tracing they are dropped.
+ */
+function orderSinks(
+  onStrayMove?: (move: StrayMove) => void,
+  tracing?: Tracing,
+): InjectedSinks<OrderSinks & OpenTelemetrySinks> {
   const { logger, metricMeter } = Runtime.instance();
   const strayMoves = metricMeter.createCounter(
     'order_stray_moves',
@@ -42,6 +64,9 @@ function orderSinks(onStrayMove?: (move: StrayMove) => void): InjectedSinks<Orde
     'Moves of an order between two statuses that no transition of the lifecycle table makes',
   );
   return {
+    exporter: tracing
+      ? makeWorkflowExporter(tracing.spanProcessor, tracing.resource)
+      : { export: { fn: () => {} } },
     lifecycle: {
       strayMove: {
         fn: (_info, move) => {
@@ -54,10 +79,24 @@ function orderSinks(onStrayMove?: (move: StrayMove) => void): InjectedSinks<Orde
   };
 }
 
+/** Each activity a span, child of the workflow's span that scheduled it (from the activity's headers). */
+function activityTracing(tracing: Tracing): WorkerInterceptors['activity'] {
+  const tracer = tracing.tracerProvider.getTracer('@temporalio/interceptor-activity');
+  return [
+    (ctx) => ({
+      inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
+      // Activity log lines carry the trace and span ids.
+      outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+    }),
+  ];
+}
+
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const events = new OrderEventStore(options.pool);
+  const { tracing } = options;
   return Worker.create({
-    sinks: orderSinks(options.onStrayMove),
+    sinks: orderSinks(options.onStrayMove, tracing),
+    ...(tracing && { interceptors: { activity: activityTracing(tracing) } }),
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -68,7 +107,12 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         payments: options.payments ?? new PostgresLedger(options.pool),
         notifier: options.notifier ?? logNotifier,
         events,
-        webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secrets: [] }),
+        webhooks: new WebhookDelivery(
+          options.pool,
+          events,
+          options.webhooks ?? { urls: [], secrets: [] },
+          tracing?.tracerProvider.getTracer(WEBHOOK_TRACER),
+        ),
       }),
     },
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',

@@ -6,7 +6,7 @@ import { bundleWorkflowCode, type WorkerOptions } from '@temporalio/worker';
 
 const WORKFLOWS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'workflows');
 export const WORKFLOWS_PATH = join(WORKFLOWS_DIR, 'index.ts');
-/** The inbound interceptor that checks the API's signature on marketplace events. */
+/** The signature check of marketplace events and the tracing of orders started with a trace. */
 export const WORKFLOW_INTERCEPTORS_PATH = join(WORKFLOWS_DIR, 'interceptors.ts');
 
 /**

@@ -1,10 +1,16 @@
 import {
+  OpenTelemetryInboundInterceptor,
+  OpenTelemetryInternalsInterceptor,
+  OpenTelemetryOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
+import {
   ApplicationFailure,
   defaultPayloadConverter,
   type Next,
   type UpdateInput,
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
+  type WorkflowOutboundCallsInterceptor,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -67,4 +73,65 @@ class EventSignatureCheck implements WorkflowInboundCallsInterceptor {
   }
 }
 
-export const interceptors: WorkflowInterceptorsFactory = () => ({ inbound: [new EventSignatureCheck()] });
+/** The header in which @temporalio/interceptors-opentelemetry carries a trace context. */
+const TRACE_HEADER = '_tracer-data';
+
+/**
+ * OpenTelemetry's spans of the workflow, its Updates, queries and signals and of the activities it
+ * schedules (whose headers carry the trace to the worker's activity spans), for the orders whose
+ * start carried a trace context: those the API started while tracing (docs/operations.md#tracing).
+ * The interceptors add promise steps around the workflow, its handlers and its activities, which
+ * moves where an Update completes among the order's other commands: an order started without them
+ * must replay without them, and one started with them keeps them for its whole life. Which it is
+ * is read from its history (the start's headers), never from the settings of the worker that runs
+ * or replays it.
+ */
+class OrderTracing {
+  private otel?: { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor };
+
+  readonly inbound: WorkflowInboundCallsInterceptor = {
+    // The workflow function runs before any handler exists: every call after it knows.
+    execute: (input, next) => {
+      if (input.headers[TRACE_HEADER] !== undefined) {
+        this.otel = {
+          inbound: new OpenTelemetryInboundInterceptor(),
+          outbound: new OpenTelemetryOutboundInterceptor(),
+        };
+      }
+      return this.otel ? this.otel.inbound.execute(input, next) : next(input);
+    },
+    handleSignal: (input, next) => (this.otel ? this.otel.inbound.handleSignal(input, next) : next(input)),
+    validateUpdate: (input, next) =>
+      this.otel ? this.otel.inbound.validateUpdate(input, next) : next(input),
+    handleUpdate: (input, next) => (this.otel ? this.otel.inbound.handleUpdate(input, next) : next(input)),
+    handleQuery: (input, next) => (this.otel ? this.otel.inbound.handleQuery(input, next) : next(input)),
+  };
+
+  readonly outbound: WorkflowOutboundCallsInterceptor = {
+    scheduleActivity: (input, next) =>
+      this.otel ? this.otel.outbound.scheduleActivity(input, next) : next(input),
+    scheduleLocalActivity: (input, next) =>
+      this.otel ? this.otel.outbound.scheduleLocalActivity(input, next) : next(input),
+    startChildWorkflowExecution: (input, next) =>
+      this.otel ? this.otel.outbound.startChildWorkflowExecution(input, next) : next(input),
+    startNexusOperation: (input, next) =>
+      this.otel ? this.otel.outbound.startNexusOperation(input, next) : next(input),
+    continueAsNew: (input, next) => (this.otel ? this.otel.outbound.continueAsNew(input, next) : next(input)),
+    signalWorkflow: (input, next) =>
+      this.otel ? this.otel.outbound.signalWorkflow(input, next) : next(input),
+    // The workflow's log lines carry the trace and span ids.
+    getLogAttributes: (input, next) =>
+      this.otel ? this.otel.outbound.getLogAttributes(input, next) : next(input),
+  };
+}
+
+/** Tracing outermost: a signature refused is an error of the ValidateUpdate span. */
+export const interceptors: WorkflowInterceptorsFactory = () => {
+  const tracing = new OrderTracing();
+  return {
+    inbound: [tracing.inbound, new EventSignatureCheck()],
+    outbound: [tracing.outbound],
+    // Releases the trace context's storage with the workflow; a no-op for an order without spans.
+    internals: [new OpenTelemetryInternalsInterceptor()],
+  };
+};

@@ -7,6 +7,7 @@ import {
   webhookSettings,
 } from '../../config/env.js';
 import { createLogger, temporalLogger } from '../../config/logging.js';
+import { tracingFromConfig } from '../../config/tracing.js';
 import { createPool } from '../../db/pool.js';
 import { createOrderWorker } from '../../worker/order-worker.js';
 import { benchActivities } from './activities.js';
@@ -17,6 +18,7 @@ import { benchActivities } from './activities.js';
  */
 const config = loadConfigOrExit();
 Runtime.install({ logger: temporalLogger(createLogger('escrow-bench-worker', config.LOG_LEVEL)) });
+const tracing = tracingFromConfig(config, 'escrow-worker');
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
 // The bench runs against a dev server or TEMPORAL_ADDRESS with a fixed key, never with OIDC tokens.
 const { oidc: _oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
@@ -34,7 +36,9 @@ const worker = await createOrderWorker({
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
   maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
   extraActivities: benchActivities,
+  tracing,
 });
 await worker.run();
 await connection.close();
 await pool.end();
+await tracing?.shutdown();

@@ -5,10 +5,11 @@ import type pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import type { Notifier } from '../../activities/notifier.js';
 import type { WebhookSettings } from '../../activities/webhook-delivery.js';
-import { eventSigningInterceptor } from '../../api/event-signing.js';
 import { startOrderWorkflow } from '../../api/order-start.js';
+import { apiClientInterceptors } from '../../api/temporal-client.js';
 import { loadConfig, temporalConnectionSettings } from '../../config/env.js';
 import { startTokenSource } from '../../config/temporal-token.js';
+import type { Tracing } from '../../config/tracing.js';
 import type { PaymentsGateway } from '../../db/payments-gateway.js';
 import { createPool } from '../../db/pool.js';
 import { PostgresLedger } from '../../db/postgres-ledger.js';
@@ -41,6 +42,7 @@ export interface Harness {
     notifier?: Notifier;
     /** The public keys the worker accepts; the harness client's by default. */
     eventPublicKeys?: string[];
+    tracing?: Tracing;
   }): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -58,7 +60,8 @@ async function connectionSettings(kind: 'worker' | 'api') {
   return { settings, tokens: oidc && (await startTokenSource(oidc)) };
 }
 
-export async function createHarness(): Promise<Harness> {
+/** `tracing`: the client's spans, as the API's client makes them. */
+export async function createHarness(options: { tracing?: Tracing } = {}): Promise<Harness> {
   installWorkerLogging('WARN');
   const api = await connectionSettings('api');
   const connection = await Connection.connect({
@@ -67,7 +70,7 @@ export async function createHarness(): Promise<Harness> {
   });
   const client = new Client({
     connection,
-    interceptors: { workflow: [eventSigningInterceptor(TEST_EVENT_KEYS.secretKey)] },
+    interceptors: { workflow: apiClientInterceptors(TEST_EVENT_KEYS.secretKey, options.tracing) },
   });
   const worker = await connectionSettings('worker');
   const nativeConnection = await NativeConnection.connect({
@@ -95,6 +98,7 @@ export async function createHarness(): Promise<Harness> {
         payments: options.payments,
         webhooks: options.webhooks,
         notifier: options.notifier,
+        tracing: options.tracing,
         shutdownGraceTime: '5 seconds',
         onStrayMove: (move) => strayMoves.push(move),
       });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig, rateLimitsPerMinute, temporalConnectionSettings } from '../../config/env.js';
+import { tracingEnabled } from '../../config/tracing.js';
 
 const minimal = { DATABASE_URL: 'postgres://escrow:escrow@db:5432/escrow' };
 
@@ -73,6 +74,39 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ ...minimal, TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/cert.pem' })).toThrow(
       /go together/,
+    );
+  });
+
+  it('traces only with an OTLP endpoint, over HTTP/protobuf, and refuses what the exporter would not send', () => {
+    expect(tracingEnabled(loadConfig(minimal))).toBe(false);
+    // Compose passes unset variables through as empty.
+    expect(tracingEnabled(loadConfig({ ...minimal, OTEL_EXPORTER_OTLP_ENDPOINT: '' }))).toBe(false);
+    expect(
+      tracingEnabled(loadConfig({ ...minimal, OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })),
+    ).toBe(true);
+    expect(
+      tracingEnabled(
+        loadConfig({ ...minimal, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example/v1/traces' }),
+      ),
+    ).toBe(true);
+    expect(
+      loadConfig({
+        ...minimal,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0.1',
+      }),
+    ).toMatchObject({ OTEL_TRACES_SAMPLER_ARG: 0.1 });
+    expect(() =>
+      loadConfig({
+        ...minimal,
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        OTEL_TRACES_SAMPLER: 'sometimes',
+        OTEL_TRACES_SAMPLER_ARG: '10',
+      }),
+    ).toThrow(
+      /(?=[\s\S]*OTEL_EXPORTER_OTLP_ENDPOINT: must be the base URL)(?=[\s\S]*OTEL_EXPORTER_OTLP_PROTOCOL: only http\/protobuf)(?=[\s\S]*OTEL_TRACES_SAMPLER:)(?=[\s\S]*OTEL_TRACES_SAMPLER_ARG: must be a ratio)/,
     );
   });
 

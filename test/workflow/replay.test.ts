@@ -1,9 +1,11 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startTracing } from '../../config/tracing.js';
 import {
   acceptGoodsUpdate,
   addStatementUpdate,
@@ -46,7 +48,7 @@ import {
  */
 const FIXTURES = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const RECORDING = process.env.RECORD_HISTORIES === '1';
-/** RECORD_ONLY=<file>,<file> records only those scenarios, leaving the other fixtures as they are. */
+/** RECORD_ONLY=<file>,traced/<file>,… records only those scenarios, leaving the other fixtures as they are. */
 const RECORD_ONLY = process.env.RECORD_ONLY?.split(',');
 
 const ship = { carrier: 'Maersk', trackingNumber: 'MSKU1234565' };
@@ -324,22 +326,35 @@ async function waitFor(handle: OrderHandle, done: (s: OrderSnapshot) => boolean,
 
 describe.runIf(RECORDING)('recording histories (RECORD_HISTORIES=1)', () => {
   let h: Harness;
+  // Orders the API starts while tracing run with OpenTelemetry's interceptors (workflows/interceptors.ts),
+  // which resolve their promises in other steps: each scenario is recorded once more in traced/.
+  let traced: Harness;
   beforeAll(async () => {
     h = await createHarness();
     await h.startWorker();
+    traced = await createHarness({
+      tracing: startTracing({ serviceName: 'escrow-api', spanProcessor: new NoopSpanProcessor() }),
+    });
+    await traced.startWorker();
   });
-  afterAll(() => h?.close());
+  afterAll(() => Promise.all([h?.close(), traced?.close()]));
 
-  it('records one completed order per outcome and reason', async () => {
-    await mkdir(FIXTURES, { recursive: true });
+  it('records one completed order per outcome and reason, untraced and traced', async () => {
+    await mkdir(join(FIXTURES, 'traced'), { recursive: true });
+    const recordings = [
+      ...SCENARIOS.map((s) => ({ ...s, name: s.file, harness: h })),
+      ...SCENARIOS.map((s) => ({ ...s, name: `traced/${s.file}`, harness: traced })),
+    ];
     await Promise.all(
-      SCENARIOS.filter((s) => !RECORD_ONLY || RECORD_ONLY.includes(s.file)).map(async ({ file, drive }) => {
-        const handle = await drive(h);
-        const result = await handle.result();
-        // A fixture named for an outcome must hold that outcome, or a race recorded another story.
-        expect(file.split('+')[0]).toBe(`${result.outcome}-${result.reason}`);
-        await writeFile(join(FIXTURES, `${file}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
-      }),
+      recordings
+        .filter((r) => !RECORD_ONLY || RECORD_ONLY.includes(r.name))
+        .map(async ({ file, name, drive, harness }) => {
+          const handle = await drive(harness);
+          const result = await handle.result();
+          // A fixture named for an outcome must hold that outcome, or a race recorded another story.
+          expect(file.split('+')[0]).toBe(`${result.outcome}-${result.reason}`);
+          await writeFile(join(FIXTURES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+        }),
     );
     expect(new Set(SCENARIOS.map((s) => s.file.split('-')[0]))).toEqual(
       new Set(['released', 'refunded', 'split', 'cancelled']),
@@ -367,7 +382,11 @@ describe('replaying recorded histories', () => {
     const replayed: string[] = [];
     const failures: string[] = [];
     for await (const result of Worker.runReplayHistories(
-      { workflowBundle: { codePath: inject('workflowBundlePath') } },
+      {
+        workflowBundle: { codePath: inject('workflowBundlePath') },
+        // A replay exports nothing, but the traced orders name the sink of their spans.
+        sinks: { exporter: { export: { fn: () => {} } } },
+      },
       histories,
     )) {
       const file = fileOf.get(result.workflowId) ?? result.workflowId;
