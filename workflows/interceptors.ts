@@ -1,8 +1,4 @@
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry';
+import type * as OpenTelemetry from '@temporalio/interceptors-opentelemetry';
 import {
   ApplicationFailure,
   defaultPayloadConverter,
@@ -10,6 +6,7 @@ import {
   type UpdateInput,
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptorsFactory,
+  type WorkflowInternalsInterceptor,
   type WorkflowOutboundCallsInterceptor,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -87,15 +84,23 @@ const TRACE_HEADER = '_tracer-data';
  * or replays it.
  */
 class OrderTracing {
-  private otel?: { inbound: OpenTelemetryInboundInterceptor; outbound: OpenTelemetryOutboundInterceptor };
+  private otel?: {
+    inbound: OpenTelemetry.OpenTelemetryInboundInterceptor;
+    outbound: OpenTelemetry.OpenTelemetryOutboundInterceptor;
+    internals: OpenTelemetry.OpenTelemetryInternalsInterceptor;
+  };
 
   readonly inbound: WorkflowInboundCallsInterceptor = {
     // The workflow function runs before any handler exists: every call after it knows.
     execute: (input, next) => {
       if (input.headers[TRACE_HEADER] !== undefined) {
+        // Loaded for a traced order only: the bundle evaluates its modules again in every
+        // workflow that requires them, and OpenTelemetry's SDK would add megabytes to each order.
+        const otel: typeof OpenTelemetry = require('@temporalio/interceptors-opentelemetry');
         this.otel = {
-          inbound: new OpenTelemetryInboundInterceptor(),
-          outbound: new OpenTelemetryOutboundInterceptor(),
+          inbound: new otel.OpenTelemetryInboundInterceptor(),
+          outbound: new otel.OpenTelemetryOutboundInterceptor(),
+          internals: new otel.OpenTelemetryInternalsInterceptor(),
         };
       }
       return this.otel ? this.otel.inbound.execute(input, next) : next(input);
@@ -123,6 +128,11 @@ class OrderTracing {
     getLogAttributes: (input, next) =>
       this.otel ? this.otel.outbound.getLogAttributes(input, next) : next(input),
   };
+
+  // Releases the trace context's storage with the workflow.
+  readonly internals: WorkflowInternalsInterceptor = {
+    dispose: (input, next) => (this.otel ? this.otel.internals.dispose(input, next) : next(input)),
+  };
 }
 
 /** Tracing outermost: a signature refused is an error of the ValidateUpdate span. */
@@ -131,7 +141,6 @@ export const interceptors: WorkflowInterceptorsFactory = () => {
   return {
     inbound: [tracing.inbound, new EventSignatureCheck()],
     outbound: [tracing.outbound],
-    // Releases the trace context's storage with the workflow; a no-op for an order without spans.
-    internals: [new OpenTelemetryInternalsInterceptor()],
+    internals: [tracing.internals],
   };
 };
