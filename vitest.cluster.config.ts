@@ -11,9 +11,9 @@ export default defineConfig({
     name: 'cluster',
     include: [
       'test/cluster/**/*.test.ts',
-      'test/scale-out.test.ts',
-      'test/graceful-shutdown.test.ts',
-      'test/order-exactly-once.test.ts',
+      'test/processes/scale-out.test.ts',
+      'test/processes/graceful-shutdown.test.ts',
+      'test/workflow/order-exactly-once.test.ts',
     ],
     globalSetup: ['test/cluster/global-setup.ts'],
     fileParallelism: false,

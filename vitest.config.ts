@@ -18,7 +18,7 @@ export default defineConfig({
           // test/cluster runs in `npm run test:cluster` (vitest.cluster.config.ts); the chaos soak
           // brings its own servers and runs alone: `npm run test:chaos`.
           exclude: ['test/unit/**', 'test/cluster/**', 'test/chaos/**'],
-          globalSetup: ['test/global-setup.ts'],
+          globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },

@@ -8,8 +8,8 @@ import {
   type MovementResult,
   type PaymentsGateway,
 } from '../db/payments-gateway.js';
-import type { OrderActivities } from '../workflows/activities.js';
-import { type OrderEvent, webhookRetryDelayMs } from '../workflows/order-events.js';
+import type { OrderActivities } from '../workflows/model/activities.js';
+import { type OrderEvent, webhookRetryDelayMs } from '../workflows/model/events.js';
 import { acceptedUpdateIdentity } from './decision-sender.js';
 import type { ArbitrationOverdueNotice, Notifier } from './notifier.js';
 import type { WebhookDelivery } from './webhook-delivery.js';

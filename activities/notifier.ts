@@ -1,5 +1,5 @@
 import { log } from '@temporalio/activity';
-import type { ArbitrationOverdueNotice } from '../workflows/activities.js';
+import type { ArbitrationOverdueNotice } from '../workflows/model/activities.js';
 
 export type { ArbitrationOverdueNotice };
 

@@ -1,13 +1,17 @@
 import type pg from 'pg';
 import type { OrderEventStore } from '../db/order-event-store.js';
 import { type DeliveryRecord, WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
-import type { OrderEvent } from '../workflows/order-events.js';
+import type { OrderEvent } from '../workflows/model/events.js';
+import { standardWebhookSigner, type WebhookSigner } from './standard-webhook-signature.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
 export interface WebhookSettings {
   /** Every URL receives every event; none configured means pull feed only. */
   urls: string[];
-  secret: string;
+  /** `whsec_…`, the newest first: every delivery carries one signature per secret. */
+  secrets: string[];
+  /** Deprecated, for one release: the old secret, to send `Escrow-Signature` beside the standard headers. */
+  legacySecret?: string;
   timeoutMs?: number;
 }
 
@@ -32,6 +36,7 @@ export interface DeliveryAttempt {
 /** POSTs stored events to the configured webhooks and logs every attempt in PostgreSQL. */
 export class WebhookDelivery {
   private readonly log: WebhookDeliveryLog;
+  private readonly sign: WebhookSigner | undefined;
 
   constructor(
     pool: pg.Pool,
@@ -39,6 +44,8 @@ export class WebhookDelivery {
     private readonly settings: WebhookSettings,
   ) {
     this.log = new WebhookDeliveryLog(pool);
+    // Without receivers nothing is signed, and no secret is needed.
+    this.sign = settings.urls.length > 0 ? standardWebhookSigner(settings.secrets) : undefined;
   }
 
   /** Delivers to the endpoints that have not acknowledged the event yet; throws while any fails. */
@@ -99,15 +106,20 @@ export class WebhookDelivery {
     budgetMs?: number,
   ): Promise<{ ok: boolean; status?: number; error?: string }> {
     const configured = this.settings.timeoutMs ?? 10_000;
+    const { legacySecret } = this.settings;
     try {
       const response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'user-agent': 'trade-escrow-webhooks/1',
-          'escrow-event-id': event.id,
-          'escrow-event-type': event.type,
-          [SIGNATURE_HEADER]: signWebhook(this.settings.secret, body),
+          // Signed per attempt: the timestamp is the attempt's, so a retry is not a replay.
+          ...this.sign?.(event.id, body),
+          ...(legacySecret && {
+            'escrow-event-id': event.id,
+            'escrow-event-type': event.type,
+            [SIGNATURE_HEADER]: signWebhook(legacySecret, body),
+          }),
         },
         body,
         signal: AbortSignal.timeout(Math.min(configured, budgetMs ?? configured)),

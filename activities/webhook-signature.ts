@@ -1,7 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
- * Webhook signatures: `Escrow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`.
+ * Deprecated: the engine's own signature of before Standard Webhooks (standard-webhook-signature.ts),
+ * `Escrow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">`. Sent beside the
+ * standard headers for one more release when WEBHOOK_LEGACY_SIGNATURE=1, so that receivers can
+ * move over with no gap; `verifyWebhook` stays as long for the receivers that still import it.
  * The timestamp is signed with the body so that a captured request cannot be replayed later.
  */
 export const SIGNATURE_HEADER = 'escrow-signature';

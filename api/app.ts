@@ -8,13 +8,14 @@ import type pg from 'pg';
 import type { ApiKey, Role } from '../config/api-keys.js';
 import {
   BODY_LIMIT_BYTES,
+  DEFAULT_METRICS_CACHE_SECONDS,
   DEFAULT_RATE_LIMITS_PER_MINUTE,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   MAX_PARAM_LENGTH,
 } from '../config/limits.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
-import { workflowIdFor } from '../workflows/messages.js';
+import { workflowIdFor } from '../workflows/model/messages.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
@@ -22,7 +23,7 @@ import { clientError, frameworkError, problemJson } from './plugins/problem-json
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
-import { orderEventRoutes } from './routes/order-events.js';
+import { orderEventRoutes } from './routes/order-commands.js';
 import { orderRoutes } from './routes/orders.js';
 import { TemporalOrders } from './temporal-orders.js';
 
@@ -38,9 +39,14 @@ export interface AppDeps {
   rateLimitPerMinute?: number | Partial<Record<Role, number>>;
   /** How long a request waits for Temporal or PostgreSQL before it answers 503. */
   upstreamTimeoutMs?: number;
+  /** How long one set of order counts answers the scrapes of the metrics (`app.listenMetrics`). */
+  metricsCacheSeconds?: number;
 }
 
-/** The one Fastify app of `npm run api`, `npm start` and the tests. */
+/**
+ * The one Fastify app of `npm run api`, `npm start` and the tests; its metrics are served apart,
+ * by `app.listenMetrics`.
+ */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const timeoutMs = deps.upstreamTimeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   const limits = rateLimits(deps.rateLimitPerMinute);
@@ -56,7 +62,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   // Response schemas document the answers; they are not enforced at runtime, because a mismatch
   // would turn an event the workflow has already applied into a 500. The compiler checks them
-  // against the workflow's types instead (toSnapshotResponse and friends).
+  // against the workflow's types instead: the snapshot's schema is the one the workflow's types come from.
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // JSON only: anything else is a 415 rather than a string that fails the schema.
   app.removeContentTypeParser('text/plain');
@@ -79,7 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(helmet);
   // Before every route: the generator sees only routes registered after it.
   await app.register(openApi);
-  await app.register(metrics, { countOrders: () => orders.countByStatus() });
+  await app.register(metrics, {
+    countOrders: () => orders.countByStatus(),
+    countsMaxAgeMs: (deps.metricsCacheSeconds ?? DEFAULT_METRICS_CACHE_SECONDS) * 1000,
+  });
   await app.register(healthRoutes, { temporal: deps.temporal, pool: deps.pool, timeoutMs });
   await app.register(
     async (v1) => {

@@ -1,6 +1,6 @@
 import { chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateEventKeyPair, isSecretKey, publicKeyOf } from '../workflows/event-signature.js';
+import { generateEventKeyPair, isSecretKey, publicKeyOf } from '../workflows/rules/event-signature.js';
 
 /**
  * `node --import tsx api/event-keys-init.ts <signing-dir> <public-dir>`: the one-shot job of

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter, type Headers } from '@temporalio/common';
-import { SIGNATURE_HEADER, signEvent } from '../workflows/event-signature.js';
+import { SIGNATURE_HEADER, signEvent } from '../workflows/rules/event-signature.js';
 
 /**
  * Signs every Update this client sends with the API's Ed25519 key (docs/spec.md#who-may-move-money), in a

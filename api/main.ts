@@ -20,7 +20,7 @@ const config = loadConfigOrExit(process.env, [
 ]);
 const signingKey = orExit(() => eventSigningKey(config));
 const logger = createLogger('escrow-api', config.LOG_LEVEL);
-const { oidc, ...settings } = temporalConnectionSettings(config);
+const { oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
 // First: a process that cannot authenticate to Temporal should not start anything else.
 const tokens = oidc && (await startTokenSourceOrExit(oidc, logger));
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
@@ -43,8 +43,13 @@ const app = await buildApp({
   apiKeys: parseApiKeys(config.API_KEYS ?? ''),
   rateLimitPerMinute: rateLimitsPerMinute(config),
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
+  metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
+if (config.API_METRICS_PORT) {
+  const url = await app.listenMetrics({ port: config.API_METRICS_PORT, host: config.API_HOST });
+  logger.info({ url: `${url}/metrics` }, 'metrics listening');
+}
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

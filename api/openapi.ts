@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { openApiWebhooks, WEBHOOK_PARAMETERS } from './openapi-webhooks.js';
 
 // swagger-ui's own policy minus upgrade-insecure-requests, which would break the page on plain HTTP
 // (npm start, or behind a TLS-terminating proxy that talks HTTP), plus inline styles, which
@@ -62,9 +63,17 @@ export const openApi = fp(async (app) => {
           name: 'events',
           description: 'The feed of what happened to orders: the events the webhooks deliver',
         },
-        { name: 'operations', description: 'Health, readiness and metrics: no API key needed' },
+        { name: 'operations', description: 'Health and readiness: no API key needed' },
+        {
+          name: 'webhooks',
+          description:
+            'What the engine POSTs to the marketplace (WEBHOOK_URLS) and to the arbitration desk ' +
+            '(ARBITRATION_WEBHOOK_URL), signed per Standard Webhooks',
+        },
       ],
+      webhooks: openApiWebhooks(),
       components: {
+        parameters: WEBHOOK_PARAMETERS,
         securitySchemes: {
           apiKey: {
             type: 'http',

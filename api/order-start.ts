@@ -4,17 +4,17 @@ import {
   WorkflowIdReusePolicy,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import type { Contract, ParsedContractInput } from '../workflows/contract.js';
-import { workflowIdFor } from '../workflows/messages.js';
-import { orderSummary } from '../workflows/order-summary.js';
-import type { order } from '../workflows/order-workflow.js';
+import { orderSummary } from '../workflows/case-file/summary.js';
+import { workflowIdFor } from '../workflows/model/messages.js';
 import {
   BuyerIdKey,
   EscrowAmountKey,
   OrderStatusKey,
   ShipByKey,
   SupplierIdKey,
-} from '../workflows/search-attributes.js';
+} from '../workflows/model/search-attributes.js';
+import type { order } from '../workflows/order-workflow.js';
+import type { Contract, ParsedContractInput } from '../workflows/schemas/contract.js';
 import { canonicalJson } from './fingerprint.js';
 
 /** The workflow type of every order: visibility queries select orders by it. */

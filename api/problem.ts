@@ -18,6 +18,10 @@ export const PROBLEM_KINDS = {
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'contract-contradiction': { status: 422, title: 'The contract contradicts itself' },
   'invalid-event': { status: 422, title: 'The event contradicts the order' },
+  'idempotency-key-reused': {
+    status: 422,
+    title: 'The Idempotency-Key was used on this route of the order with another body',
+  },
   'rate-limited': { status: 429, title: 'Too many requests for this API key' },
   'request-too-large': { status: 431, title: 'The request line and headers are too large' },
   internal: { status: 500, title: 'Internal error' },

@@ -9,29 +9,11 @@ import {
 import type { UpdateDefinition } from '@temporalio/common';
 import { acceptedUpdateIdentity } from '../activities/decision-sender.js';
 import {
-  type ContractProblem,
-  contractProblems,
-  normalizeContract,
-  type ParsedContractInput,
-} from '../workflows/contract.js';
-import {
   DEADLINE_DUE,
-  INVALID_EVENT,
   ORDER_WORKFLOW_ID_PREFIX,
   orderQuery,
-  UNKNOWN_EXTENSION,
-  WRONG_STATE,
   workflowIdFor,
-} from '../workflows/messages.js';
-import {
-  ORDER_STATUSES,
-  type OrderOutcome,
-  type OrderSnapshot,
-  type OrderStatus,
-  type OrderWorkflowInput,
-  openingSnapshot,
-} from '../workflows/order-state.js';
-import type { order } from '../workflows/order-workflow.js';
+} from '../workflows/model/messages.js';
 import {
   ArbitrationDueAtKey,
   ArbitrationOverdueKey,
@@ -41,11 +23,32 @@ import {
   OrderStatusKey,
   ShipByKey,
   SupplierIdKey,
-} from '../workflows/search-attributes.js';
+} from '../workflows/model/search-attributes.js';
+import {
+  ORDER_STATUSES,
+  type OrderOutcome,
+  type OrderSnapshot,
+  type OrderStatus,
+  type OrderWorkflowInput,
+  openingSnapshot,
+} from '../workflows/model/state.js';
+import type { order } from '../workflows/order-workflow.js';
+import {
+  contractProblems,
+  normalizeContract,
+  type ParsedContractInput,
+} from '../workflows/schemas/contract.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { canonicalJson } from './fingerprint.js';
+import {
+  ContractContradiction,
+  IdempotencyKeyReused,
+  InvalidCursor,
+  OrderClosed,
+  OrderExists,
+  OrderNotFound,
+} from './order-problems.js';
 import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';
-import { HttpProblem } from './problem.js';
 import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
 import { isUnavailable, withTimeout } from './upstream-errors.js';
 
@@ -69,12 +72,30 @@ export interface OrderFilter {
   supplierId?: string;
 }
 
+/** An event sent with an `Idempotency-Key`. */
+export interface Idempotency {
+  /** The key, prefixed with the route: what Temporal deduplicates on. */
+  updateId: string;
+  /**
+   * The argument recorded under the id, parsed again as the route parses a body today (so that a
+   * default added since does not make an old request look like another one), or undefined when
+   * today's schema refuses it.
+   */
+  reparse: (recorded: unknown) => unknown;
+}
+
 export interface CreateResult {
   created: boolean;
   snapshot: OrderSnapshot;
 }
 
 const GRPC_NOT_FOUND = 5;
+/**
+ * Events read per page from the end of a history: an Update just answered is accepted a few
+ * events from the end (its own, the workflow task's, the activity it may have started).
+ */
+const REVERSE_HISTORY_PAGE = 20;
+const NOT_RECORDED = Symbol('no argument recorded for the Update id');
 /** A deadline's workflow task completes within milliseconds of the refusal; a few tries cover a slow worker. */
 const DEADLINE_DUE_ATTEMPTS = 5;
 const DEADLINE_DUE_PAUSE_MS = 200;
@@ -119,13 +140,9 @@ export class TemporalOrders {
       }
     }
     const existing = await this.requestFingerprint(input.orderId);
-    if (existing === undefined && problems.length > 0) throw contradiction(problems);
+    if (existing === undefined && problems.length > 0) throw new ContractContradiction(problems);
     if (existing !== requestFingerprint) {
-      throw new HttpProblem(
-        'order-exists',
-        `order ${input.orderId} was created with another contract; an order id cannot be reused`,
-        { currentStatus: await this.currentStatus(input.orderId) },
-      );
+      throw new OrderExists(input.orderId, await this.currentStatus(input.orderId));
     }
     return { created: false, snapshot: await this.snapshot(input.orderId) };
   }
@@ -167,7 +184,7 @@ export class TemporalOrders {
     try {
       return await this.withSender(orderId, await this.within(() => this.handle(orderId).query(orderQuery)));
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      if (err instanceof WorkflowNotFoundError) throw new OrderNotFound(orderId);
       throw err;
     }
   }
@@ -181,15 +198,20 @@ export class TemporalOrders {
     return acceptedUpdateIdentity(history, updateName);
   }
 
-  /** Runs an Update; a retry with the same `updateId` gets the first answer and changes nothing. */
+  /**
+   * Runs an Update; a retry with the same Update id and the same argument gets the first answer
+   * and changes nothing, one with another argument is refused (`idempotency-key-reused`).
+   */
   async apply<Arg>(
     orderId: string,
     update: UpdateDefinition<OrderSnapshot, [Arg]>,
     arg: Arg,
-    updateId: string | undefined,
+    idempotency: Idempotency | undefined,
   ): Promise<OrderSnapshot> {
+    const updateId = idempotency?.updateId;
     try {
       const snapshot = await this.executeUpdate(orderId, update, arg, updateId);
+      if (idempotency) await this.assertSameRequest(orderId, idempotency, arg);
       // The workflow answers without the dispute's statements, to keep them out of its history.
       if (snapshot.dispute && !snapshot.dispute.statements) {
         const current = await this.snapshot(orderId);
@@ -197,22 +219,9 @@ export class TemporalOrders {
       }
       return snapshot;
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        if (err.cause.type === WRONG_STATE || err.cause.type === DEADLINE_DUE) {
-          const [details] = (err.cause.details ?? []) as { status?: string }[];
-          throw new HttpProblem('wrong-state', err.cause.message, { currentStatus: details?.status });
-        }
-        if (err.cause.type === INVALID_EVENT) throw new HttpProblem('invalid-event', err.cause.message);
-        if (err.cause.type === UNKNOWN_EXTENSION)
-          throw new HttpProblem('extension-not-found', err.cause.message);
-      }
       // The server answers an Update on a closed workflow as if the workflow did not exist.
-      if (err instanceof WorkflowNotFoundError) {
-        const currentStatus = await this.currentStatus(orderId);
-        throw new HttpProblem('wrong-state', `order ${orderId} is closed and takes no more events`, {
-          currentStatus,
-        });
-      }
+      if (err instanceof WorkflowNotFoundError)
+        throw new OrderClosed(orderId, await this.currentStatus(orderId));
       throw err;
     }
   }
@@ -244,6 +253,47 @@ export class TemporalOrders {
     }
   }
 
+  /**
+   * Temporal answers an Update id it has accepted before with that Update's outcome, whatever the
+   * new argument: it compares ids only. So the argument it accepted under the id (in the history,
+   * read from the end, where a fresh Update is) is compared with this one, as canonical JSON after
+   * parsing, as a create's body is. The other argument never ran, so refusing it changes nothing.
+   * A record that cannot be compared is answered as before, with the outcome: an id not found in
+   * the history (a run reset since), an argument that today's schema no longer reads.
+   */
+  private async assertSameRequest(orderId: string, idempotency: Idempotency, arg: unknown): Promise<void> {
+    const { updateId, reparse } = idempotency;
+    const accepted = await this.acceptedArgument(orderId, updateId);
+    if (accepted === NOT_RECORDED) return;
+    const recorded = reparse(accepted);
+    if (recorded === undefined || canonicalJson(recorded) === canonicalJson(arg)) return;
+    const [route = '', ...key] = updateId.split(':');
+    throw new IdempotencyKeyReused(orderId, route, key.join(':'));
+  }
+
+  private async acceptedArgument(orderId: string, updateId: string): Promise<unknown> {
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.within(() =>
+        this.client.workflowService.getWorkflowExecutionHistoryReverse({
+          namespace: this.client.options.namespace,
+          execution: { workflowId: workflowIdFor(orderId) },
+          maximumPageSize: REVERSE_HISTORY_PAGE,
+          nextPageToken,
+        }),
+      );
+      for (const event of page.history?.events ?? []) {
+        const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+        if (request?.meta?.updateId !== updateId) continue;
+        const payloads = request.input?.args?.payloads;
+        if (!payloads?.length) return NOT_RECORDED;
+        return decodeFirstPayload(this.client.options.loadedDataConverter, payloads);
+      }
+      nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+    } while (nextPageToken);
+    return NOT_RECORDED;
+  }
+
   /** `closed` once the workflow has ended in any way; otherwise the status it published. */
   async currentStatus(orderId: string): Promise<string> {
     try {
@@ -251,7 +301,7 @@ export class TemporalOrders {
       if (description.status.name !== 'RUNNING') return 'closed';
       return description.typedSearchAttributes.get(OrderStatusKey) ?? 'awaiting_funding';
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(orderId);
+      if (err instanceof WorkflowNotFoundError) throw new OrderNotFound(orderId);
       throw err;
     }
   }
@@ -294,11 +344,7 @@ export class TemporalOrders {
     if (filter.supplierId) clauses.push(`SupplierId = ${quote(filter.supplierId)}`);
     const query = clauses.join(' AND ');
     const nextPageToken = cursor === undefined ? undefined : decodeCursor(cursor, query);
-    if (cursor !== undefined && nextPageToken === undefined) {
-      throw new HttpProblem('invalid-request', 'cursor: not a nextCursor of a list with these filters', {
-        errors: [{ path: 'query.cursor', message: 'is not a nextCursor of a list with these filters' }],
-      });
-    }
+    if (cursor !== undefined && nextPageToken === undefined) throw new InvalidCursor();
     const page = await this.within(() =>
       this.client.workflowService.listWorkflowExecutions({
         namespace: this.client.options.namespace,
@@ -352,10 +398,3 @@ export class TemporalOrders {
 
 /** A string literal of the visibility query language. */
 const quote = (value: string) => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-
-const notFound = (orderId: string) => new HttpProblem('order-not-found', `there is no order ${orderId}`);
-
-const contradiction = (problems: ContractProblem[]) =>
-  new HttpProblem('contract-contradiction', problems.map((p) => `${p.path}: ${p.message}`).join('; '), {
-    errors: problems,
-  });

@@ -7,7 +7,7 @@ import {
   TypedSearchAttributes,
 } from '@temporalio/common';
 import type { google } from '@temporalio/proto';
-import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/model/search-attributes.js';
 
 /*
  * The API reads raw gRPC answers (a visibility page with its token, the first history event) that

@@ -13,5 +13,11 @@ export const DEFAULT_RATE_LIMITS_PER_MINUTE: Readonly<Record<Role, number>> = {
   reader: 1200,
 };
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
+/**
+ * How long the order counts of the API's metrics answer scrapes (eight visibility counts each):
+ * below Prometheus' usual 15 s interval, so a scrape sees counts at most one interval old, while
+ * several scrapers at once or a fast scrape interval cost one set of counts.
+ */
+export const DEFAULT_METRICS_CACHE_SECONDS = 10;
 /** Longest path parameter the router takes (an order id is at most 64): longer is a 414. */
 export const MAX_PARAM_LENGTH = 100;

@@ -1,6 +1,6 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { type Logger, pino } from 'pino';
-import { ORDER_WORKFLOW_ID_PREFIX } from '../workflows/messages.js';
+import { ORDER_WORKFLOW_ID_PREFIX } from '../workflows/model/messages.js';
 
 /** JSON logs on stdout, one line an event, for whatever collects container output. */
 export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {

@@ -1,15 +1,7 @@
 import type pg from 'pg';
-import type { OrderEvent, OrderEventType } from '../workflows/order-events.js';
-import type { OrderSnapshot, Statement } from '../workflows/order-state.js';
+import { CLOSING_EVENTS, type OrderEvent } from '../workflows/model/events.js';
+import type { OrderSnapshot, Statement } from '../workflows/model/state.js';
 import { valuesList } from './pool.js';
-
-/** The event an order closes with: `order.<outcome>`. */
-const CLOSING_EVENTS: OrderEventType[] = [
-  'order.released',
-  'order.refunded',
-  'order.split',
-  'order.cancelled',
-];
 
 export interface StoredOrderEvent extends OrderEvent {
   /** Position in the global feed: the cursor of `GET /v1/events?after=`. */

@@ -1,4 +1,4 @@
-import type { Movement, MovementResult } from '../workflows/activities.js';
+import type { Movement, MovementResult } from '../workflows/model/activities.js';
 
 export type { Movement, MovementResult };
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { generateEventKeyPair, isSecretKey, publicKeyOf } from '../workflows/event-signature.js';
+import { generateEventKeyPair, isSecretKey, publicKeyOf } from '../workflows/rules/event-signature.js';
 
 /**
  * The development key pair that signs marketplace events under `npm start`, kept in a file (owner

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeFlags } from '../worker/search-attributes.js';
-import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/model/search-attributes.js';
 import { provisionTemporalCli } from './temporal-cli.js';
 import { spawnTied } from './tied-child.js';
 

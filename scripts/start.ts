@@ -13,17 +13,21 @@ import {
   loadConfig,
   loadConfigOrExit,
   rateLimitsPerMinute,
+  temporalConnectionSettings,
+  webhookSettings,
 } from '../config/env.js';
+import { generateWebhookSecret } from '../config/webhook-secrets.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
-import { publicKeyOf } from '../workflows/event-signature.js';
+import { publicKeyOf } from '../workflows/rules/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
 import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
 import { type DevPostgres, DevPostgresError, startDevPostgres } from './dev-postgres.js';
 import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
+import { loadOrCreateDevWebhookSecret } from './dev-webhook-secret.js';
 import { acquireEngineLock, releaseEngineLock } from './engine-lock.js';
 import { portInUse } from './free-port.js';
 
@@ -68,12 +72,18 @@ const externalTemporal = process.env.TEMPORAL_ADDRESS;
 const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
 const pgPort = Number(process.env.PGPORT ?? 54329);
-// Checked before anything starts; the addresses of the servers started below are stand-ins here.
-const planned = loadConfigOrExit({
-  ...process.env,
-  TEMPORAL_ADDRESS: externalTemporal ?? `127.0.0.1:${temporalPort}`,
-  DATABASE_URL: process.env.DATABASE_URL ?? `postgres://127.0.0.1:${pgPort}/escrow`,
-});
+// Checked before anything starts; the addresses of the servers started below, and the development
+// webhook secret, are stand-ins here.
+const planned = loadConfigOrExit(
+  {
+    ...process.env,
+    TEMPORAL_ADDRESS: externalTemporal ?? `127.0.0.1:${temporalPort}`,
+    DATABASE_URL: process.env.DATABASE_URL ?? `postgres://127.0.0.1:${pgPort}/escrow`,
+    WEBHOOK_SECRETS: process.env.WEBHOOK_SECRETS || generateWebhookSecret(),
+  },
+  [],
+  { addressOnly: true },
+);
 
 async function preflight() {
   mkdirSync(dataDir, { recursive: true });
@@ -94,17 +104,22 @@ async function preflight() {
       { cause: 'locked' },
     );
   }
-  const ports: [number, string, string, string][] = [
+  // [port, host, what, the variable that moves it]
+  type Port = [number, string, string, string];
+  const ports: Port[] = [
     ...(externalTemporal
       ? []
       : ([
           [temporalPort, '127.0.0.1', 'the Temporal dev server', 'TEMPORAL_PORT'],
           [uiPort, '127.0.0.1', 'the Temporal Web UI', 'TEMPORAL_UI_PORT'],
-        ] as [number, string, string, string][])),
+        ] as Port[])),
     ...(process.env.DATABASE_URL
       ? []
-      : ([[pgPort, '127.0.0.1', 'the embedded PostgreSQL', 'PGPORT']] as [number, string, string, string][])),
+      : ([[pgPort, '127.0.0.1', 'the embedded PostgreSQL', 'PGPORT']] as Port[])),
     [planned.API_PORT, planned.API_HOST, 'the API', 'API_PORT'],
+    ...(planned.API_METRICS_PORT
+      ? ([[planned.API_METRICS_PORT, planned.API_HOST, "the API's metrics", 'API_METRICS_PORT']] as Port[])
+      : []),
   ];
   const taken: string[] = [];
   for (const [port, host, what, variable] of ports) {
@@ -139,11 +154,22 @@ async function start() {
     postgres = await startDevPostgres({ dir: join(dataDir, 'postgres'), port: pgPort, log });
     stops.unshift(postgres.stop);
   }
-  const config = loadConfig({
-    ...process.env,
-    TEMPORAL_ADDRESS: temporalAddress,
-    DATABASE_URL: process.env.DATABASE_URL ?? (postgres as DevPostgres).databaseUrl,
-  });
+  // WEBHOOK_SECRETS, when set, replaces the development webhook secret.
+  const devWebhookSecretFile = join(dataDir, 'dev-webhook-secret.json');
+  const devWebhookSecret =
+    !process.env.WEBHOOK_SECRETS && (planned.WEBHOOK_URLS.length > 0 || planned.ARBITRATION_WEBHOOK_URL)
+      ? loadOrCreateDevWebhookSecret(devWebhookSecretFile, log)
+      : undefined;
+  const config = loadConfig(
+    {
+      ...process.env,
+      TEMPORAL_ADDRESS: temporalAddress,
+      DATABASE_URL: process.env.DATABASE_URL ?? (postgres as DevPostgres).databaseUrl,
+      ...(devWebhookSecret && { WEBHOOK_SECRETS: devWebhookSecret }),
+    },
+    { addressOnly: true },
+  );
+  const temporalSettings = temporalConnectionSettings(config);
   installWorkerLogging('WARN');
 
   // EVENT_SIGNING_KEY(_FILE), when set, replaces the development key pair; EVENT_PUBLIC_KEYS(_FILE)
@@ -163,7 +189,7 @@ async function start() {
   const applied = await migrate(pool);
   if (applied.length > 0) log(`[start] applied migrations: ${applied.join(', ')}`);
 
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(temporalSettings);
   stops.unshift(() => connection.close());
   if (externalTemporal) await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const temporalClient = new Client({
@@ -172,7 +198,7 @@ async function start() {
     interceptors: { workflow: [eventSigningInterceptor(signingKey)] },
   });
 
-  const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const nativeConnection = await NativeConnection.connect(temporalSettings);
   stops.unshift(() => nativeConnection.close());
   const worker = await createOrderWorker({
     connection: nativeConnection,
@@ -181,9 +207,9 @@ async function start() {
     pool,
     eventPublicKeys: publicKeys,
     notifier: config.ARBITRATION_WEBHOOK_URL
-      ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+      ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL, secrets: config.WEBHOOK_SECRETS })
       : undefined,
-    webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+    webhooks: webhookSettings(config),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -206,13 +232,18 @@ async function start() {
     apiKeys: parseApiKeys(devKeys ? apiKeysSpec(devKeys) : (config.API_KEYS ?? '')),
     rateLimitPerMinute: rateLimitsPerMinute(config),
     upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
+    metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
   stops.unshift(() => app.close());
+  if (config.API_METRICS_PORT) {
+    await app.listenMetrics({ port: config.API_METRICS_PORT, host: config.API_HOST });
+  }
 
   log('');
   log('Trade escrow engine is running:');
   log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs: /docs)`);
+  if (config.API_METRICS_PORT) log(`  API metrics  http://localhost:${config.API_METRICS_PORT}/metrics`);
   if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
   log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
   log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);
@@ -224,6 +255,10 @@ async function start() {
   log(
     `  Event keys   ${signingKeyGiven ? 'from EVENT_SIGNING_KEY' : `development pair in ${devEventKeysFile}`}; workers accept ${publicKeys.join(', ')}`,
   );
+  if (devWebhookSecret) {
+    log(`  Webhooks     signed with the development secret (kept in ${devWebhookSecretFile})`);
+    log(`               ${devWebhookSecret}`);
+  } else if (config.WEBHOOK_SECRETS.length > 0) log('  Webhooks     signed with WEBHOOK_SECRETS');
   log('Press Ctrl-C to stop.');
   running = true;
 }

@@ -1,7 +1,13 @@
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
-import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../config/env.js';
+import {
+  eventPublicKeys,
+  loadConfigOrExit,
+  orExit,
+  temporalConnectionSettings,
+  webhookSettings,
+} from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
 import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { migrate } from '../db/migrate.js';
@@ -21,12 +27,19 @@ Runtime.install({
   telemetryOptions: config.WORKER_METRICS_PORT
     ? {
         metrics: {
-          prometheus: { bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`, countersTotalSuffix: true },
+          // Prometheus' conventions: counters end in _total, durations are in seconds and say so
+          // (temporal_workflow_task_schedule_to_start_latency_seconds), as the API's own are.
+          prometheus: {
+            bindAddress: `0.0.0.0:${config.WORKER_METRICS_PORT}`,
+            countersTotalSuffix: true,
+            unitSuffix: true,
+            useSecondsForDurations: true,
+          },
         },
       }
     : undefined,
 });
-const { oidc, ...settings } = temporalConnectionSettings(config);
+const { oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
 const publicKeys = orExit(() => eventPublicKeys(config));
 // First: a process that cannot authenticate to Temporal should not start anything else.
 const tokens = oidc && (await startTokenSourceOrExit(oidc, logger));
@@ -62,9 +75,9 @@ const worker = await createOrderWorker({
   workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
   eventPublicKeys: publicKeys,
   notifier: config.ARBITRATION_WEBHOOK_URL
-    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL })
+    ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL, secrets: config.WEBHOOK_SECRETS })
     : undefined,
-  webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+  webhooks: webhookSettings(config),
   shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -77,6 +90,7 @@ logger.info(
     address: config.TEMPORAL_ADDRESS,
     metricsPort: config.WORKER_METRICS_PORT,
     webhooks: config.WEBHOOK_URLS.length,
+    webhookSecrets: config.WEBHOOK_SECRETS.length,
     eventPublicKeys: publicKeys,
   },
   'worker polling',

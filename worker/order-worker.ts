@@ -1,4 +1,4 @@
-import { type NativeConnection, Worker } from '@temporalio/worker';
+import { type InjectedSinks, type NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
@@ -7,9 +7,8 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
+import type { OrderSinks, StrayMove } from '../workflows/model/sinks.js';
 import { workflowSource } from './workflow-bundle.js';
-
-export const DEFAULT_TASK_QUEUE = 'escrow-orders';
 
 export interface OrderWorkerOptions {
   connection: NativeConnection;
@@ -28,13 +27,37 @@ export interface OrderWorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
   maxCachedWorkflows?: number;
+  /** Hears of every move an order made that the lifecycle table lacks, besides the log and the metric. */
+  onStrayMove?: (move: StrayMove) => void;
   /** Activities of workflows bundled beside the order, e.g. the benchmark's ceiling. */
   extraActivities?: Record<string, (...args: never[]) => Promise<unknown>>;
+}
+
+/** A move the lifecycle table lacks is a bug of the workflow code: logged, counted for an alert. */
+function orderSinks(onStrayMove?: (move: StrayMove) => void): InjectedSinks<OrderSinks> {
+  const { logger, metricMeter } = Runtime.instance();
+  const strayMoves = metricMeter.createCounter(
+    'order_stray_moves',
+    'moves',
+    'Moves of an order between two statuses that no transition of the lifecycle table makes',
+  );
+  return {
+    lifecycle: {
+      strayMove: {
+        fn: (_info, move) => {
+          logger.error('an order moved along a transition the lifecycle table lacks', { ...move });
+          strayMoves.add(1, { from: move.from, to: move.to });
+          onStrayMove?.(move);
+        },
+      },
+    },
+  };
 }
 
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const events = new OrderEventStore(options.pool);
   return Worker.create({
+    sinks: orderSinks(options.onStrayMove),
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -45,7 +68,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         payments: options.payments ?? new PostgresLedger(options.pool),
         notifier: options.notifier ?? logNotifier,
         events,
-        webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secret: '' }),
+        webhooks: new WebhookDelivery(options.pool, events, options.webhooks ?? { urls: [], secrets: [] }),
       }),
     },
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',

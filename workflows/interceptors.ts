@@ -13,7 +13,7 @@ import {
   signatureProblem,
   UNSIGNED_EVENT,
   UNSIGNED_UPDATES,
-} from './event-signature.js';
+} from './rules/event-signature.js';
 
 /**
  * The public keys whose signatures the workers accept. This literal is a placeholder: the worker

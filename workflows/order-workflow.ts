@@ -1,31 +1,44 @@
+import type { UpdateDefinition } from '@temporalio/common';
 import { allHandlersFinished, condition, log, setHandler } from '@temporalio/workflow';
-import { Claims } from './claims.js';
-import { eventStream, answer as reply } from './event-stream.js';
-import { Extensions } from './extensions.js';
-import { Fulfilment } from './fulfilment.js';
-import { isOpen } from './lifecycle.js';
+import { Claims } from './handlers/claims.js';
+import { Extensions } from './handlers/extensions.js';
+import { Fulfilment } from './handlers/fulfilment.js';
+import { Negotiation } from './handlers/negotiation.js';
+import { type Decision, Order, type UpdateHandler, type UpdateHandlers } from './handlers/order.js';
+import { payOut } from './handlers/settlement.js';
+import { Statements } from './handlers/statements.js';
+import { allows, isOpen } from './model/lifecycle.js';
 import {
-  acceptGoodsUpdate,
-  addStatementUpdate,
-  answerExtensionUpdate,
-  arbitrateUpdate,
-  cancelUpdate,
-  fileClaimUpdate,
+  COMMAND_SCHEMAS,
+  type CommandOf,
   orderQuery,
-  proposeExtensionUpdate,
-  recordDeliveryUpdate,
-  recordPaymentUpdate,
-  recordShipmentUpdate,
   reviewDeadlinesSignal,
-  settleUpdate,
-  submitInspectionUpdate,
-} from './messages.js';
-import { Negotiation } from './negotiation.js';
-import { type Decision, Order } from './order.js';
-import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './order-state.js';
-import { payOut } from './settlement.js';
-import { Statements } from './statements.js';
-import { OrderVersions } from './versions.js';
+  UPDATE_NAMES,
+  UPDATES,
+  type UpdateName,
+} from './model/messages.js';
+import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './model/state.js';
+import { OrderVersions } from './model/versions.js';
+import { eventStream, answer as reply } from './stream/event-stream.js';
+
+/**
+ * Registers one Update from the command registry: the validator and the handler get the command as
+ * its schema parsed it. A synchronous answer leaves the dispute's statements out (event-stream.ts);
+ * a promise is returned as it is, since an extra await would move the next commands to a later
+ * microtask.
+ */
+function register<N extends UpdateName>(order: Order, name: N, handler: UpdateHandler<N>): void {
+  const parse = (arg: unknown) => order.parse(COMMAND_SCHEMAS[name], arg) as CommandOf<N>;
+  const update: UpdateDefinition<OrderSnapshot, [unknown]> = UPDATES[name];
+  setHandler(
+    update,
+    (arg) => {
+      const answer = handler.handle(parse(arg));
+      return answer instanceof Promise ? answer : reply(answer);
+    },
+    { description: handler.description, validator: (arg) => handler.validate(parse(arg)) },
+  );
+}
 
 /**
  * One durable workflow per order (docs/spec.md#lifecycle): waits on deadline timers and on the marketplace's
@@ -46,74 +59,29 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   order.start();
   void fulfilment.watchBalance();
 
-  // Answers of the Updates a dispute takes leave its statements out (event-stream.ts).
-  // The Web UI lists Updates in the order they are registered: the arbitrator's comes first.
-  setHandler(arbitrateUpdate, (arg) => reply(negotiation.arbitrate(arg)), {
-    description:
-      'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
-    validator: (arg) => negotiation.validateArbitration(arg),
-  });
-  setHandler(orderQuery, () => order.state, {
-    description: 'The order snapshot: status, money, evaluation, timeline.',
-  });
-  setHandler(recordPaymentUpdate, (arg) => fulfilment.recordPayment(arg), {
-    description:
-      'A payment into escrow: { amount, reference, receivedAt? }. A repeated reference is a no-op.',
-    validator: (arg) => fulfilment.validatePayment(arg),
-  });
-  setHandler(recordShipmentUpdate, (arg) => fulfilment.recordShipment(arg), {
-    description: 'The supplier shipped: { carrier, trackingNumber, shippedAt? }.',
-    validator: (arg) => fulfilment.validateShipment(arg),
-  });
-  // A delivery during a non-delivery dispute is a late one (docs/spec.md#delivery-and-balance-deadlines).
-  const late = () => order.state.status === 'negotiation' || order.state.status === 'arbitration';
-  setHandler(
-    recordDeliveryUpdate,
-    (arg) => reply(late() ? claims.recordLateDelivery(arg) : fulfilment.recordDelivery(arg)),
-    {
+  const handlers = {
+    ...negotiation.updates,
+    ...fulfilment.updates,
+    ...claims.updates,
+    ...statements.updates,
+    ...extensions.updates,
+    // During a non-delivery dispute a delivery is a late one (docs/spec.md#delivery-and-balance-deadlines).
+    recordDelivery: {
       description:
         'The goods were delivered: { deliveredAt? }. Starts the inspection window, also after a non-delivery dispute began.',
-      validator: (arg) => (late() ? claims.validateLateDelivery(arg) : fulfilment.validateDelivery(arg)),
+      validate: (d) =>
+        allows('lateDelivery', order.state.status)
+          ? claims.validateLateDelivery(d)
+          : fulfilment.validateDelivery(d),
+      handle: (d) =>
+        allows('lateDelivery', order.state.status)
+          ? claims.recordLateDelivery(d)
+          : fulfilment.recordDelivery(d),
     },
-  );
-  setHandler(submitInspectionUpdate, (arg) => reply(claims.submitInspection(arg)), {
-    description:
-      'The inspection report: { measurements, receivedQuantity, evidence, inspector?, notes? }. Conforming and complete releases; contradicting opens a dispute.',
-    validator: (arg) => claims.validateInspection(arg),
-  });
-  setHandler(fileClaimUpdate, (arg) => reply(claims.fileClaim(arg)), {
-    description:
-      'The buyer complains: { reason, description, requestedRefund, evidence }. Opens the dispute.',
-    validator: (arg) => claims.validateClaim(arg),
-  });
-  setHandler(acceptGoodsUpdate, (arg) => reply(claims.accept(arg)), {
-    description: 'The buyer accepts the goods: {}. Releases to the supplier.',
-    validator: (arg) => claims.validateAcceptance(arg),
-  });
-  setHandler(addStatementUpdate, (arg) => reply(statements.addStatement(arg)), {
-    description: "A party's statement in the dispute: { party, text, evidence }.",
-    validator: (arg) => statements.validateStatement(arg),
-  });
-  setHandler(settleUpdate, (arg) => reply(negotiation.settle(arg)), {
-    description:
-      'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim; buyer withdraw_claim.',
-    validator: (arg) => negotiation.validateSettle(arg),
-  });
-  setHandler(cancelUpdate, (arg) => fulfilment.cancel(arg), {
-    description:
-      'Cancel the order: { party, reason }. Either party before funding; only the supplier before shipment.',
-    validator: (arg) => fulfilment.validateCancel(arg),
-  });
-
-  setHandler(proposeExtensionUpdate, (arg) => extensions.propose(arg), {
-    description:
-      'Propose a later deadline: { party, deadline: "shipBy"|"deliverBy"|"inspection"|"negotiation", until, reason }.',
-    validator: (arg) => extensions.validatePropose(arg),
-  });
-  setHandler(answerExtensionUpdate, (arg) => extensions.answer(arg), {
-    description:
-      'The other party answers a proposed extension: { extensionId, party, action: "accept"|"reject" }.',
-    validator: (arg) => extensions.validateAnswer(arg),
+  } satisfies UpdateHandlers;
+  for (const name of UPDATE_NAMES) register(order, name, handlers[name]);
+  setHandler(orderQuery, () => order.state, {
+    description: 'The order snapshot: status, money, evaluation, timeline.',
   });
   setHandler(reviewDeadlinesSignal, () => void order.deadlineMoves++);
 

@@ -4,6 +4,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { MAX_PARAM_LENGTH } from '../../config/limits.js';
+import { orderProblem } from '../order-problems.js';
 import {
   type FieldError,
   HttpProblem,
@@ -56,9 +57,9 @@ function fieldErrors(err: FastifyError): FieldError[] {
 
 /** Every failure as RFC 9457 problem details; internals of a 5xx go to the log only. */
 function toProblem(err: FastifyError, request: FastifyRequest): Problem {
-  if (err instanceof HttpProblem) {
-    return { ...fromKind(err.kind, err.detail, err.extensions), headers: err.headers };
-  }
+  const problem = err instanceof HttpProblem ? err : orderProblem(err);
+  if (problem)
+    return { ...fromKind(problem.kind, problem.detail, problem.extensions), headers: problem.headers };
   if (hasZodFastifySchemaValidationErrors(err)) {
     const errors = fieldErrors(err);
     return fromKind('invalid-request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });

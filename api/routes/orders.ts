@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { ROLES } from '../../config/api-keys.js';
-import { ContractInputSchema } from '../../workflows/contract.js';
+import { ContractInputSchema } from '../../workflows/schemas/contract.js';
 import { OrderListSchema, toListItemResponse } from '../schemas/order-list.js';
-import { OrderSnapshotSchema, toSnapshotResponse } from '../schemas/order-snapshot.js';
+import { OrderSnapshotSchema } from '../schemas/order-snapshot.js';
 import { OrderListQuerySchema, OrderParamsSchema } from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
 import type { TemporalOrders } from '../temporal-orders.js';
@@ -35,7 +35,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
           .code(201)
           .header('location', `${request.routeOptions.url}/${encodeURIComponent(snapshot.orderId)}`);
       }
-      return toSnapshotResponse(snapshot);
+      return snapshot;
     },
   );
 
@@ -52,7 +52,7 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
         response: { 200: json('The order', OrderSnapshotSchema), ...problems(400, 401, 403, 404, 429, 503) },
       },
     },
-    async (request) => toSnapshotResponse(await orders.snapshot(request.params.orderId)),
+    async (request) => orders.snapshot(request.params.orderId),
   );
 
   app.get(

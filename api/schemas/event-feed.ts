@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { StoredOrderEvent } from '../../db/order-event-store.js';
-import { TimestampSchema } from '../../workflows/contract.js';
-import { ORDER_EVENT_TYPES } from '../../workflows/order-events.js';
-import { OrderSnapshotSchema, StatementSchema, toSnapshotResponse } from './order-snapshot.js';
+import { ORDER_EVENT_TYPES } from '../../workflows/model/events.js';
+import { TimestampSchema } from '../../workflows/schemas/contract.js';
+import { OrderSnapshotSchema, StatementSchema } from './order-snapshot.js';
 import { component } from './registry.js';
 
 export const OrderEventSchema = component(
@@ -56,7 +56,7 @@ export function toOrderEventResponse(event: StoredOrderEvent): z.output<typeof O
     occurredAt: event.occurredAt,
     cursor: String(event.position),
     data: {
-      order: toSnapshotResponse(event.snapshot),
+      order: event.snapshot,
       ...(event.statement ? { statement: event.statement } : {}),
     },
   };

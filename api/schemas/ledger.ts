@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LedgerEntry } from '../../db/postgres-ledger.js';
-import { TimestampSchema } from '../../workflows/contract.js';
+import { TimestampSchema } from '../../workflows/schemas/contract.js';
 import { component } from './registry.js';
 
 export const LedgerEntrySchema = component(

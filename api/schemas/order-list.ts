@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { TimestampSchema } from '../../workflows/contract.js';
-import { ORDER_OUTCOMES } from '../../workflows/order-state.js';
+import { ORDER_OUTCOMES } from '../../workflows/model/state.js';
+import { TimestampSchema } from '../../workflows/schemas/contract.js';
 import type { OrderListItem } from '../temporal-orders.js';
 import { OrderStatusSchema } from './order-snapshot.js';
 import { component } from './registry.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { OrderIdSchema } from '../../workflows/contract.js';
-import { ORDER_STATUSES } from '../../workflows/order-state.js';
+import { ORDER_STATUSES } from '../../workflows/model/state.js';
+import { OrderIdSchema } from '../../workflows/schemas/contract.js';
 
 export const OrderParamsSchema = z.strictObject({ orderId: OrderIdSchema });
 export const ExtensionParamsSchema = OrderParamsSchema.extend({ extensionId: z.string().min(1).max(64) });
@@ -10,7 +10,8 @@ export const IdempotencyHeadersSchema = z.looseObject({
     .string()
     .regex(/^[\x20-\x7E]{1,255}$/, 'must be 1-255 printable ASCII characters')
     .describe(
-      'Makes a retry safe: a request with a key this route already answered for the order gets the same answer and changes nothing',
+      'Makes a retry safe: a request with a key this route already answered for the order gets the same answer ' +
+        'and changes nothing; the same key with another body is a 422 (/problems/idempotency-key-reused)',
     )
     .optional(),
 });

@@ -7,13 +7,16 @@ export const json = <S extends z.ZodType>(description: string, schema: S) => ({
   content: { 'application/json': { schema } },
 });
 
-/** The documented error answers of a route: every one is a Problem. */
-export function problems(...statuses: number[]) {
+/**
+ * The documented error answers of a route: every one is a Problem. A `[status, description]` pair
+ * says more for that route than the shared description of the status.
+ */
+export function problems(...statuses: (number | [number, string])[]) {
   return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      { description: describe(status), content: { 'application/problem+json': { schema: ProblemSchema } } },
-    ]),
+    statuses.map((entry) => {
+      const [status, description] = typeof entry === 'number' ? [entry, describe(entry)] : entry;
+      return [status, { description, content: { 'application/problem+json': { schema: ProblemSchema } } }];
+    }),
   );
 }
 

@@ -1,8 +1,11 @@
 import type { Movement } from '../../db/payments-gateway.js';
 import { createPool } from '../../db/pool.js';
 import { PostgresLedger } from '../../db/postgres-ledger.js';
+import type { Settings } from './options.js';
+import type { BenchReport } from './report.js';
+import { median, round } from './stats.js';
 
-export interface LedgerRates {
+interface LedgerRates {
   baselinePerSecond: number;
   movementPerSecond: number;
   retryPerSecond: number;
@@ -12,7 +15,7 @@ export interface LedgerRates {
  * What the ledger's guarantees cost. Each case runs the same number of transactions, one at a time
  * on one connection, against a baseline of bare single-row INSERT transactions on the same server.
  */
-export async function ledgerBench(
+async function ledgerBench(
   databaseUrl: string,
   operations: number,
   progress: (line: string) => void,
@@ -60,4 +63,21 @@ export async function ledgerBench(
   } finally {
     await pool.end();
   }
+}
+
+/** `ledgerBench` `reps` times: the median of each ratio to the baseline. */
+export async function ledgerSection(
+  databaseUrl: string,
+  settings: Pick<Settings, 'reps' | 'ledgerOps'>,
+  progress: (line: string) => void,
+): Promise<NonNullable<BenchReport['ledger']>> {
+  progress(`ledger: ${settings.reps} × 3 cases × ${settings.ledgerOps} transactions`);
+  const reps = [];
+  for (let r = 0; r < settings.reps; r++)
+    reps.push(await ledgerBench(databaseUrl, settings.ledgerOps, progress));
+  return {
+    baselinePerSecond: round(median(reps.map((r) => r.baselinePerSecond))),
+    movementRatio: round(median(reps.map((r) => r.movementPerSecond / r.baselinePerSecond)), 2),
+    retryRatio: round(median(reps.map((r) => r.retryPerSecond / r.baselinePerSecond)), 2),
+  };
 }

@@ -1,5 +1,11 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { eventPublicKeys, loadConfigOrExit, orExit, temporalConnectionSettings } from '../../config/env.js';
+import {
+  eventPublicKeys,
+  loadConfigOrExit,
+  orExit,
+  temporalConnectionSettings,
+  webhookSettings,
+} from '../../config/env.js';
 import { createLogger, temporalLogger } from '../../config/logging.js';
 import { createPool } from '../../db/pool.js';
 import { createOrderWorker } from '../../worker/order-worker.js';
@@ -12,7 +18,9 @@ import { benchActivities } from './activities.js';
 const config = loadConfigOrExit();
 Runtime.install({ logger: temporalLogger(createLogger('escrow-bench-worker', config.LOG_LEVEL)) });
 const pool = createPool(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-const connection = await NativeConnection.connect(temporalConnectionSettings(config));
+// The bench runs against a dev server or TEMPORAL_ADDRESS with a fixed key, never with OIDC tokens.
+const { oidc: _oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
+const connection = await NativeConnection.connect(settings);
 const worker = await createOrderWorker({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -20,7 +28,7 @@ const worker = await createOrderWorker({
   pool,
   workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
   eventPublicKeys: orExit(() => eventPublicKeys(config)),
-  webhooks: { urls: config.WEBHOOK_URLS, secret: config.WEBHOOK_SECRET ?? '' },
+  webhooks: webhookSettings(config),
   shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

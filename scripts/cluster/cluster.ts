@@ -9,7 +9,7 @@ import pg from 'pg';
 import { type ClientCredentials, fetchClientCredentialsToken } from '../../config/temporal-token.js';
 import { startUiGate } from '../../gate/ui-gate.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
 import { type OidcUser, startDevOidcProvider } from '../dev-oidc-provider.js';
 import { startDevPostgres } from '../dev-postgres.js';
 import {

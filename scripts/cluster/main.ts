@@ -83,6 +83,8 @@ try {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     TEMPORAL_ADDRESS: cluster.frontendAddress,
+    // This cluster, in plain gRPC: no profile of the developer's `temporal` CLI applies.
+    TEMPORAL_CONFIG_FILE: '/dev/null',
     TEMPORAL_NAMESPACE: CLUSTER_NAMESPACE,
     DATABASE_URL: cluster.databaseUrl,
     // 4 Temporal services x 12 connections leave room for 8 engine processes x 6 in PostgreSQL's 100.
@@ -114,13 +116,14 @@ try {
       i,
       env({
         API_PORT: String(port),
+        API_METRICS_PORT: String(9563 + i),
         API_KEYS: apiKeysSpec(keys),
         EVENT_SIGNING_KEY: eventKeys.secretKey,
         ...clusterEngineAuthEnv(cluster, 'api'),
       }),
     );
     engines.push(`api-${i}`);
-    log(`[cluster] api-${i} ready on http://localhost:${port}`);
+    log(`[cluster] api-${i} ready on http://localhost:${port} (metrics on :${9563 + i})`);
   }
 
   log('');

@@ -1,55 +1,32 @@
+import { COMMAND_ROUTES, type CommandRoute } from '../../api/routes/order-commands.js';
 import type { Role } from '../../config/api-keys.js';
 import type { ChaosClient } from './client.js';
 import type { FuzzRequest } from './fuzz.js';
 import type { OrderModel } from './order-paths.js';
 
+const READ_ROLES: readonly Role[] = ['marketplace', 'arbitrator', 'reader'];
+
+/** Every event route, from the API's command registry: one per Update, a new one included. */
+const EVENT_ROUTES = (Object.values(COMMAND_ROUTES) as CommandRoute[])
+  .map((r) => ({ method: 'POST', route: `/v1/orders/:orderId/${r.path}`, roles: r.roles, body: r.example }))
+  // Last: a cancel that passes closes the target.
+  .sort((x, y) => Number(x.route.endsWith('/cancel')) - Number(y.route.endsWith('/cancel')));
+
 /**
- * Every route of the API with the roles that may call it (docs/spec.md#http-api); `null` means open to all.
+ * Every route of the API with the roles that may call it (docs/spec.md#http-api); `null` means
+ * open to all. test/api/access-routes.test.ts holds it against the routes the app serves.
  */
 export const ACCESS: { method: string; route: string; roles: readonly Role[] | null; body?: unknown }[] = [
   { method: 'GET', route: '/healthz', roles: null },
   { method: 'GET', route: '/readyz', roles: null },
-  { method: 'GET', route: '/metrics', roles: null },
   { method: 'GET', route: '/docs/json', roles: null },
   { method: 'POST', route: '/v1/orders', roles: ['marketplace'], body: 'contract' },
-  { method: 'GET', route: '/v1/orders', roles: ['marketplace', 'arbitrator', 'reader'] },
-  { method: 'GET', route: '/v1/orders/:orderId', roles: ['marketplace', 'arbitrator', 'reader'] },
-  { method: 'GET', route: '/v1/orders/:orderId/ledger', roles: ['marketplace', 'arbitrator', 'reader'] },
-  { method: 'GET', route: '/v1/orders/:orderId/events', roles: ['marketplace', 'arbitrator', 'reader'] },
-  { method: 'GET', route: '/v1/events', roles: ['marketplace', 'arbitrator', 'reader'] },
-  { method: 'POST', route: '/v1/orders/:orderId/payments', roles: ['marketplace'], body: 'payment' },
-  {
-    method: 'POST',
-    route: '/v1/orders/:orderId/shipment',
-    roles: ['marketplace'],
-    body: { carrier: 'Maersk', trackingNumber: 'ACL-1' },
-  },
-  { method: 'POST', route: '/v1/orders/:orderId/delivery', roles: ['marketplace'], body: {} },
-  {
-    method: 'POST',
-    route: '/v1/orders/:orderId/inspection',
-    roles: ['marketplace'],
-    body: { measurements: {}, receivedQuantity: 1, evidence: [] },
-  },
-  {
-    method: 'POST',
-    route: '/v1/orders/:orderId/settlement',
-    roles: ['marketplace'],
-    body: { party: 'buyer', action: 'withdraw_claim' },
-  },
-  {
-    method: 'POST',
-    route: '/v1/orders/:orderId/arbitration',
-    roles: ['arbitrator'],
-    body: { outcome: 'release', arbitrator: 'acl', rationale: 'access matrix' },
-  },
-  // Last: a cancel that passes closes the target.
-  {
-    method: 'POST',
-    route: '/v1/orders/:orderId/cancel',
-    roles: ['marketplace'],
-    body: { party: 'buyer', reason: 'acl' },
-  },
+  { method: 'GET', route: '/v1/orders', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/orders/:orderId', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/orders/:orderId/ledger', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/orders/:orderId/events', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/events', roles: READ_ROLES },
+  ...EVENT_ROUTES,
 ];
 
 export type Credential = 'none' | 'unknown' | Role;
@@ -93,13 +70,14 @@ export async function accessMatrix(
               shipBy: new Date(Date.now() + 86_400_000).toISOString(),
               quantity: { ordered: 1, unit: 'kg' },
             }
-          : entry.body === 'payment'
+          : // A payment of its own each time, small enough to leave the target awaiting funding.
+            entry.route.endsWith('/payments')
             ? { amount: 1000 + n, reference: `acl-${n}` }
             : entry.body;
       const request: FuzzRequest = {
         route: `${entry.method} ${entry.route}`,
         method: entry.method,
-        path: entry.route.replace(':orderId', target.orderId),
+        path: entry.route.replace(':orderId', target.orderId).replace(':extensionId', 'ext-1'),
         body,
         key,
         mayPass: true,

@@ -7,9 +7,10 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../config/api-keys.js';
+import { generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from '../../config/webhook-secrets.js';
 import { createPool } from '../../db/pool.js';
-import { generateEventKeyPair } from '../../workflows/event-signature.js';
-import { workflowIdFor } from '../../workflows/messages.js';
+import { workflowIdFor } from '../../workflows/model/messages.js';
+import { generateEventKeyPair } from '../../workflows/rules/event-signature.js';
 import { accessMatrix } from './access.js';
 import { ChaosClient, Traffic } from './client.js';
 import { ChaosCluster, sleep } from './cluster.js';
@@ -40,7 +41,7 @@ const keys = {
   marketplace: generateApiKey(),
   arbitrator: generateApiKey(),
   reader: generateApiKey(),
-  webhookSecret: `whsec_${randomUUID()}${randomUUID()}`,
+  webhookSecret: generateWebhookSecret(),
   eventSigningKey: eventKeys.secretKey,
   eventPublicKey: eventKeys.publicKey,
 };
@@ -436,7 +437,9 @@ describe('chaos soak', () => {
 
     // Secrets never reach a log line.
     const { eventPublicKey: _public, ...secretKeys } = keys;
-    const secrets = { ...secretKeys, unknownKey: UNKNOWN_KEY };
+    // The secret without its whsec_ prefix: a log of the key part alone leaks it as well.
+    const webhookKey = keys.webhookSecret.slice(WEBHOOK_SECRET_PREFIX.length);
+    const secrets = { ...secretKeys, webhookSecret: webhookKey, unknownKey: UNKNOWN_KEY };
     const leaks: string[] = [];
     const logNames = [
       'temporal',

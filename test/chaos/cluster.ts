@@ -185,6 +185,8 @@ export class ChaosCluster {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       TEMPORAL_ADDRESS: this.temporalAddress,
+      // The soak's own dev server, in plain gRPC: no profile of the developer's `temporal` CLI.
+      TEMPORAL_CONFIG_FILE: '/dev/null',
       DATABASE_URL: this.databaseUrl,
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       WORKFLOW_BUNDLE_PATH: bundlePath,
@@ -202,7 +204,7 @@ export class ChaosCluster {
           ['--import', 'tsx', 'worker/main.ts'],
           env({
             WEBHOOK_URLS: webhookUrl,
-            WEBHOOK_SECRET: this.keys.webhookSecret,
+            WEBHOOK_SECRETS: this.keys.webhookSecret,
             WORKER_SHUTDOWN_GRACE_SECONDS: '5',
           }),
           this.logFile(`worker-${i + 1}`),

@@ -1,5 +1,5 @@
-import type { ContractInput } from '../../workflows/contract.js';
-import { conformingReport, contradictingReport } from '../scenarios.js';
+import type { ContractInput } from '../../workflows/schemas/contract.js';
+import { conformingReport, contradictingReport } from '../support/scenarios.js';
 import type { Answer, ChaosClient, Request } from './client.js';
 import { sleep } from './cluster.js';
 import { type OrderModel, PATHS, type PathDef, type PathName, type Step } from './order-paths.js';

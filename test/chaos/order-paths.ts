@@ -1,4 +1,4 @@
-import type { ContractInput } from '../../workflows/contract.js';
+import type { ContractInput } from '../../workflows/schemas/contract.js';
 
 /**
  * The soak's model of an order: the paths of the lifecycle as a table, and what each order must end

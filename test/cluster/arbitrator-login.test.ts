@@ -1,10 +1,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { arbitrateUpdate } from '../../workflows/messages.js';
-import { type ApiUnderTest, startApi } from '../api-client.js';
-import { launchChromium } from '../chromium.js';
-import { createHarness, type Harness, waitForStatus } from '../harness.js';
-import { disputedOrder } from '../scenarios.js';
+import { arbitrateUpdate } from '../../workflows/model/messages.js';
+import { type ApiUnderTest, startApi } from '../support/api-client.js';
+import { launchChromium } from '../support/chromium.js';
+import { createHarness, type Harness, waitForStatus } from '../support/harness.js';
+import { disputedOrder } from '../support/scenarios.js';
 
 /**
  * The cluster's Web UI as production runs it: arbitrators log in through the OpenID provider

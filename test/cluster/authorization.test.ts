@@ -8,12 +8,23 @@ import {
   clusterCredentials,
   readClusterInfo,
 } from '../../scripts/cluster/cluster.js';
-import { UNSIGNED_EVENT } from '../../workflows/event-signature.js';
-import { orderQuery, recordPaymentUpdate } from '../../workflows/messages.js';
+import { orderQuery, recordPaymentUpdate } from '../../workflows/model/messages.js';
 import type { order } from '../../workflows/order-workflow.js';
-import { call, type EngineProcess, startApiProcess, startWorkerProcess } from '../engine-processes.js';
-import { acceptedUpdateIds, createHarness, type Harness, startOrder, testContract } from '../harness.js';
-import { conformingReport } from '../scenarios.js';
+import { UNSIGNED_EVENT } from '../../workflows/rules/event-signature.js';
+import {
+  call,
+  type EngineProcess,
+  startApiProcess,
+  startWorkerProcess,
+} from '../support/engine-processes.js';
+import {
+  acceptedUpdateIds,
+  createHarness,
+  type Harness,
+  startOrder,
+  testContract,
+} from '../support/harness.js';
+import { conformingReport } from '../support/scenarios.js';
 
 /**
  * Issue 15: the Temporal plane of the production topology is authenticated. The cluster's frontend

@@ -1,8 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type EngineProcess, startApiProcess, startWorkerProcess } from '../engine-processes.js';
-import { testContract } from '../harness.js';
-import { conformingReport } from '../scenarios.js';
+import {
+  call,
+  type EngineProcess,
+  startApiProcess,
+  startWorkerProcess,
+} from '../support/engine-processes.js';
+import { testContract } from '../support/harness.js';
+import { conformingReport } from '../support/scenarios.js';
 
 /**
  * Issue 12: a deployment replaces every worker and every API replica, one at a time, while orders

@@ -5,9 +5,9 @@ import {
   readClusterInfo,
   startTemporalService,
 } from '../../scripts/cluster/cluster.js';
-import { submitInspectionUpdate } from '../../workflows/messages.js';
-import { at, createHarness, type Harness } from '../harness.js';
-import { conformingReport, deliveredOrder, fundedOrder } from '../scenarios.js';
+import { submitInspectionUpdate } from '../../workflows/model/messages.js';
+import { at, createHarness, type Harness } from '../support/harness.js';
+import { conformingReport, deliveredOrder, fundedOrder } from '../support/scenarios.js';
 
 /**
  * Issue 12: a Temporal service process dies (SIGKILL, as a crashed machine) while orders wait on

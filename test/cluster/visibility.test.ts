@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { fetchClientCredentialsToken } from '../../config/temporal-token.js';
 import { clusterCredentials, readClusterInfo } from '../../scripts/cluster/cluster.js';
-import { type Harness, withWorker } from '../harness.js';
-import { disputedOrder, type OrderHandle } from '../scenarios.js';
+import { type Harness, withWorker } from '../support/harness.js';
+import { disputedOrder, type OrderHandle } from '../support/scenarios.js';
 
 /**
  * Issue 12: the saved searches of the arbitrators (docs/arbitrators.md) on the cluster's SQL

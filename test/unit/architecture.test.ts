@@ -9,9 +9,21 @@ const NOT_SOURCE = new Set(['node_modules', '.git', '.data', 'dist', 'fixtures']
 /**
  * The folders from the ground up. A file may import files of its own folder and of the layers
  * below; never a layer above, nor another folder of its own layer. `.` stands for files at the root.
+ * A folder not listed belongs to the nearest listed folder above it (`api/routes` is `api`).
  */
 const LAYERS: readonly (readonly string[])[] = [
-  // The order itself: contract, rules, money, the deterministic workflow. No I/O.
+  // The order itself, deterministic code only, no I/O; from the ground up:
+  // the schemas of what comes in (contract, commands, reports) and of the snapshot;
+  ['workflows/schemas'],
+  // pure rules: the quality evaluation, settlement arithmetic, the events' signatures;
+  ['workflows/rules'],
+  // the model: state, the lifecycle table, messages, events, versions, the activities' interface;
+  ['workflows/model'],
+  // what the order shows and sends: the arbitrator's case file, the outbound event stream;
+  ['workflows/case-file', 'workflows/stream'],
+  // the handlers of the Updates and timers, around the Order they share;
+  ['workflows/handlers'],
+  // the workflow function and the bundle's entry points.
   ['workflows'],
   // What every process shares: configuration, logs and limits; PostgreSQL (pool, migrations,
   // ledger, event store).
@@ -28,7 +40,7 @@ const LAYERS: readonly (readonly string[])[] = [
 /** The SDK's public entry points only: anything under `lib/` is internal and moves between releases. */
 const SDK_INTERNALS = /^@temporalio\/[^/]+\/lib(\/|$)/;
 /** Histories are read and written as `temporal workflow show` does, in this file alone: no public export can. */
-const SDK_INTERNALS_ALLOWED = ['test/histories.ts'];
+const SDK_INTERNALS_ALLOWED = ['test/support/histories.ts'];
 
 interface Edge {
   from: string;
@@ -36,7 +48,23 @@ interface Edge {
   to: string;
 }
 
-const folderOf = (file: string) => (file.includes('/') ? (file.split('/')[0] as string) : '.');
+const FOLDERS = LAYERS.flat().sort((a, b) => b.length - a.length);
+
+/**
+ * The listed folder a file belongs to. A folder whose subfolders are listed (`workflows/`) has
+ * none unlisted: a new one is on no layer until it is placed.
+ */
+function folderOf(file: string): string {
+  const dir = posix.dirname(file);
+  if (dir === '.') return '.';
+  const listed = FOLDERS.find((f) => dir === f || dir.startsWith(`${f}/`));
+  if (!listed) return dir.split('/')[0] as string;
+  if (dir === listed || !FOLDERS.some((f) => f.startsWith(`${listed}/`))) return listed;
+  return dir
+    .split('/')
+    .slice(0, listed.split('/').length + 1)
+    .join('/');
+}
 const layerOf = (folder: string) => LAYERS.findIndex((layer) => layer.includes(folder));
 
 /** Why each edge breaks the layering; empty when none does. */
@@ -58,6 +86,44 @@ function violations(edges: readonly Edge[]): string[] {
       found.push(`${edge.from} -> ${edge.to}: ${from}/ is below ${to}/`);
     }
   }
+  return found;
+}
+
+/**
+ * The import circles among project files (Tarjan's strongly connected components), each as its
+ * files: layers cannot see a circle inside one folder, where two files would each need the other.
+ */
+function circles(edges: readonly Edge[]): string[][] {
+  const next = new Map<string, string[]>();
+  for (const { from, to } of edges) {
+    if (!to.endsWith('.ts')) continue;
+    next.set(from, [...(next.get(from) ?? []), to]);
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const found: string[][] = [];
+  const visit = (file: string) => {
+    index.set(file, index.size);
+    low.set(file, index.get(file) as number);
+    stack.push(file);
+    for (const to of next.get(file) ?? []) {
+      if (!index.has(to)) {
+        visit(to);
+        low.set(file, Math.min(low.get(file) as number, low.get(to) as number));
+      } else if (stack.includes(to))
+        low.set(file, Math.min(low.get(file) as number, index.get(to) as number));
+    }
+    if (low.get(file) !== index.get(file)) return;
+    const component: string[] = [];
+    let member: string | undefined;
+    do {
+      member = stack.pop() as string;
+      component.push(member);
+    } while (member !== file);
+    if (component.length > 1 || next.get(file)?.includes(file)) found.push(component.sort());
+  };
+  for (const file of next.keys()) if (!index.has(file)) visit(file);
   return found;
 }
 
@@ -128,6 +194,10 @@ describe('architecture: folders depend one way', () => {
     expect(violations(edges)).toEqual([]);
   });
 
+  it('has no import circle, also among the files of one folder', () => {
+    expect(circles(edges)).toEqual([]);
+  });
+
   it('uses only public entry points of the Temporal SDK', () => {
     const deep = edges.filter((e) => !SDK_INTERNALS_ALLOWED.includes(e.from) && SDK_INTERNALS.test(e.to));
     expect(deep.map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
@@ -138,7 +208,7 @@ describe('architecture: folders depend one way', () => {
       /\.workflow\.(start|execute|signalWithStart)\b/.test(readFileSync(join(ROOT, file), 'utf8')),
     );
     // The benchmark starts its ceilings (bare workflows beside the order), and its orders through the API's code.
-    expect(starting).toEqual(['api/order-start.ts', 'scripts/bench/main.ts']);
+    expect(starting).toEqual(['api/order-start.ts', 'scripts/bench/ceilings.ts']);
   });
 
   it('catches what it is there to catch', () => {
@@ -148,7 +218,7 @@ describe('architecture: folders depend one way', () => {
         { from: 'worker/main.ts', to: 'api/app.ts' },
         { from: 'config/env.ts', to: 'db/pool.ts' },
         { from: 'workflows/order-workflow.ts', to: 'activities/index.ts' },
-        { from: 'workflows/contract.ts', to: 'activities/notifier.ts' },
+        { from: 'workflows/schemas/contract.ts', to: 'activities/notifier.ts' },
         { from: 'plugins/x.ts', to: 'api/app.ts' },
       ]),
     ).toHaveLength(6);
@@ -156,9 +226,26 @@ describe('architecture: folders depend one way', () => {
       violations([
         { from: 'api/app.ts', to: 'db/pool.ts' },
         { from: 'scripts/start.ts', to: 'worker/main.ts' },
-        { from: 'activities/index.ts', to: 'workflows/activities.ts' },
-        { from: 'test/harness.ts', to: 'scripts/start.ts' },
+        { from: 'activities/index.ts', to: 'workflows/model/activities.ts' },
+        { from: 'test/support/harness.ts', to: 'scripts/start.ts' },
+        { from: 'workflows/handlers/claims.ts', to: 'workflows/model/lifecycle.ts' },
       ]),
     ).toEqual([]);
+    expect(
+      violations([
+        { from: 'workflows/model/lifecycle.ts', to: 'workflows/handlers/order.ts' },
+        { from: 'workflows/case-file/case-file.ts', to: 'workflows/stream/event-stream.ts' },
+        { from: 'workflows/rules/quality.ts', to: 'workflows/order-workflow.ts' },
+      ]),
+    ).toHaveLength(3);
+    expect(folderOf('workflows/elsewhere/x.ts')).toBe('workflows/elsewhere');
+    expect(folderOf('api/routes/orders.ts')).toBe('api');
+    expect(
+      circles([
+        { from: 'workflows/handlers/order.ts', to: 'workflows/handlers/extensions.ts' },
+        { from: 'workflows/handlers/extensions.ts', to: 'workflows/handlers/order.ts' },
+        { from: 'workflows/handlers/claims.ts', to: 'workflows/handlers/order.ts' },
+      ]),
+    ).toEqual([['workflows/handlers/extensions.ts', 'workflows/handlers/order.ts']]);
   });
 });

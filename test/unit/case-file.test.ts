@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { caseFile, formatTime } from '../../workflows/case-file.js';
-import { ArbitrationDecisionSchema } from '../../workflows/commands.js';
-import { ContractInputSchema, normalizeContract } from '../../workflows/contract.js';
-import type { InspectionReport } from '../../workflows/inspection-report.js';
-import type { OrderSnapshot } from '../../workflows/order-state.js';
-import { orderSummary } from '../../workflows/order-summary.js';
-import { evaluateQuality } from '../../workflows/quality.js';
+import { caseFile, formatTime } from '../../workflows/case-file/case-file.js';
+import { orderSummary } from '../../workflows/case-file/summary.js';
+import type { OrderSnapshot } from '../../workflows/model/state.js';
+import { evaluateQuality } from '../../workflows/rules/quality.js';
+import { ArbitrationDecisionSchema } from '../../workflows/schemas/commands.js';
+import { ContractInputSchema, normalizeContract } from '../../workflows/schemas/contract.js';
+import type { InspectionReport } from '../../workflows/schemas/inspection-report.js';
 
 const NOW = new Date('2026-03-02T09:30:00.000Z');
 

@@ -48,11 +48,32 @@ describe('configuration', () => {
     );
   });
 
+  it('serves the API metrics on their own port only when asked, never on the public one', () => {
+    expect(loadConfig(minimal)).toMatchObject({ API_METRICS_CACHE_SECONDS: 10 });
+    expect(loadConfig(minimal).API_METRICS_PORT).toBeUndefined();
+    // Compose passes unset variables through as empty strings.
+    expect(loadConfig({ ...minimal, API_METRICS_PORT: '' }).API_METRICS_PORT).toBeUndefined();
+    expect(
+      loadConfig({ ...minimal, API_METRICS_PORT: '9465', API_METRICS_CACHE_SECONDS: '0' }),
+    ).toMatchObject({
+      API_METRICS_PORT: 9465,
+      API_METRICS_CACHE_SECONDS: 0,
+    });
+    expect(() => loadConfig({ ...minimal, API_METRICS_PORT: '3000' })).toThrow(
+      'API_METRICS_PORT: must differ from API_PORT: the metrics stay off the public port',
+    );
+    expect(() => loadConfig({ ...minimal, API_METRICS_CACHE_SECONDS: '-1' })).toThrow(
+      /API_METRICS_CACHE_SECONDS/,
+    );
+  });
+
   it('refuses webhooks without a secret and half an mTLS pair', () => {
     expect(() => loadConfig({ ...minimal, WEBHOOK_URLS: 'https://hooks.example/escrow' })).toThrow(
       /WEBHOOK_SECRET/,
     );
-    expect(() => loadConfig({ ...minimal, TEMPORAL_TLS_CERT_PATH: '/etc/cert.pem' })).toThrow(/go together/);
+    expect(() => loadConfig({ ...minimal, TEMPORAL_TLS_CLIENT_CERT_PATH: '/etc/cert.pem' })).toThrow(
+      /go together/,
+    );
   });
 
   it('turns TLS on for a Temporal Cloud API key', () => {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ContractInputSchema, contractProblems, normalizeContract } from '../../workflows/contract.js';
-import { parseDuration } from '../../workflows/duration.js';
-import { formatMoney, settlementPlan } from '../../workflows/money.js';
+import { formatMoney, settlementPlan } from '../../workflows/rules/money.js';
+import {
+  ContractInputSchema,
+  contractProblems,
+  normalizeContract,
+} from '../../workflows/schemas/contract.js';
+import { parseDuration } from '../../workflows/schemas/duration.js';
 
 const NOW = new Date('2026-01-10T00:00:00Z');
 const base = {

@@ -11,7 +11,7 @@ import {
 } from '../../scripts/cluster/cluster.js';
 import { PERMISSIONS_CLAIM, UI_ACTIONS_DISABLED } from '../../scripts/cluster/server-config.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../scripts/cluster/temporal-server.js';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
 
 /** No Docker engine runs here, so the deployment files are checked for what a `docker compose up` needs. */
 const root = join(import.meta.dirname, '..', '..');
@@ -111,6 +111,11 @@ describe('docker-compose.yml', () => {
     );
     // The UI through its gate: the UI server itself is not published.
     expect(published).toEqual({ api: ['3000:3000'], 'ui-gate': ['127.0.0.1:8080:8080'] });
+    // The API's metrics have a port of their own, which stays on the compose network.
+    expect(loadConfig(substituted(services.api?.environment))).toMatchObject({
+      API_PORT: 3000,
+      API_METRICS_PORT: 9465,
+    });
     expect(substituted(services['temporal-ui']?.environment).TEMPORAL_AUTH_ENABLED).toBe('false');
     expect(operations).toContain('http://localhost:3000');
     expect(operations).toContain('http://localhost:8080');

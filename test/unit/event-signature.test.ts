@@ -6,7 +6,7 @@ import {
   parsePublicKeys,
   signatureProblem,
   signEvent,
-} from '../../workflows/event-signature.js';
+} from '../../workflows/rules/event-signature.js';
 
 const fields = {
   workflowId: 'order-1',

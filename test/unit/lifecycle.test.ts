@@ -1,35 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SettlementEventSchema } from '../../workflows/commands.js';
 import {
   COMMANDS,
   type CommandRule,
-  DEADLINES,
   isOpen,
+  leads,
   lifecycleDiagram,
-  SETTLEMENT,
-  type Transition,
-} from '../../workflows/lifecycle.js';
-import * as messages from '../../workflows/messages.js';
-import { OPEN_STATUSES, ORDER_STATUSES, type OrderStatus } from '../../workflows/order-state.js';
+  transitions,
+} from '../../workflows/model/lifecycle.js';
+import * as messages from '../../workflows/model/messages.js';
+import { ORDER_STATUSES, type OrderStatus } from '../../workflows/model/state.js';
+import { SettlementEventSchema } from '../../workflows/schemas/commands.js';
 
 const spec = readFileSync(join(import.meta.dirname, '..', '..', 'docs', 'spec.md'), 'utf8');
 const commands: [string, CommandRule][] = Object.entries(COMMANDS);
 
-/** Every arrow of the table as from → to. */
-function arrows(): { from: OrderStatus; t: Transition }[] {
-  const out: { from: OrderStatus; t: Transition }[] = [];
-  for (const [, rule] of commands) {
-    for (const t of rule.leadsTo) for (const from of t.from ?? rule.allowedIn) out.push({ from, t });
-  }
-  for (const status of OPEN_STATUSES)
-    for (const t of DEADLINES[status].leadsTo) out.push({ from: status, t });
-  for (const from of SETTLEMENT.from ?? []) out.push({ from, t: SETTLEMENT });
-  return out;
-}
-
-describe('the lifecycle table (workflows/lifecycle.ts)', () => {
+describe('the lifecycle table (workflows/model/lifecycle.ts)', () => {
   it('is the diagram in docs/spec.md (npm run docs:lifecycle writes it)', () => {
     expect(spec).toContain(lifecycleDiagram());
   });
@@ -59,7 +46,7 @@ describe('the lifecycle table (workflows/lifecycle.ts)', () => {
   });
 
   it('reaches every status from awaiting_funding, and closed from every status', () => {
-    const all = arrows();
+    const all = transitions();
     const reach = (start: OrderStatus, next: (s: OrderStatus) => OrderStatus[]) => {
       const seen = new Set([start]);
       const queue = [start];
@@ -76,5 +63,18 @@ describe('the lifecycle table (workflows/lifecycle.ts)', () => {
     expect([...forward].sort()).toEqual([...ORDER_STATUSES].sort());
     const backward = reach('closed', (s) => all.filter((a) => a.t.to === s).map((a) => a.from));
     expect([...backward].sort()).toEqual([...ORDER_STATUSES].sort());
+  });
+
+  it('leads only where a command, a deadline or the settlement moves the order', () => {
+    expect(leads('awaiting_funding', 'awaiting_shipment')).toBe(true);
+    expect(leads('negotiation', 'inspection')).toBe(true);
+    expect(leads('settling', 'closed')).toBe(true);
+    expect(leads('awaiting_funding', 'in_transit')).toBe(false);
+    expect(leads('closed', 'settling')).toBe(false);
+    expect(leads('arbitration', 'negotiation')).toBe(false);
+    const pairs = new Set(transitions().map(({ from, t }) => `${from}>${t.to}`));
+    for (const from of ORDER_STATUSES)
+      for (const to of ORDER_STATUSES)
+        expect(leads(from, to), `${from} > ${to}`).toBe(pairs.has(`${from}>${to}`));
   });
 });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { QualityTerm } from '../../workflows/contract.js';
-import { type InspectionReport, InspectionReportSchema } from '../../workflows/inspection-report.js';
-import { type EvaluatedContract, evaluateQuality } from '../../workflows/quality.js';
+import { type EvaluatedContract, evaluateQuality } from '../../workflows/rules/quality.js';
+import type { QualityTerm } from '../../workflows/schemas/contract.js';
+import { type InspectionReport, InspectionReportSchema } from '../../workflows/schemas/inspection-report.js';
 
 function contract(
   quality: QualityTerm[],

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stormPhases } from '../../scripts/bench/storm-phases.js';
-import { historyFromJSON } from '../histories.js';
+import { historyFromJSON } from '../support/histories.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'histories');
 const history = async (name: string) =>

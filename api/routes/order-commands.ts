@@ -1,0 +1,277 @@
+import type { UpdateDefinition } from '@temporalio/common';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
+import type { Role } from '../../config/api-keys.js';
+import { UPDATES, type UpdateName } from '../../workflows/model/messages.js';
+import type { OrderSnapshot } from '../../workflows/model/state.js';
+import {
+  EXTENSION_CAP_DAYS,
+  MAX_DISPUTE_EVIDENCE,
+  MAX_EVIDENCE_ITEMS,
+  MAX_EXTENSIONS,
+  MAX_OFFERS,
+  MAX_PAYMENTS,
+  MAX_STATEMENT_TEXT_BYTES,
+  MAX_STATEMENTS,
+  MAX_TEXT,
+  MAX_TIMELINE_ENTRIES,
+} from '../../workflows/schemas/caps.js';
+import {
+  AcceptanceEventSchema,
+  ArbitrationDecisionSchema,
+  CancelEventSchema,
+  ClaimEventSchema,
+  DeliveryEventSchema,
+  ExtensionAnswerSchema,
+  ExtensionProposalSchema,
+  PaymentEventSchema,
+  SettlementEventSchema,
+  ShipmentEventSchema,
+  StatementEventSchema,
+} from '../../workflows/schemas/commands.js';
+import { InspectionReportSchema } from '../../workflows/schemas/inspection-report.js';
+import { OrderSnapshotSchema } from '../schemas/order-snapshot.js';
+import { ExtensionParamsSchema, IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
+import { json, problems } from '../schemas/responses.js';
+import type { TemporalOrders } from '../temporal-orders.js';
+
+export interface CommandRoute<S extends z.ZodType = z.ZodType> {
+  /** Under `/v1/orders/:orderId/`. */
+  path: string;
+  /** 201 for a route that creates something the snapshot lists (an extension proposal). */
+  created?: true;
+  body: S;
+  roles: readonly Role[];
+  summary: string;
+  description: string;
+  /** A body the route accepts: what the chaos soak's access matrix sends. */
+  example: z.input<S>;
+}
+
+const route = <S extends z.ZodType>(r: CommandRoute<S>) => r;
+
+const KIB = 1024;
+
+/**
+ * The marketplace's (and the arbitrator's) events, one route per Update of the command registry
+ * (workflows/model/messages.ts): a new Update does not compile until it has its route here.
+ */
+export const COMMAND_ROUTES = {
+  recordPayment: route({
+    path: 'payments',
+    body: PaymentEventSchema,
+    roles: ['marketplace'],
+    summary: 'Record a payment into escrow',
+    description:
+      'Funds the order once the payments reach the deposit; later payments (the balance) are credited too. ' +
+      `A repeated \`reference\` with the same amount is a no-op. An order takes at most ${MAX_PAYMENTS} payments ` +
+      '(422 past it).',
+    example: { amount: 250_000, reference: 'wire-0001' },
+  }),
+  recordShipment: route({
+    path: 'shipment',
+    body: ShipmentEventSchema,
+    roles: ['marketplace'],
+    summary: 'The supplier shipped',
+    description: '`shippedAt` (default now) must not be in the future nor after the contract’s `shipBy`.',
+    example: { carrier: 'Maersk', trackingNumber: 'MSKU1234565' },
+  }),
+  recordDelivery: route({
+    path: 'delivery',
+    body: DeliveryEventSchema,
+    roles: ['marketplace'],
+    summary: 'The goods were delivered: the inspection window starts',
+    description:
+      '`deliveredAt` defaults to now. Send `{}` for "delivered now". During a non-delivery dispute in ' +
+      'negotiation it supersedes the `not_delivered` claim and the inspection window runs from the later of ' +
+      '`deliveredAt` and now; in arbitration it is recorded for the arbitrator (`dispute.lateDelivery`).',
+    example: {},
+  }),
+  submitInspection: route({
+    path: 'inspection',
+    body: InspectionReportSchema,
+    roles: ['marketplace'],
+    summary: "The buyer's inspection report",
+    description:
+      'A report that conforms to the contract and measures every quality term releases the escrow to the ' +
+      'supplier; one that conforms but leaves terms unmeasured is recorded and the inspection goes on; one ' +
+      'that contradicts the contract opens a dispute with an automatic claim for what escrow covers ' +
+      '(negotiation, or arbitration at once when the negotiation window is PT0S).',
+    example: { measurements: { moisture: 11.5, grade: 'A' }, receivedQuantity: 1000, evidence: [] },
+  }),
+  fileClaim: route({
+    path: 'claims',
+    body: ClaimEventSchema,
+    roles: ['marketplace'],
+    summary: "The buyer's claim: opens the dispute",
+    description:
+      'During inspection, before its window ends, with no open claim. `requestedRefund` is at most what ' +
+      'escrow covers (`min(funded, amount)`) and stays fixed. Opens the negotiation (arbitration at once ' +
+      'when the negotiation window is PT0S). Event `order.claim_filed`.',
+    example: {
+      reason: 'damaged',
+      description: 'Twelve bags torn on arrival; photos attached.',
+      requestedRefund: 300_000,
+      evidence: [{ uri: 'https://files.example.com/claims/torn-bags.jpg' }],
+    },
+  }),
+  acceptGoods: route({
+    path: 'acceptance',
+    body: AcceptanceEventSchema,
+    roles: ['marketplace'],
+    summary: 'The buyer accepts the goods',
+    description: 'During inspection: releases the escrow to the supplier (`buyer_accepted`). Body `{}`.',
+    example: {},
+  }),
+  addStatement: route({
+    path: 'statements',
+    body: StatementEventSchema,
+    roles: ['marketplace'],
+    summary: "A party's statement in the dispute",
+    description:
+      `In negotiation and arbitration until the case is decided: text (1–${MAX_TEXT} characters) and up to ` +
+      `${MAX_DISPUTE_EVIDENCE} evidence items, stored with its party and time. An order holds at most ` +
+      `${MAX_STATEMENTS} statements, ${MAX_STATEMENT_TEXT_BYTES / KIB} KiB of statement text and ` +
+      `${MAX_EVIDENCE_ITEMS} evidence items (claims and statements); past a cap the answer is 422. ` +
+      'Event `order.statement_added`.',
+    example: {
+      party: 'supplier',
+      text: 'The bags left our warehouse intact; see the loading photos.',
+      evidence: [{ uri: 'https://files.example.com/statements/loading.jpg' }],
+    },
+  }),
+  settle: route({
+    path: 'settlement',
+    body: SettlementEventSchema,
+    roles: ['marketplace'],
+    summary: 'A move in the negotiation of a dispute',
+    description:
+      'Either party: `offer` a refund (supersedes any open offer), `accept_offer` (the other side’s open ' +
+      'offer: split, or refunded when it is everything escrow covers), `escalate` to arbitration at once. ' +
+      'Supplier: `accept_claim` (refund of the claim’s `requestedRefund`, at most what escrow covers). ' +
+      `Buyer: \`withdraw_claim\` (release). An order takes at most ${MAX_OFFERS} offers (422 past it).`,
+    example: { party: 'buyer', action: 'withdraw_claim' },
+  }),
+  cancel: route({
+    path: 'cancel',
+    body: CancelEventSchema,
+    roles: ['marketplace'],
+    summary: 'Cancel the order',
+    description:
+      'Either party before funding (partial funds are refunded); only the supplier before shipment (full refund).',
+    example: { party: 'buyer', reason: 'ordered twice by mistake' },
+  }),
+  arbitrate: route({
+    path: 'arbitration',
+    body: ArbitrationDecisionSchema,
+    roles: ['arbitrator'],
+    summary: "The arbitrator's decision",
+    description: 'Only while the order is in arbitration. `refundAmount` is for a split only.',
+    example: { outcome: 'release', arbitrator: 'arb-017', rationale: 'The photos show the bags intact.' },
+  }),
+  proposeExtension: route({
+    path: 'extensions',
+    body: ExtensionProposalSchema,
+    roles: ['marketplace'],
+    created: true,
+    summary: 'Propose a later deadline for the step running now',
+    description:
+      '`shipBy` (awaiting_shipment) and `deliverBy` (in_transit) by the supplier, `inspection` by the buyer, ' +
+      `\`negotiation\` by either. \`until\` must be later than the deadline in force and at most ${EXTENSION_CAP_DAYS} ` +
+      'days after the deadline first set for that step. One open proposal per deadline, and at most ' +
+      `${MAX_EXTENSIONS} proposals per order; the proposal is the last of \`extensions\`, answered with 201.`,
+    example: {
+      party: 'supplier',
+      deadline: 'shipBy',
+      until: '2027-03-01T00:00:00Z',
+      reason: 'The vessel was rolled over to the next sailing.',
+    },
+  }),
+  answerExtension: route({
+    path: 'extensions/:extensionId',
+    body: ExtensionAnswerSchema,
+    roles: ['marketplace'],
+    summary: 'The other party accepts or rejects a proposed extension',
+    description:
+      'Accepted, the deadline in force (`deadlines.*`) moves and its timer with it; an accepted `shipBy` ' +
+      'extension moves `deliverBy` by as much. Rejected, nothing changes. 404 for an unknown extensionId.',
+    example: { party: 'buyer', action: 'accept' },
+  }),
+} satisfies Record<UpdateName, CommandRoute>;
+
+/** Said of every event route: what any event may be refused for besides its own rules. */
+const TIMELINE_CAP =
+  `An order whose timeline holds ${MAX_TIMELINE_ENTRIES} entries takes no more events but the arbitrator's ` +
+  'decision (422); its deadlines still move it.';
+
+/** An argument recorded under an Update id, as this route would pass its body to the Update today. */
+function reparse(e: CommandRoute, ids: Record<string, string>, recorded: unknown): unknown {
+  if (recorded === null || typeof recorded !== 'object' || Array.isArray(recorded)) return undefined;
+  const body = Object.fromEntries(Object.entries(recorded).filter(([name]) => !(name in ids)));
+  const parsed = e.body.safeParse(body);
+  return parsed.success ? { ...(parsed.data as object), ...ids } : undefined;
+}
+
+/**
+ * POST /v1/orders/:orderId/<event>. An `Idempotency-Key` becomes the Update id, prefixed with the
+ * route so that one key sent to two routes names two requests; sent again with another body it is
+ * refused (TemporalOrders.apply).
+ */
+export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = async (
+  app,
+  { orders },
+) => {
+  for (const [name, e] of Object.entries(COMMAND_ROUTES) as [UpdateName, CommandRoute][]) {
+    app.post(
+      `/orders/:orderId/${e.path}`,
+      {
+        config: { roles: e.roles },
+        schema: {
+          tags: ['order events'],
+          // The Update's own name: stable for as long as running orders answer to it.
+          operationId: name,
+          summary: e.summary,
+          description: `${e.description} ${TIMELINE_CAP} Answers with the order after the event was applied.`,
+          params: e.path.includes(':extensionId') ? ExtensionParamsSchema : OrderParamsSchema,
+          headers: IdempotencyHeadersSchema,
+          body: e.body,
+          response: {
+            [e.created ? 201 : 200]: json('The order after the event', OrderSnapshotSchema),
+            ...problems(
+              400,
+              401,
+              403,
+              404,
+              409,
+              413,
+              415,
+              [
+                422,
+                'The event contradicts the contract or the order (/problems/invalid-event), or its ' +
+                  'Idempotency-Key was used on this route of the order with another body (/problems/idempotency-key-reused)',
+              ],
+              429,
+              503,
+            ),
+          },
+        },
+      },
+      async (request, reply) => {
+        const key = request.headers['idempotency-key'];
+        const { orderId, ...ids } = request.params as { orderId: string; extensionId?: string };
+        const path = ids.extensionId ? `extensions/${ids.extensionId}` : e.path;
+        const snapshot = await orders.apply(
+          orderId,
+          // The body passed its route's schema; the Update's validator checks it again in the workflow.
+          UPDATES[name] as UpdateDefinition<OrderSnapshot, [unknown]>,
+          { ...(request.body as object), ...ids },
+          key === undefined
+            ? undefined
+            : { updateId: `${path}:${key}`, reparse: (recorded) => reparse(e, ids, recorded) },
+        );
+        if (e.created) reply.code(201);
+        return snapshot;
+      },
+    );
+  }
+};

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrate } from '../../db/migrate.js';
+import { IdempotencyKeyReusedError, LedgerInvariantError, type Movement } from '../../db/payments-gateway.js';
+import { createPool } from '../../db/pool.js';
+import { PostgresLedger } from '../../db/postgres-ledger.js';
+
+let pool: pg.Pool;
+let ledger: PostgresLedger;
+beforeAll(() => {
+  pool = createPool(inject('databaseUrl'), 4);
+  ledger = new PostgresLedger(pool);
+});
+afterAll(() => pool?.end());
+
+const movement = (orderId: string, step: string, amount: number): Movement => ({
+  idempotencyKey: `${orderId}:${step}`,
+  orderId,
+  buyerId: 'buyer-L',
+  supplierId: 'supplier-L',
+  currency: 'EUR',
+  amount,
+  memo: step,
+});
+
+async function balances(orderId: string) {
+  const rows = await pool.query(
+    'SELECT funded, refunded, released FROM ledger_order_totals WHERE order_id = $1',
+    [orderId],
+  );
+  const escrow = await pool.query('SELECT balance FROM ledger_accounts WHERE id = $1', [`escrow:${orderId}`]);
+  return { ...rows.rows[0], escrow: escrow.rows[0]?.balance };
+}
+
+describe('PostgreSQL double-entry ledger', () => {
+  it('records funding and payouts as balanced transactions', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(movement(orderId, 'payment:w1', 600));
+    await ledger.creditEscrow(movement(orderId, 'payment:w2', 400));
+    await ledger.refundBuyer(movement(orderId, 'refund', 250));
+    await ledger.releaseToSupplier(movement(orderId, 'release', 750));
+    expect(await balances(orderId)).toEqual({ funded: 1000, refunded: 250, released: 750, escrow: 0 });
+    const entries = await ledger.entries(orderId);
+    expect(entries.map((e) => [e.kind, e.amount])).toEqual([
+      ['funding', 600],
+      ['funding', 400],
+      ['refund', 250],
+      ['release', 750],
+    ]);
+    for (const e of entries) expect(e.legs.reduce((sum, leg) => sum + leg.amount, 0)).toBe(0);
+    expect(entries[3]?.legs).toEqual([
+      { accountId: `escrow:${orderId}`, amount: -750 },
+      { accountId: 'supplier:supplier-L:EUR', amount: 750 },
+    ]);
+  });
+
+  it('answers a retried movement with the first result and no second entry', async () => {
+    const orderId = `L-${randomUUID()}`;
+    const first = await ledger.creditEscrow(movement(orderId, 'payment:w1', 500));
+    const again = await Promise.all(
+      [1, 2, 3].map(() => ledger.creditEscrow(movement(orderId, 'payment:w1', 500))),
+    );
+    expect(first.replayed).toBe(false);
+    for (const r of again) expect(r).toMatchObject({ transactionId: first.transactionId, replayed: true });
+    expect(await ledger.entries(orderId)).toHaveLength(1);
+  });
+
+  it('refuses a key reused with another amount, changing nothing', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(movement(orderId, 'payment:w1', 500));
+    await expect(ledger.creditEscrow(movement(orderId, 'payment:w1', 501))).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+    expect(await balances(orderId)).toMatchObject({ funded: 500, escrow: 500 });
+  });
+
+  it('refuses payouts beyond what was funded, in the database transaction', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(movement(orderId, 'payment:w1', 500));
+    await expect(ledger.releaseToSupplier(movement(orderId, 'release', 501))).rejects.toBeInstanceOf(
+      LedgerInvariantError,
+    );
+    await ledger.refundBuyer(movement(orderId, 'refund', 300));
+    await expect(ledger.releaseToSupplier(movement(orderId, 'release', 201))).rejects.toBeInstanceOf(
+      LedgerInvariantError,
+    );
+    expect(await balances(orderId)).toEqual({ funded: 500, refunded: 300, released: 0, escrow: 200 });
+    expect(await ledger.entries(orderId)).toHaveLength(2);
+  });
+
+  it('enforces balance and append-only rules even against direct SQL', async () => {
+    const orderId = `L-${randomUUID()}`;
+    const tx = await ledger.creditEscrow(movement(orderId, 'payment:w1', 500));
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        'INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ($1, $2, 7)',
+        [tx.transactionId, `escrow:${orderId}`],
+      );
+      await expect(client.query('COMMIT')).rejects.toThrow(/does not balance/);
+    } finally {
+      client.release();
+    }
+    await expect(
+      pool.query('DELETE FROM ledger_entries WHERE transaction_id = $1', [tx.transactionId]),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      pool.query('UPDATE ledger_accounts SET balance = -1 WHERE id = $1', [`escrow:${orderId}`]),
+    ).rejects.toThrow(/escrow_balance_never_negative/);
+  });
+
+  it('survives the server dropping a checked-out connection, and the next movement goes through', async () => {
+    // What a PostgreSQL restart does to a worker between two statements of a ledger movement: pg
+    // emits 'error' on the checked-out client, which used to be unhandled and killed the process.
+    const own = createPool(inject('databaseUrl'), 1);
+    const client = await own.connect();
+    await client.query('BEGIN');
+    const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+    await pool.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+    await new Promise((r) => setTimeout(r, 300));
+    await expect(client.query('SELECT 1')).rejects.toThrow();
+    client.release();
+    const orderId = `L-${randomUUID()}`;
+    const result = await new PostgresLedger(own).creditEscrow(movement(orderId, 'payment:after-drop', 500));
+    expect(result.replayed).toBe(false);
+    await own.end();
+  });
+
+  it('migrations are idempotent', async () => {
+    expect(await migrate(pool)).toEqual([]);
+    const versions = await pool.query('SELECT version FROM schema_migrations ORDER BY version');
+    expect(versions.rows.map((r) => r.version)).toContain('001_ledger');
+  });
+});

@@ -1,0 +1,248 @@
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { OrderActivities } from '../model/activities.js';
+import { arbitrateUpdate } from '../model/messages.js';
+import type { OrderSnapshot } from '../model/state.js';
+import type { SettlementOutcome } from '../rules/money.js';
+import { MAX_OFFERS } from '../schemas/caps.js';
+import type { ArbitrationDecision, SettlementEvent } from '../schemas/commands.js';
+import { durationMs } from '../schemas/duration.js';
+import type { Decision, Order, UpdateHandlers } from './order.js';
+
+const notifications = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes', maximumAttempts: 20 },
+});
+
+const history = proxyActivities<OrderActivities>({
+  startToCloseTimeout: '30 seconds',
+  // The payout waits for it: a Temporal that keeps refusing the read costs the sender, not the money.
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/**
+ * Disputes: the negotiation between the parties that a claim opens (claims.ts), and the
+ * arbitration that decides when they do not agree.
+ */
+export class Negotiation {
+  constructor(private readonly order: Order) {
+    // An open offer lapses when the negotiation ends without it: by escalation, the window, or a
+    // late delivery that sends the order back to inspection. A settlement leaves it as it was.
+    order.onLeave((from, to) => {
+      if (from === 'negotiation' && to !== 'settling') supersedeOpenOffers(order.state);
+    });
+  }
+
+  readonly updates = {
+    arbitrate: {
+      description:
+        'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
+      validate: (d) => this.validateArbitration(d),
+      handle: (d) => this.arbitrate(d),
+    },
+    settle: {
+      description:
+        'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim; buyer withdraw_claim.',
+      validate: (e) => this.validateSettle(e),
+      handle: (e) => this.settle(e),
+    },
+  } satisfies Partial<UpdateHandlers>;
+
+  /** `state.dispute` holds what is disputed already (claims.ts). */
+  openDispute(kind: 'quality' | 'non_delivery'): void {
+    const { order } = this;
+    const { state, contract } = order;
+    if (durationMs(contract.negotiationWindow) === 0) {
+      this.openArbitration('negotiation window is PT0S');
+      return;
+    }
+    state.deadlines.negotiationEndsAt = new Date(
+      Date.now() + durationMs(contract.negotiationWindow),
+    ).toISOString();
+    order.moveTo('negotiation', `${kind} dispute; negotiation until ${state.deadlines.negotiationEndsAt}`);
+  }
+
+  validateSettle(event: SettlementEvent): void {
+    const { order } = this;
+    order.require(event.action);
+    if (event.action === 'offer' && event.refundAmount > order.covered()) {
+      order.invalid(
+        `refundAmount ${event.refundAmount} exceeds what escrow covers of the order (${order.covered()})`,
+      );
+    }
+    if (event.action === 'offer' && order.state.offers.length >= MAX_OFFERS) {
+      order.invalid(`the order holds the most offers an order may have (${MAX_OFFERS})`);
+    }
+    if (event.action === 'accept_offer') {
+      const offer = order.state.offers.find((o) => o.status === 'open');
+      if (!offer) order.invalid('there is no open offer to accept');
+      else if ((offer.party ?? 'supplier') === event.party) {
+        order.invalid(`the open offer is the ${event.party}'s own: the other party accepts it`);
+      }
+    }
+  }
+
+  settle(event: SettlementEvent): OrderSnapshot {
+    const { order } = this;
+    const { state } = order;
+    const claim = state.dispute?.claim;
+    switch (event.action) {
+      case 'accept_claim': {
+        // The claim's amount was fixed when filed; escrow may cover less of it now, never more is paid.
+        const refund = Math.min(claim?.requestedRefund ?? order.covered(), order.covered());
+        if (claim) claim.status = 'accepted';
+        order.decide({
+          ...this.refundOf(refund),
+          reason: 'claim_accepted',
+          memo: `supplier accepted the claim${claim ? ` (${claim.reason}, refund ${refund})` : ''}`,
+        });
+        break;
+      }
+      case 'offer': {
+        supersedeOpenOffers(state);
+        const party = event.party;
+        state.offers.push({
+          party,
+          refundAmount: event.refundAmount,
+          offeredAt: order.now(),
+          status: 'open',
+        });
+        order.note('offer', `${party} offers a refund of ${event.refundAmount} ${order.contract.currency}`);
+        order.publish();
+        order.emit('order.offer_made');
+        break;
+      }
+      case 'accept_offer': {
+        const offer = state.offers.find((o) => o.status === 'open');
+        if (!offer) break;
+        offer.status = 'accepted';
+        if (claim) claim.status = 'settled';
+        const by = offer.party ?? 'supplier';
+        order.decide({
+          ...(order.versions.claims
+            ? this.refundOf(offer.refundAmount)
+            : { outcome: 'split', refundAmount: offer.refundAmount }),
+          reason: 'settlement_agreed',
+          memo: `${event.party} accepted the ${by}'s offer of ${offer.refundAmount}`,
+        });
+        break;
+      }
+      case 'withdraw_claim':
+        if (claim) claim.status = 'withdrawn';
+        order.decide({ outcome: 'released', reason: 'claim_withdrawn', memo: 'buyer withdrew the claim' });
+        break;
+      case 'escalate':
+        this.openArbitration(`escalated by the ${event.party}${event.reason ? `: ${event.reason}` : ''}`);
+        break;
+    }
+    return state;
+  }
+
+  /** A refund of everything escrow covers is `refunded`; anything less is a `split`. */
+  private refundOf(refund: number): { outcome: SettlementOutcome; refundAmount?: number } {
+    return refund >= this.order.covered()
+      ? { outcome: 'refunded' }
+      : { outcome: 'split', refundAmount: refund };
+  }
+
+  negotiationLapsed(): void {
+    this.openArbitration('negotiation window passed');
+  }
+
+  private openArbitration(why: string): void {
+    const { order } = this;
+    const { state } = order;
+    const dueAt = new Date(Date.now() + durationMs(order.contract.arbitrationSla)).toISOString();
+    state.arbitration = { openedAt: order.now(), dueAt, overdue: false };
+    state.deadlines.arbitrationDueAt = dueAt;
+    order.moveTo('arbitration', `${why}; decision due by ${dueAt}`);
+  }
+
+  validateArbitration(d: ArbitrationDecision): void {
+    const { order } = this;
+    order.require('arbitrate');
+    const max = order.covered();
+    if (d.outcome === 'split') {
+      if (d.refundAmount === undefined)
+        order.invalid(`a split needs refundAmount: between 1 and ${max - 1} minor units`);
+      else if (d.refundAmount <= 0 || d.refundAmount >= max) {
+        order.invalid(
+          `refundAmount ${d.refundAmount} is out of range for a split: between 1 and ${max - 1} minor units ` +
+            `(escrow covers ${max} of the order); use outcome "refund" or "release" for all or nothing`,
+        );
+      }
+    } else if (d.refundAmount !== undefined) {
+      order.invalid(`refundAmount is only for outcome "split"; remove it for "${d.outcome}"`);
+    }
+  }
+
+  arbitrate(d: ArbitrationDecision): OrderSnapshot {
+    const { order } = this;
+    order.state.decision = { ...d, decidedAt: order.now() };
+    const claim = order.state.dispute?.claim;
+    if (claim?.status === 'open') claim.status = 'decided';
+    order.note(
+      'arbitration_decision',
+      `${d.outcome}${d.refundAmount ? ` ${d.refundAmount}` : ''} by ${d.arbitrator}: ${d.rationale}`,
+    );
+    order.emit('order.arbitration_decided');
+    const outcome: SettlementOutcome =
+      d.outcome === 'refund' ? 'refunded' : d.outcome === 'release' ? 'released' : 'split';
+    order.decide({
+      outcome,
+      reason: 'arbitration',
+      refundAmount: d.refundAmount,
+      memo: `arbitration by ${d.arbitrator}: ${d.rationale}`,
+    });
+    return order.state;
+  }
+
+  /**
+   * Who sent the decision, as Temporal recorded it with the accepted Update (the workflow cannot
+   * see the caller): beside the decision in the case file, the snapshot and the ledger memo.
+   */
+  async recordSender(final: Decision): Promise<void> {
+    const { decision } = this.order.state;
+    if (!decision) return;
+    try {
+      const { sentBy } = await history.acceptedUpdateSender({ updateName: arbitrateUpdate.name });
+      decision.sentBy = sentBy;
+      final.memo += sentBy ? ` (sent by ${sentBy})` : ' (the sender declared no identity)';
+    } catch (err) {
+      log.warn('sender of the decision not read', { error: (err as Error).message });
+      final.memo += ' (the sender could not be read)';
+    }
+  }
+
+  /**
+   * The arbitration SLA passed: flag the case and notify the arbitrators. Returns the notice for
+   * orders that started before 'overdue-notice-detached', which still wait for it.
+   */
+  arbitrationOverdue(): Promise<void> | undefined {
+    const { order } = this;
+    const { state, contract } = order;
+    if (state.arbitration) state.arbitration.overdue = true;
+    order.note('arbitration_overdue', `no decision by ${state.arbitration?.dueAt}`);
+    order.publish();
+    order.emit('order.arbitration_overdue');
+    const notice = notifications.notifyArbitrationOverdue({
+      orderId: contract.orderId,
+      workflowId: workflowInfo().workflowId,
+      dueAt: state.arbitration?.dueAt ?? order.now(),
+    });
+    // A notifier that is down must neither hold up a decision nor fail the order.
+    if (order.versions.overdueNoticeDetached()) {
+      notice.catch((err: Error) =>
+        log.warn('arbitration overdue notice not delivered', {
+          orderId: contract.orderId,
+          error: err.message,
+        }),
+      );
+      return undefined;
+    }
+    return notice;
+  }
+}
+
+function supersedeOpenOffers(state: OrderSnapshot): void {
+  for (const o of state.offers) if (o.status === 'open') o.status = 'superseded';
+}

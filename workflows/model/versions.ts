@@ -1,0 +1,49 @@
+import { patched } from '@temporalio/workflow';
+
+/**
+ * The versions of the order workflow (docs/development.md#versioning), each a `patched()` id: an
+ * order keeps, for its whole life, the behaviour of the code that started it.
+ *
+ * Orders started since 'lean-history' record that one marker and have the behaviour of every
+ * version before it. A marker costs two history events and a write to visibility (the SDK upserts
+ * `TemporalChangeVersion` beside it), and a new order used to record five of them. Older orders ask
+ * for each earlier version where and in the order they always did, so their histories replay
+ * unchanged. A version added later is asked for on its own, also by lean orders.
+ */
+export class OrderVersions {
+  /** Events are stored by a local activity, and the first workflow task upserts nothing. */
+  readonly lean = patched('lean-history');
+  /** Order events exist (docs/spec.md#order-events). */
+  readonly events = this.lean || patched('order-events');
+  /** A batch of events per activity. */
+  readonly eventBatches = this.lean || (this.events && patched('event-batches'));
+  /** The activity that stores a batch also delivers it. */
+  readonly deliverWithStore = this.lean || (this.eventBatches && patched('deliver-with-store'));
+  /**
+   * The rules of docs/spec.md#claims. Orders started before them keep releasing on an incomplete
+   * conforming report, open disputes without a claim, and keep their overdue flag once decided.
+   */
+  readonly claims = this.lean || patched('dispute-claims');
+
+  // Asked for where the behaviour changes: older orders recorded these markers there, if at all.
+
+  /** A shipped order without `deliverBy` gets a transit deadline. */
+  transitDeadline(): boolean {
+    return this.lean || patched('transit-deadline');
+  }
+
+  /** A cancellation reads `balanceDueBy` on the workflow clock. */
+  balanceDueByClock(): boolean {
+    return this.lean || patched('balance-due-by-clock');
+  }
+
+  /** The arbitrator's identity is read from history before the payout. */
+  decisionSender(): boolean {
+    return this.lean || patched('decision-sender');
+  }
+
+  /** The overdue notice to arbitrators is not awaited. */
+  overdueNoticeDetached(): boolean {
+    return this.lean || patched('overdue-notice-detached');
+  }
+}

@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { MAX_DISPUTE_EVIDENCE, MAX_TEXT } from './caps.js';
+import { MinorUnitsSchema, TimestampSchema } from './contract.js';
+import { EvidenceSchema } from './inspection-report.js';
+
+/**
+ * Inbound commands from the marketplace (docs/spec.md#http-api: payment, shipment, …): the API's request
+ * schemas and the Updates' arguments. What the engine sends out is in model/events.ts.
+ */
+
+export const PaymentEventSchema = z.strictObject({
+  amount: MinorUnitsSchema,
+  reference: z.string().trim().min(1, 'must not be empty').max(128),
+  receivedAt: TimestampSchema.optional(),
+});
+export type PaymentEvent = z.output<typeof PaymentEventSchema>;
+
+export const ShipmentEventSchema = z.strictObject({
+  carrier: z.string().trim().min(1, 'must not be empty').max(128),
+  trackingNumber: z.string().trim().min(1, 'must not be empty').max(128),
+  shippedAt: TimestampSchema.optional(),
+});
+export type ShipmentEvent = z.output<typeof ShipmentEventSchema>;
+
+export const DeliveryEventSchema = z.strictObject({
+  deliveredAt: TimestampSchema.optional(),
+});
+export type DeliveryEvent = z.output<typeof DeliveryEventSchema>;
+
+export const PARTIES = ['buyer', 'supplier'] as const;
+export type Party = (typeof PARTIES)[number];
+const PartySchema = z.enum(PARTIES, 'party must be "buyer" or "supplier"');
+
+/** A dispute's evidence list: at most MAX_DISPUTE_EVIDENCE items per claim or statement (docs/spec.md#disputes). */
+const DisputeEvidenceSchema = z
+  .array(EvidenceSchema, { error: 'must be a list of { uri, sha256?, description? }' })
+  .max(MAX_DISPUTE_EVIDENCE, `must have at most ${MAX_DISPUTE_EVIDENCE} items`)
+  .default([]);
+
+export const SettlementEventSchema = z.discriminatedUnion('action', [
+  z.strictObject({ party: z.literal('supplier'), action: z.literal('accept_claim') }),
+  z.strictObject({ party: PartySchema, action: z.literal('offer'), refundAmount: MinorUnitsSchema }),
+  z.strictObject({ party: PartySchema, action: z.literal('accept_offer') }),
+  z.strictObject({ party: z.literal('buyer'), action: z.literal('withdraw_claim') }),
+  z.strictObject({
+    party: PartySchema,
+    action: z.literal('escalate'),
+    reason: z.string().trim().min(1, 'must not be empty').max(1000).optional(),
+  }),
+]);
+export type SettlementEvent = z.output<typeof SettlementEventSchema>;
+
+export const CLAIM_REASONS = ['quality', 'quantity', 'damaged', 'not_as_described', 'other'] as const;
+export type ClaimReason = (typeof CLAIM_REASONS)[number];
+
+export const ClaimEventSchema = z.strictObject({
+  reason: z.enum(CLAIM_REASONS, `reason must be one of ${CLAIM_REASONS.map((r) => `"${r}"`).join(', ')}`),
+  description: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
+  requestedRefund: MinorUnitsSchema,
+  evidence: DisputeEvidenceSchema,
+});
+export type ClaimEvent = z.output<typeof ClaimEventSchema>;
+
+export const AcceptanceEventSchema = z.strictObject({});
+export type AcceptanceEvent = z.output<typeof AcceptanceEventSchema>;
+
+export const StatementEventSchema = z.strictObject({
+  party: PartySchema,
+  text: z.string().trim().min(1, 'must not be empty').max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
+  evidence: DisputeEvidenceSchema,
+});
+export type StatementEvent = z.output<typeof StatementEventSchema>;
+
+export const CancelEventSchema = z.strictObject({
+  party: z.enum(PARTIES),
+  reason: z.string().trim().min(1, 'must not be empty').max(1000),
+});
+export type CancelEvent = z.output<typeof CancelEventSchema>;
+
+export const ArbitrationDecisionSchema = z.strictObject({
+  outcome: z.enum(['refund', 'release', 'split'], 'outcome must be one of "refund", "release", "split"'),
+  refundAmount: z.number().int('refundAmount must be an integer amount of minor units').optional(),
+  arbitrator: z
+    .string('arbitrator is required: who decides')
+    .trim()
+    .min(1, 'arbitrator must not be empty')
+    .max(128),
+  rationale: z
+    .string('rationale is required: why this decision')
+    .trim()
+    .min(1, 'rationale must not be empty')
+    .max(5000),
+});
+export type ArbitrationDecision = z.output<typeof ArbitrationDecisionSchema>;
+
+/**
+ * docs/spec.md#extensions: which party may propose moving which deadline is part of the schema (400
+ * otherwise).
+ */
+const extensionProposal = <D extends string, P extends z.ZodType>(deadline: D, party: P) =>
+  z.strictObject({
+    party,
+    deadline: z.literal(deadline),
+    until: TimestampSchema,
+    reason: z.string().trim().min(1, 'must not be empty').max(1000),
+  });
+const onlyThe = (party: 'buyer' | 'supplier', deadline: string) =>
+  z.literal(party, `only the ${party} proposes to move ${deadline}`);
+export const ExtensionProposalSchema = z.discriminatedUnion(
+  'deadline',
+  [
+    extensionProposal('shipBy', onlyThe('supplier', 'shipBy')),
+    extensionProposal('deliverBy', onlyThe('supplier', 'deliverBy')),
+    extensionProposal('inspection', onlyThe('buyer', 'the inspection window')),
+    extensionProposal('negotiation', z.enum(['buyer', 'supplier'])),
+  ],
+  'deadline must be one of "shipBy", "deliverBy", "inspection", "negotiation"',
+);
+export type ExtensionProposal = z.output<typeof ExtensionProposalSchema>;
+
+export const ExtensionAnswerSchema = z.strictObject({
+  party: z.enum(['buyer', 'supplier']),
+  action: z.enum(['accept', 'reject'], 'action must be "accept" or "reject"'),
+});
+/** The answer as the Update takes it: the route's extensionId with the body. */
+export const ExtensionAnswerCommandSchema = ExtensionAnswerSchema.extend({
+  extensionId: z.string().min(1).max(64),
+});
+export type ExtensionAnswer = z.output<typeof ExtensionAnswerCommandSchema>;
