@@ -211,9 +211,9 @@ async function run(cluster: Cluster): Promise<void> {
   await Promise.all(orders.filter((o) => o.kind !== 'late').map((order) => open(api, order, supplier)));
   const created = Date.now() - began;
   log(`[upgrade-check] ${orders.length} open orders on ${first} in ${created} ms`);
-  const rows: string[] = [
-    `| ${first} | ${await schemaVersions(cluster)} | started, ${orders.length} orders opened in ${seconds(created)} | | | ${await checkOpen(api, orders, supplier, first as string)} |`,
-  ];
+  const refundedOnFirst = await checkOpen(api, orders, supplier, first as string);
+  const opened = `started, ${orders.length} orders opened in ${seconds(created)}`;
+  const rows = [`| ${first} | ${await schemaVersions(cluster)} | ${opened} | | | ${refundedOnFirst} |`];
 
   // Statements the supplier keeps sending to the claims during each step, one at a time per order,
   // each retried until accepted: every one must be in the order exactly once at the end.
@@ -246,12 +246,12 @@ async function run(cluster: Cluster): Promise<void> {
     const retried = api.retried() - retriedBefore;
     const serverVersion = await reportedVersion(cluster);
     if (`v${serverVersion}` !== version) fail(`the frontend reports ${serverVersion}, not ${version}`);
-    const late = await checkOpen(api, orders, supplier, version);
+    const refunded = await checkOpen(api, orders, supplier, version);
     const checked = Date.now() - step;
     rows.push(
       `| ${version} | ${await schemaVersions(cluster)} | stop ${seconds(timings.stop)}, schemas ${seconds(
         timings.schemas,
-      )}, start ${seconds(timings.start)} | ${seconds(checked)} | ${seconds(longest)}, ${retried} retried | ${late} |`,
+      )}, start ${seconds(timings.start)} | ${seconds(checked)} | ${seconds(longest)}, ${retried} retried | ${refunded} |`,
     );
   }
 
