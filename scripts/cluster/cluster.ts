@@ -412,15 +412,16 @@ export interface UpgradeTimings {
  * Upgrades a running cluster to another server release as an operator does, one minor at a time:
  * stops the five services, brings both schemas up to the new release with its own SQL tool, starts
  * the services of the new release and waits until the namespace answers queries. PostgreSQL, the
- * identity provider, the Web UI and the engine's processes keep running (the engine's calls fail
- * while the services are down, and its clients retry). `info.binaries` and cluster.json then name
- * the new release.
+ * identity provider, the Web UI and the engine's processes keep running (the API's calls wait,
+ * or answer 503 past their deadline, while the services are down; its clients retry).
+ * `info.binaries` and cluster.json then name the new release.
  */
 export async function upgradeTemporalServer(
   info: ClusterInfo,
   version: string,
   log: (line: string) => void = console.log,
 ): Promise<UpgradeTimings> {
+  refuseSkippedMinors(info.dir, version);
   const binaries = await provisionTemporalServer(log, version);
   const dirs = processDirs(info.dir);
   let started = Date.now();
