@@ -1,14 +1,14 @@
 # syntax=docker/dockerfile:1
 # One image for the production processes: `npm run worker`, `npm run api` and the UI gate (gate/main.ts).
 
-FROM node:24.21.0-bookworm-slim AS build
+FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run typecheck && npx tsx scripts/build-workflow-bundle.ts dist/workflow-bundle.js
 
-FROM node:24.21.0-bookworm-slim AS runtime
+FROM node:24.22.3-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
 WORKDIR /app

@@ -2,7 +2,7 @@ import type { temporal } from '@temporalio/proto';
 
 /**
  * The caller identity Temporal recorded with the accepted Update of that name: what the caller
- * declared (`identity` of its client), since neither Temporal UI 2.42.1 nor server 1.29.1 fills it
+ * declared (`identity` of its client), since neither Temporal UI 2.42.1 nor server 1.32.2 fills it
  * from a login (docs/arbitrators.md#who-decided). Null when the caller declared none, as the Web UI does.
  * The workflow cannot see it: the API reads it for the snapshot, an activity for the workflow.
  */

@@ -61,7 +61,15 @@ export async function goInstall(options: GoInstall): Promise<void> {
   );
   const started = Date.now();
   const child = spawnTied(go, ['install', '-v', ...targets], {
-    env: { ...process.env, GOBIN: options.dir, GOFLAGS: process.env.GOFLAGS ?? '-mod=mod' },
+    env: {
+      ...process.env,
+      GOBIN: options.dir,
+      GOFLAGS: process.env.GOFLAGS ?? '-mod=mod',
+      // A module may need a newer Go than the machine's (the Temporal server 1.30.9 and later ask
+      // for 1.26.10): `auto` has the go command fetch that toolchain as a module, once, where a
+      // distribution's go.env says `local` and the build would stop at "requires go >= …".
+      GOTOOLCHAIN: process.env.GOTOOLCHAIN ?? 'auto',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     deathSignal: 'SIGTERM',
   });

@@ -31,7 +31,12 @@ import {
   writeServerConfig,
   writeUiConfig,
 } from './server-config.js';
-import { provisionTemporalServer, type TemporalServerBinaries } from './temporal-server.js';
+import {
+  provisionTemporalServer,
+  TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UPGRADE_PATH,
+  type TemporalServerBinaries,
+} from './temporal-server.js';
 
 /**
  * A real multi-service Temporal cluster on PostgreSQL on one machine, as production runs it:
@@ -176,6 +181,8 @@ export interface ClusterOptions {
   fast?: boolean;
   /** Lifetime of the services' tokens (3600 s unless set): tests shorten it to see renewals. */
   serviceTokenTtlSeconds?: number;
+  /** The Temporal server release (TEMPORAL_SERVER_VERSION unless set): the upgrade check starts older ones. */
+  serverVersion?: string;
   log?: (line: string) => void;
 }
 
@@ -195,7 +202,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     log(`[cluster] stopping ${name} left running by a previous run`);
     await stopGroup(dirs, name);
   }
-  const binaries = await provisionTemporalServer(log);
+  const version = options.serverVersion ?? TEMPORAL_SERVER_VERSION;
+  refuseSkippedMinors(dir, version);
+  const binaries = await provisionTemporalServer(log, version);
 
   const secret = () => randomBytes(24).toString('base64url');
   const clients = Object.fromEntries(
@@ -329,6 +338,45 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
 }
 
+const SCHEMAS: [database: string, schema: string][] = [
+  [TEMPORAL_DATABASE, 'temporal'],
+  [VISIBILITY_DATABASE, 'visibility'],
+];
+
+const sqlToolEnv = (pg: ServerConfigOptions['postgres']) => ({
+  PATH: process.env.PATH,
+  SQL_PLUGIN: 'postgres12',
+  SQL_HOST: pg.host,
+  SQL_PORT: String(pg.port),
+  SQL_USER: pg.user,
+  SQL_PASSWORD: pg.password,
+});
+
+/**
+ * Temporal upgrades one minor release at a time and does not downgrade: a cluster directory last
+ * served by another release must not be opened by one further away (its schemas would be updated
+ * past the releases between, whose servers also migrate data as they run). The release is in
+ * cluster.json; files written before it recorded one name it in the server's path.
+ */
+export function refuseSkippedMinors(dir: string, version: string): void {
+  if (!existsSync(join(dir, 'cluster.json'))) return;
+  const previous = readClusterInfo(dir).binaries;
+  const last = previous.version ?? /\/temporal-server\/(v[^/]+)\//.exec(previous.server)?.[1];
+  if (!last || last === version) return;
+  const minor = (v: string) => Number(/^v1\.(\d+)\./.exec(v)?.[1]);
+  // Another patch of the same minor release, or a release of the next one: a supported step.
+  const step = minor(version) - minor(last);
+  if (step === 0 || step === 1) return;
+  const between = TEMPORAL_UPGRADE_PATH.filter((v) => minor(v) > minor(last) && minor(v) < minor(version));
+  throw new Error(
+    step < 0
+      ? `${dir} was last served by the Temporal server ${last}: ${version} is older, and Temporal does not downgrade`
+      : `${dir} was last served by the Temporal server ${last}: upgrade it one minor release at a time` +
+          ` (${[...between, version].join(', ')}), e.g. \`npm run cluster -- --server ${between[0] ?? version}\` first` +
+          ' (docs/operations.md#upgrading-the-temporal-server)',
+  );
+}
+
 /** Creates or upgrades both schemas with temporal-sql-tool: a no-op when they are current. */
 async function setupSchemas(
   binaries: TemporalServerBinaries,
@@ -336,28 +384,68 @@ async function setupSchemas(
   log: (line: string) => void,
 ): Promise<void> {
   const started = Date.now();
-  const env = {
-    PATH: process.env.PATH,
-    SQL_PLUGIN: 'postgres12',
-    SQL_HOST: pg.host,
-    SQL_PORT: String(pg.port),
-    SQL_USER: pg.user,
-    SQL_PASSWORD: pg.password,
-  };
-  const schemas: [string, string][] = [
-    [TEMPORAL_DATABASE, 'temporal'],
-    [VISIBILITY_DATABASE, 'visibility'],
-  ];
-  for (const [database, schema] of schemas) {
-    for (const args of [
-      ['create-database'],
-      ['setup-schema', '-v', '0.0'],
-      ['update-schema', '-d', join(binaries.schemaDir, schema, 'versioned')],
-    ]) {
-      await run(binaries.sqlTool, ['--db', database, ...args], env);
+  for (const [database] of SCHEMAS) {
+    for (const args of [['create-database'], ['setup-schema', '-v', '0.0']]) {
+      await run(binaries.sqlTool, ['--db', database, ...args], sqlToolEnv(pg));
     }
   }
+  await updateSchemas(binaries, pg);
   log(`[cluster] Temporal schemas up to date in ${Date.now() - started} ms`);
+}
+
+/** `update-schema` of both databases to the versions the release's schema directory holds. */
+async function updateSchemas(binaries: TemporalServerBinaries, pg: ServerConfigOptions['postgres']) {
+  for (const [database, schema] of SCHEMAS) {
+    const dir = join(binaries.schemaDir, schema, 'versioned');
+    await run(binaries.sqlTool, ['--db', database, 'update-schema', '-d', dir], sqlToolEnv(pg));
+  }
+}
+
+/** How long each step of an upgrade took, in ms. */
+export interface UpgradeTimings {
+  stop: number;
+  schemas: number;
+  start: number;
+}
+
+/**
+ * Upgrades a running cluster to another server release as an operator does, one minor at a time:
+ * stops the five services, brings both schemas up to the new release with its own SQL tool, starts
+ * the services of the new release and waits until the namespace answers queries. PostgreSQL, the
+ * identity provider, the Web UI and the engine's processes keep running (the API's calls wait,
+ * or answer 503 past their deadline, while the services are down; its clients retry).
+ * `info.binaries` and cluster.json then name the new release.
+ */
+export async function upgradeTemporalServer(
+  info: ClusterInfo,
+  version: string,
+  log: (line: string) => void = console.log,
+): Promise<UpgradeTimings> {
+  refuseSkippedMinors(info.dir, version);
+  const binaries = await provisionTemporalServer(log, version);
+  const dirs = processDirs(info.dir);
+  let started = Date.now();
+  for (const service of [...TEMPORAL_SERVICES].reverse()) await stopGroup(dirs, serviceProcessName(service));
+  const stop = Date.now() - started;
+
+  started = Date.now();
+  const credentials = new URL(info.databaseUrl);
+  await updateSchemas(binaries, {
+    host: HOST,
+    port: info.ports.postgres,
+    user: decodeURIComponent(credentials.username),
+    password: decodeURIComponent(credentials.password),
+  });
+  const schemas = Date.now() - started;
+
+  started = Date.now();
+  info.binaries = binaries;
+  writeFileSync(join(info.dir, 'cluster.json'), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  for (const service of TEMPORAL_SERVICES) await startTemporalService(info, service);
+  await ensureNamespace(info, log);
+  const start = Date.now() - started;
+  log(`[cluster] upgraded to ${version}: stop ${stop} ms, schemas ${schemas} ms, start ${start} ms`);
+  return { stop, schemas, start };
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<void> {

@@ -15,9 +15,10 @@ import {
   startEngineProcess,
   stopEngineProcess,
 } from './cluster.js';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UPGRADE_PATH } from './temporal-server.js';
 
 /**
- * `npm run cluster [-- --workers N --apis M]`: the production topology on one machine. PostgreSQL,
+ * `npm run cluster [-- --workers N --apis M --server vX.Y.Z]`: the production topology on one machine. PostgreSQL,
  * the four Temporal services as separate processes, the Web UI, N workers and M APIs, each its
  * own process group with its log in .data/cluster/logs/. State lives in .data/cluster/ and
  * survives a restart; Ctrl-C stops everything.
@@ -26,6 +27,8 @@ const { values } = parseArgs({
   options: {
     workers: { type: 'string', default: '2' },
     apis: { type: 'string', default: '2' },
+    // Another release of TEMPORAL_UPGRADE_PATH: a cluster is upgraded one minor release at a time.
+    server: { type: 'string', default: TEMPORAL_SERVER_VERSION },
   },
 });
 const count = (name: string, value: string) => {
@@ -33,6 +36,9 @@ const count = (name: string, value: string) => {
   if (!Number.isInteger(n) || n < 0 || n > 16) throw new Error(`--${name}: a whole number from 0 to 16`);
   return n;
 };
+if (!(TEMPORAL_UPGRADE_PATH as readonly string[]).includes(values.server)) {
+  throw new Error(`--server: one of ${TEMPORAL_UPGRADE_PATH.join(', ')}`);
+}
 const workers = count('workers', values.workers);
 const apis = count('apis', values.apis);
 
@@ -45,7 +51,7 @@ chmodSync(dataDir, 0o755);
 chmodSync(dir, 0o755);
 
 const started = Date.now();
-const cluster = await startCluster({ dir, ports: defaultClusterPorts(), log });
+const cluster = await startCluster({ dir, ports: defaultClusterPorts(), serverVersion: values.server, log });
 const engines: string[] = [];
 let stopping = false;
 async function shutdown(signal: string, exitCode = 0) {
@@ -125,7 +131,7 @@ try {
   for (let i = 1; i <= apis; i++) log(`  API          http://localhost:${2999 + i}`);
   log(`  Temporal UI  ${cluster.uiUrl}`);
   log(
-    `  Temporal     ${cluster.frontendAddress} (namespace ${CLUSTER_NAMESPACE}; 5 services, PostgreSQL; JWT authorization)`,
+    `  Temporal     ${cluster.frontendAddress} (server ${cluster.binaries.version}, namespace ${CLUSTER_NAMESPACE}; 5 services, PostgreSQL; JWT authorization)`,
   );
   log(`  OpenID       ${cluster.oidc.issuer} (tokens of the worker and the API; the UI's login)`);
   log(`    arbitrators log in as: ${cluster.oidc.arbitrators.map((a) => a.id).join(', ')} (any password)`);

@@ -144,7 +144,8 @@ export function writeServerConfig(root: string, options: ServerConfigOptions): s
       serverConfig(options, dynamicConfigPath),
     )}`,
   );
-  // `--config` is joined to `--root` in 1.29.1 (an absolute path silently becomes relative).
+  // `--config` is joined to `--root` (an absolute path silently becomes relative). These flags are
+  // deprecated in 1.32 for `--config-file`, which 1.29.1, the first release of the upgrade path, lacks.
   return ['--root', root, '--config', SERVER_CONFIG_DIR, '--env', SERVER_CONFIG_ENV];
 }
 

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, posix, relative, resolve } from 'node:path';
-import ts from 'typescript';
+import { type Node, parseSync, type StringLiteral } from '@swc/core';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -136,32 +136,43 @@ function sourceFiles(dir = ROOT): string[] {
   });
 }
 
-/** Every import, re-export and dynamic import of a file, resolved to a project path where relative. */
+/**
+ * Every import, re-export and dynamic import of a file, resolved to a project path where relative.
+ * Parsed by swc, the TypeScript parser the worker bundles workflows with: TypeScript 7's compiler
+ * is a native binary, and its JavaScript API (typescript/unstable/*) parses whole projects only.
+ */
 function importsOf(file: string): Edge[] {
-  const source = ts.createSourceFile(file, readFileSync(join(ROOT, file), 'utf8'), ts.ScriptTarget.Latest);
+  const source = parseSync(readFileSync(join(ROOT, file), 'utf8'), { syntax: 'typescript' });
   const edges: Edge[] = [];
-  const add = (specifier: ts.Node | undefined) => {
-    if (!specifier || !ts.isStringLiteral(specifier)) return;
-    const text = specifier.text;
+  const add = (specifier: unknown) => {
+    if (!isNode(specifier) || specifier.type !== 'StringLiteral') return;
+    const text = (specifier as StringLiteral).value;
     const to = text.startsWith('.')
       ? posix.normalize(posix.join(posix.dirname(file), text)).replace(/\.js$/, '.ts')
       : text;
     edges.push({ from: file, to });
   };
   // Type-only imports count too: a lower folder that names a higher one's types depends on it.
-  const visit = (node: ts.Node) => {
-    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
-      add(node.moduleSpecifier);
-    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
-      add(node.arguments[0]);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
-      add(node.argument.literal);
+  const visit = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) return;
+    if (isNode(value)) {
+      const node = value as Node & Record<string, unknown>;
+      if (['ImportDeclaration', 'ExportNamedDeclaration', 'ExportAllDeclaration'].includes(node.type)) {
+        add(node.source);
+      } else if (node.type === 'CallExpression' && isNode(node.callee) && node.callee.type === 'Import') {
+        add((node.arguments as { expression: unknown }[])[0]?.expression);
+      } else if (node.type === 'TsImportType') {
+        add(node.argument);
+      }
     }
-    ts.forEachChild(node, visit);
+    for (const child of Object.values(value)) visit(child);
   };
   visit(source);
   return edges;
 }
+
+const isNode = (value: unknown): value is Node =>
+  typeof value === 'object' && value !== null && typeof (value as Node).type === 'string';
 
 describe('architecture: folders depend one way', () => {
   const files = sourceFiles();

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { startDevOidcProvider } from '../../scripts/dev-oidc-provider.js';
 
 /**
- * The local OpenID provider issues what the Temporal server 1.29 default JWT claim mapper accepts:
- * RS256 with a `kid` found in the JWKS, a string `sub`, and a `permissions` array.
+ * The local OpenID provider issues what the Temporal server's default JWT claim mapper (1.29 to
+ * 1.32) accepts: RS256 with a `kid` found in the JWKS, a string `sub`, and a `permissions` array.
  */
 describe('dev OIDC provider', () => {
   it('issues service tokens the Temporal server can verify from the JWKS', async () => {
