@@ -130,9 +130,19 @@ describe('tracing across the API and the worker', () => {
       ...lineage(handled),
     ]);
     expect(credit.attributes).toMatchObject({ temporalWorkflowId: `order-${contract.orderId}` });
+
+    // The events the payment emitted are stored and POSTed to the webhook in the payment's trace.
+    const funded = await spanIn(
+      traceId,
+      'POST',
+      (s) => s.kind === SpanKind.CLIENT && s.attributes['escrow.event.type'] === 'order.funded',
+    );
+    expect(service(funded)).toBe('escrow-worker');
+    expect(lineage(funded).slice(0, 2)).toEqual(['POST', 'RunActivity:recordAndDeliverOrderEvents']);
+    expect(lineage(funded)).toEqual(expect.arrayContaining(lineage(handled)));
   });
 
-  it("makes an order's events, stored and POSTed to the webhook, spans of the trace that created it", async () => {
+  it("makes the events of an order's start, stored and POSTed to the webhook, spans of the trace that created it", async () => {
     const contract = testContract();
     expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
     const create = serverSpan('POST /v1/orders', contract.orderId);

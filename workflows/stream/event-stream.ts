@@ -1,3 +1,4 @@
+import { type Context, context } from '@opentelemetry/api';
 import { condition, isCancellation, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { OrderActivities } from '../model/activities.js';
 import {
@@ -66,24 +67,37 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
   const enabled = versions.events;
   const batched = versions.eventBatches;
   const deliverWithStore = versions.deliverWithStore;
+  /**
+   * The trace context each event was emitted in: a traced order stores and delivers a batch in the
+   * trace of the request whose Update emitted its first event, not in the trace that created the
+   * order. `context.with` calls the activity at once and returns its own promise, so no promise step
+   * is added (an untraced order has no context manager: the root context, nothing traced).
+   */
+  const emittedIn = new Map<string, Context>();
+  const inTraceOf = <T>(eventId: string, schedule: () => Promise<T>): Promise<T> =>
+    context.with(emittedIn.get(eventId) ?? context.active(), schedule);
 
   const storeLoop = async () => {
     for (;;) {
       await condition(() => toStore.length > 0 || closing);
       if (toStore.length === 0) return;
       const batch = batched ? toStore.splice(0) : toStore.splice(0, 1);
+      const first = (batch[0] as OrderEvent).id;
       storing = true;
       let delivered = 0;
       const local = versions.lean && !movingMoney();
       // Only when nothing earlier waits for delivery: a receiver sees an order's events in sequence.
       if (deliverWithStore && toDeliver.length === 0 && !delivering)
         ({ delivered } = local
-          ? await store.recordAndDeliverOrderEvents({ events: batch, budgetMs: INLINE_DELIVERY_BUDGET_MS })
-          : await webhooks.recordAndDeliverOrderEvents({ events: batch }));
-      else if (local) await store.recordOrderEvents({ events: batch });
-      else if (batched) await webhooks.recordOrderEvents({ events: batch });
-      else await webhooks.recordOrderEvent(batch[0] as OrderEvent);
+          ? await inTraceOf(first, () =>
+              store.recordAndDeliverOrderEvents({ events: batch, budgetMs: INLINE_DELIVERY_BUDGET_MS }),
+            )
+          : await inTraceOf(first, () => webhooks.recordAndDeliverOrderEvents({ events: batch })));
+      else if (local) await inTraceOf(first, () => store.recordOrderEvents({ events: batch }));
+      else if (batched) await inTraceOf(first, () => webhooks.recordOrderEvents({ events: batch }));
+      else await inTraceOf(first, () => webhooks.recordOrderEvent(batch[0] as OrderEvent));
       storing = false;
+      for (const event of batch.slice(0, delivered)) emittedIn.delete(event.id);
       toDeliver.push(...batch.slice(delivered).map((event) => event.id));
     }
   };
@@ -95,14 +109,16 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
       delivering = true;
       try {
         // In sequence: an event goes out only once the one before it was acknowledged.
-        if (batched) await webhooks.deliverOrderEvents({ eventIds });
-        else await webhooks.deliverOrderEvent({ eventId: eventIds[0] as string });
+        const first = eventIds[0] as string;
+        if (batched) await inTraceOf(first, () => webhooks.deliverOrderEvents({ eventIds }));
+        else await inTraceOf(first, () => webhooks.deliverOrderEvent({ eventId: first }));
       } catch (err) {
         if (isCancellation(err)) throw err;
         // After 72 hours the events stay in the pull feed and the delivery log; the next events go on.
         log.error('webhook delivery abandoned', { orderId, eventIds, error: (err as Error).message });
       } finally {
         delivering = false;
+        for (const id of eventIds) emittedIn.delete(id);
       }
     }
   };
@@ -112,8 +128,10 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
     emit(type: OrderEventType, occurredAt: string, snapshot: OrderSnapshot, statement?: Statement) {
       if (!enabled) return;
       sequence++;
+      const id = orderEventId(orderId, sequence);
+      emittedIn.set(id, context.active());
       toStore.push({
-        id: orderEventId(orderId, sequence),
+        id,
         orderId,
         sequence,
         type,
