@@ -1,6 +1,5 @@
 import type * as OpenTelemetry from '@temporalio/interceptors-opentelemetry';
 import {
-  ApplicationFailure,
   defaultPayloadConverter,
   type Next,
   type UpdateInput,
@@ -10,6 +9,7 @@ import {
   type WorkflowOutboundCallsInterceptor,
   workflowInfo,
 } from '@temporalio/workflow';
+import { refuse } from './handlers/order.js';
 import {
   parsePublicKeys,
   SIGNATURE_HEADER,
@@ -59,11 +59,10 @@ class EventSignatureCheck implements WorkflowInboundCallsInterceptor {
         claimed,
       );
       if (problem) {
-        throw ApplicationFailure.create({
-          type: UNSIGNED_EVENT,
-          nonRetryable: true,
-          message: `${input.name} refused: ${problem}; marketplace events are accepted only from the escrow API`,
-        });
+        refuse(
+          UNSIGNED_EVENT,
+          `${input.name} refused: ${problem}; marketplace events are accepted only from the escrow API`,
+        );
       }
     }
     next(input);

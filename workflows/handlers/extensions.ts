@@ -1,11 +1,11 @@
-import { ApplicationFailure, upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { Command } from '../model/lifecycle.js';
 import { UNKNOWN_EXTENSION } from '../model/messages.js';
 import { ShipByKey } from '../model/search-attributes.js';
 import type { Deadlines, Extension, ExtensionDeadline, OrderSnapshot } from '../model/state.js';
 import { EXTENSION_CAP_DAYS, MAX_EXTENSIONS } from '../schemas/caps.js';
 import type { ExtensionAnswer, ExtensionProposal } from '../schemas/commands.js';
-import type { Order, UpdateHandlers } from './order.js';
+import { type Order, refuse, type UpdateHandlers } from './order.js';
 
 /**
  * Extensions by agreement (docs/spec.md#extensions): one party proposes a later deadline for the step running
@@ -86,13 +86,7 @@ export class Extensions {
   validateAnswer(a: ExtensionAnswer): void {
     const { order } = this;
     const ext = order.state.extensions.find((e) => e.extensionId === a.extensionId);
-    if (!ext) {
-      throw ApplicationFailure.create({
-        type: UNKNOWN_EXTENSION,
-        nonRetryable: true,
-        message: `no extension ${a.extensionId} on this order`,
-      });
-    }
+    if (!ext) refuse(UNKNOWN_EXTENSION, `no extension ${a.extensionId} on this order`);
     order.require('answerExtension');
     if (ext.status !== 'proposed') order.conflict(`extension ${ext.extensionId} is ${ext.status}`);
     if (ext.party === a.party)

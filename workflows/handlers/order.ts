@@ -64,6 +64,23 @@ export interface UpdateHandler<N extends UpdateName> {
 }
 export type UpdateHandlers = { [N in UpdateName]: UpdateHandler<N> };
 
+/**
+ * Refuses an Update in its validator: the failure carries the type the API maps to a status, the
+ * message, and no stack trace. The SDK sends a failure's stack to whoever sent the Update, and the
+ * Web UI and the CLI print it under the message: a refusal is an answer, not a crash, and the
+ * worker's file paths are nobody's business.
+ */
+export function refuse(type: string, message: string, details?: Record<string, unknown>): never {
+  const failure = ApplicationFailure.create({
+    type,
+    nonRetryable: true,
+    message,
+    ...(details && { details: [details] }),
+  });
+  failure.stack = '';
+  throw failure;
+}
+
 /** How the order ends: decided when it moves to settling, paid out by settlement.ts. */
 export interface Decision {
   outcome: SettlementOutcome;
@@ -123,9 +140,19 @@ export class Order {
     return new Date(Date.now()).toISOString();
   }
 
+  /**
+   * Every change of the order notes its timeline, and so rewrites the case file: a payout or the
+   * close leaves no line behind that the change made untrue. (The case file is no command, unlike
+   * the search attributes that publish() upserts.)
+   */
   note(event: string, detail?: string): void {
     const at = this.now();
     this.state.timeline.push(detail === undefined ? { at, event } : { at, event, detail });
+    this.refreshCaseFile();
+  }
+
+  refreshCaseFile(): void {
+    setCurrentDetails(caseFile(this.state));
   }
 
   /** What arbitrators search and read in the Web UI: the search attributes and the case file. */
@@ -146,7 +173,7 @@ export class Order {
           ]
         : []),
     ]);
-    setCurrentDetails(caseFile(s));
+    this.refreshCaseFile();
   }
 
   emit(type: OrderEventType, statement?: Statement): void {
@@ -235,26 +262,20 @@ export class Order {
       return;
     }
     const { refusal, allowedIn } = COMMANDS[command];
-    throw ApplicationFailure.create({
-      type: isOpen(status) && this.deadlineDue(status) ? DEADLINE_DUE : WRONG_STATE,
-      nonRetryable: true,
-      message: `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
-      details: [{ status: this.state.status }],
-    });
+    refuse(
+      isOpen(status) && this.deadlineDue(status) ? DEADLINE_DUE : WRONG_STATE,
+      `cannot ${refusal} while the order is ${this.state.status}; allowed in: ${allowedIn.join(', ')}`,
+      { status: this.state.status },
+    );
   }
 
   /** The order's state does not allow this beyond what the lifecycle table says (HTTP 409). */
   conflict(message: string): never {
-    throw ApplicationFailure.create({
-      type: WRONG_STATE,
-      nonRetryable: true,
-      message,
-      details: [{ status: this.state.status }],
-    });
+    refuse(WRONG_STATE, message, { status: this.state.status });
   }
 
   invalid(message: string): never {
-    throw ApplicationFailure.create({ type: INVALID_EVENT, nonRetryable: true, message });
+    refuse(INVALID_EVENT, message);
   }
 
   parse<S extends z.ZodType>(schema: S, arg: unknown): z.output<S> {
