@@ -148,6 +148,6 @@ describe('the balance deadline', () => {
       payouts: [{ kind: 'release', amount: 250_000 }],
     });
     const release = (await ledgerEntries(orderId)).find((e: { kind: string }) => e.kind === 'release');
-    expect(release.memo).toContain('1000000 USD of the order amount outstanding, never paid');
+    expect(release.memo).toContain('USD 10,000.00 (1000000) of the order amount outstanding, never paid');
   });
 });

@@ -131,13 +131,13 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
       expect(body.decision).toMatchObject({ ...decision, sentBy });
       const ledger = await h.ledger.entries(input.orderId);
       expect(ledger.find((e) => e.kind === 'refund')?.memo).toBe(
-        `arbitration: arbitration by arb-9: ${decision.rationale} (sent by ${sentBy})`,
+        `arbitration: arbitrator arb-9 decided refund: ${decision.rationale} (sent by ${sentBy})`,
       );
       await page.reload();
       await page.getByRole('tab', { name: 'User Metadata' }).click();
       const caseFile = page.frameLocator('iframe[title="output"]').last();
       await caseFile.getByRole('heading', { name: 'Decision: refund' }).waitFor();
-      await caseFile.getByText(`By arb-9 at`).waitFor();
+      await caseFile.getByText(`By arb-9 on`).waitFor();
       await caseFile.getByText(`Sent by ${sentBy}, as Temporal recorded the caller.`).waitFor();
     } finally {
       await context.close();

@@ -48,7 +48,7 @@ describe('the sender of a decision', () => {
     expect(body.decision).toMatchObject({ ...decision, sentBy: 'alice@arbitration.example' });
     const [refund] = await h.ledger.entries(input.orderId).then((e) => e.filter((x) => x.kind === 'refund'));
     expect(refund?.memo).toBe(
-      'arbitration: arbitration by arb-7: goods never matched the contract (sent by alice@arbitration.example)',
+      'arbitration: arbitrator arb-7 decided refund: goods never matched the contract (sent by alice@arbitration.example)',
     );
     expect(await caseFileOf(handle)).toContain(
       'Sent by alice@arbitration.example, as Temporal recorded the caller.',

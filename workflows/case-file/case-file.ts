@@ -1,88 +1,76 @@
-import { allows } from '../model/lifecycle.js';
+import { allows, isOpen } from '../model/lifecycle.js';
 import type { OrderSnapshot } from '../model/state.js';
-import { covered, formatMoney } from '../rules/money.js';
+import { covered, formatAmount, formatMoney } from '../rules/money.js';
 import type { QualityTerm } from '../schemas/contract.js';
+import { DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
-import type { Evidence } from '../schemas/inspection-report.js';
 import {
-  claimSection,
-  inWords,
+  disputeSection,
   type Markdown,
-  offersSection,
   rubric,
   shortfallRefund,
-  statementsSection,
   suggestionSection,
+  threadSection,
 } from './dispute.js';
+import { evidenceLine, formatTime, inWords, partyLabel, text } from './format.js';
 
 /**
  * The case file an arbitrator reads in the Temporal Web UI (the workflow's current details):
  * everything needed to decide without opening another tool, in the order it is read — what is
- * disputed, the evidence, the contract, the negotiation — and, while the order waits for an
- * arbitrator, the exact Update payloads to paste.
+ * disputed, the evaluation and the evidence, the contract, the dispute's story in one thread —
+ * and, while the order waits for an arbitrator, the exact Update payloads to copy. Written anew at
+ * every change of the order, so that each line is true of the order as it is: once decided, no
+ * deadline runs and nothing is due.
  */
 export function caseFile(s: OrderSnapshot): string {
   const c = s.contract;
-  const money = (minor: number) => formatMoney(minor, c.currency);
   const held = covered(s);
   const out: string[] = [];
   const block = (...lines: string[]) => out.push(...lines, '');
-  const md: Markdown = { block, money, text, time: formatTime, link: evidenceLink };
+  const md: Markdown = {
+    block,
+    money: (minor) => formatAmount(minor, c.currency),
+    text,
+    time: formatTime,
+    evidence: evidenceLine,
+    window: (iso) => inWords(durationMs(iso)),
+  };
 
-  const state = s.outcome ? `${s.status} (${s.outcome}, ${s.reason})` : s.status;
-  // Whenever the lifecycle takes a decision: the due date on top, the payloads to paste below.
+  // Whenever the lifecycle takes a decision: the due date on top, the payloads to copy below.
   const deciding = allows('arbitrate', s.status);
-  const due = deciding && s.arbitration ? arbitrationDue(s.arbitration) : '';
-  block(`## Order ${text(s.orderId)}: ${state}${due}`);
+  block(`## Order ${text(s.orderId)}: ${heading(s, deciding)}`);
   block(`**Supplier** ${partyLabel(c.supplier)} → **Buyer** ${partyLabel(c.buyer)}`);
   block(
     '| amount | deposit | funded | in escrow |',
     '|---|---|---|---|',
-    `| ${money(c.amount)} | ${money(c.deposit)} | ${money(s.funded)} | ${money(s.escrowBalance)} |`,
+    `| ${md.money(c.amount)} | ${md.money(c.deposit)} | ${md.money(s.funded)} | ${md.money(s.escrowBalance)} |`,
   );
   if (s.outstanding > 0 && s.status !== 'awaiting_funding') {
-    const due = s.deadlines.balanceDueBy ? `, due by ${formatTime(s.deadlines.balanceDueBy)}` : '';
+    const due = s.deadlines.balanceDueBy;
+    const when = !due
+      ? ''
+      : !isOpen(s.status)
+        ? ` (it was due by ${formatTime(due)})`
+        : s.balanceOverdue
+          ? `, due by ${formatTime(due)}: overdue`
+          : `, due by ${formatTime(due)}`;
     block(
-      `**Outstanding: ${money(s.outstanding)} of the order amount was never paid**${due}${s.balanceOverdue ? ' (overdue)' : ''}. A release pays the supplier only what was funded.`,
+      `**Outstanding: ${md.money(s.outstanding)} of the order amount ${isOpen(s.status) ? 'is unpaid' : 'was never paid'}**${when}. A release pays the supplier only what was funded.`,
     );
   }
 
-  if (s.dispute) {
-    const kind = s.dispute.kind === 'quality' ? 'quality' : 'non-delivery';
-    block(`### Dispute: ${kind}, opened ${formatTime(s.dispute.openedAt)}`);
-    claimSection(s, md);
-  }
-  if (s.evaluation) {
-    const ev = s.evaluation;
-    const count = ev.violations.length;
-    block(
-      `### Evaluation: ${ev.conforms ? 'conforms to the contract' : `${count} violation${count === 1 ? '' : 's'} of the contract`}`,
-    );
-    if (count > 0) {
-      block(
-        '| term | contract expects | inspection found |',
-        '|---|---|---|',
-        ...ev.violations.map(
-          (v) =>
-            `| ${text(v.attribute)} | ${text(v.expected)} | ${v.actual === null ? 'no readable value' : text(withUnit(String(v.actual), v.unit))} |`,
-        ),
-      );
-    }
-    if (ev.unmeasured.length > 0)
-      block(`Not measured (neither passes nor fails): ${ev.unmeasured.map(text).join(', ')}`);
-    suggestionSection(s, md);
-  }
-  if (s.inspection) inspectionReport(s, block);
-  contractTerms(s, block);
-  offersSection(s, md);
-  statementsSection(s, md);
+  disputeSection(s, md);
+  if (s.evaluation) evaluation(s, md);
+  if (s.inspection) inspectionReport(s, md);
+  contractTerms(s, md);
+  threadSection(s, md);
   if (deciding) rubric(md);
-  if (deciding && held > 0) decide(s, held, money, block);
+  if (deciding && held > 0) decide(s, held, md);
   if (s.decision) {
     const d = s.decision;
     block(
-      `### Decision: ${d.outcome}${d.refundAmount !== undefined ? ` (refund ${money(d.refundAmount)})` : ''}`,
-      `By ${text(d.arbitrator)} at ${formatTime(d.decidedAt)}: ${text(d.rationale)}`,
+      `### Decision: ${d.outcome}${d.refundAmount !== undefined ? `, refund of ${md.money(d.refundAmount)} to the buyer` : ''}`,
+      `By ${text(d.arbitrator)} on ${formatTime(d.decidedAt)}: ${text(d.rationale)}`,
     );
     // "By" is what the arbitrator typed; this is the caller Temporal recorded (decision-sender.ts).
     if (d.sentBy !== undefined) {
@@ -98,40 +86,63 @@ export function caseFile(s: OrderSnapshot): string {
       '### Payouts',
       ...s.payouts.map(
         (p) =>
-          `- ${p.kind.replace('_', ' ')}: ${money(p.amount)} (ledger key ${text(p.idempotencyKey)})${p.kind === 'release' && s.outstanding > 0 ? `, ${money(s.outstanding)} outstanding never paid` : ''}`,
+          `- ${PAYOUTS[p.kind]}: ${md.money(p.amount)} on ${formatTime(p.at)} (ledger key ${text(p.idempotencyKey)})${p.kind === 'release' && s.outstanding > 0 ? `, ${md.money(s.outstanding)} outstanding never paid` : ''}`,
       ),
     );
   }
-  if (s.extensions.length > 0) {
-    block(
-      '### Extensions of deadlines',
-      ...s.extensions.map(
-        (e) =>
-          `- ${formatTime(e.proposedAt)}: ${e.party} proposes ${e.deadline} until ${formatTime(e.until)} (was ${formatTime(e.from)}): ${text(e.reason)} (${e.status})`,
-      ),
-    );
-  }
-  deadlines(s, block);
+  deadlines(s, md);
   // Temporal UI 2.42 sizes the details frame from the body's scrollHeight, which leaves out the
   // margins of the first and last blocks: without a blank last paragraph the last line is hidden.
   out.push('\u00a0');
   return out.join('\n');
 }
 
-type Block = (...lines: string[]) => void;
+const PAYOUTS: Record<OrderSnapshot['payouts'][number]['kind'], string> = {
+  refund: 'refund to the buyer',
+  release: 'release to the supplier',
+  excess_refund: 'what was paid beyond the order amount, back to the buyer',
+};
 
-function arbitrationDue(a: NonNullable<OrderSnapshot['arbitration']>): string {
-  return a.overdue
-    ? `, **OVERDUE** since ${formatTime(a.dueAt)}`
-    : `, decision due by ${formatTime(a.dueAt)}`;
+function heading(s: OrderSnapshot, deciding: boolean): string {
+  if (deciding && s.arbitration) {
+    return s.arbitration.overdue
+      ? `arbitration, **OVERDUE** since ${formatTime(s.arbitration.dueAt)}`
+      : `arbitration, decision due by ${formatTime(s.arbitration.dueAt)}`;
+  }
+  if (s.status === 'settling') {
+    return s.decision ? `settling: decided (${s.decision.outcome}), paying out` : 'settling: paying out';
+  }
+  return s.outcome ? `${s.status} (${s.outcome}, ${s.reason})` : s.status;
 }
 
-function inspectionReport(s: OrderSnapshot, block: Block) {
+function evaluation(s: OrderSnapshot, md: Markdown) {
+  const ev = s.evaluation;
+  if (!ev) return;
+  const count = ev.violations.length;
+  md.block(
+    `### Evaluation: ${ev.conforms ? 'conforms to the contract' : `${count} violation${count === 1 ? '' : 's'} of the contract`}`,
+  );
+  if (count > 0) {
+    md.block(
+      '| term | contract expects | inspection found |',
+      '|---|---|---|',
+      ...ev.violations.map(
+        (v) =>
+          `| ${text(v.attribute)} | ${text(v.expected)} | ${v.actual === null ? 'no readable value' : text(withUnit(String(v.actual), v.unit))} |`,
+      ),
+    );
+  }
+  if (ev.unmeasured.length > 0)
+    md.block(`Not measured (neither passes nor fails): ${ev.unmeasured.map(text).join(', ')}`);
+  suggestionSection(s, md);
+}
+
+function inspectionReport(s: OrderSnapshot, md: Markdown) {
   const report = s.inspection?.report;
   if (!s.inspection || !report) return;
   const c = s.contract;
   const by = report.inspector ? `, inspector ${text(report.inspector)}` : '';
-  block(`### Inspection report (submitted ${formatTime(s.inspection.submittedAt)}${by})`);
+  md.block(`### Inspection report (submitted ${formatTime(s.inspection.submittedAt)}${by})`);
   const rows = [
     `| received quantity | ${text(withUnit(String(report.receivedQuantity), c.quantity.unit))} | ${text(withUnit(String(c.quantity.ordered), c.quantity.unit))} ordered, ${c.quantity.tolerancePct}% tolerance |`,
   ];
@@ -142,15 +153,14 @@ function inspectionReport(s: OrderSnapshot, block: Block) {
       `| ${text(attribute)} | ${text(measured)} | ${term ? text(requirement(term)) : 'not in the contract'} |`,
     );
   }
-  block('| measurement | value | contract |', '|---|---|---|', ...rows);
+  md.block('| measurement | value | contract |', '|---|---|---|', ...rows);
   if (report.evidence.length > 0) {
-    block('Evidence:');
-    block(...report.evidence.map((e) => `- ${evidenceLink(e)}`));
-  } else block('Evidence: none attached.');
-  if (report.notes) block(`Notes: ${text(report.notes)}`);
+    md.block('Evidence:', ...report.evidence.map((e) => `- ${evidenceLine(e)}`));
+  } else md.block('Evidence: none attached.');
+  if (report.notes) md.block(`Notes: ${text(report.notes)}`);
 }
 
-function contractTerms(s: OrderSnapshot, block: Block) {
+function contractTerms(s: OrderSnapshot, md: Markdown) {
   const c = s.contract;
   const rows = [
     `| quantity | ${text(withUnit(String(c.quantity.ordered), c.quantity.unit))}, tolerance ${c.quantity.tolerancePct}% | |`,
@@ -159,65 +169,112 @@ function contractTerms(s: OrderSnapshot, block: Block) {
         `| ${text(t.attribute)} | ${text(requirement(t))} | ${t.description ? text(t.description) : ''} |`,
     ),
   ];
-  block('### Contract terms', '| term | requirement | description |', '|---|---|---|', ...rows);
-  if (s.shipment || s.delivery) {
-    const lines: string[] = [];
-    if (s.shipment) {
-      lines.push(
-        `- shipped ${formatTime(s.shipment.shippedAt)} by ${text(s.shipment.carrier)}, tracking ${text(s.shipment.trackingNumber)}`,
-      );
-    }
-    if (s.delivery) lines.push(`- delivered ${formatTime(s.delivery.deliveredAt)}`);
-    block('### Shipment', ...lines);
-  }
+  md.block('### Contract terms', '| term | requirement | description |', '|---|---|---|', ...rows);
 }
 
-function decide(s: OrderSnapshot, covered: number, money: (minor: number) => string, block: Block) {
-  // Empty arbitrator and rationale: pasted unedited, the validator refuses it and says what to fill in.
+/**
+ * The copy-ready decisions. Each payload is a code block of its own, one line of JSON, with
+ * `arbitrator` and `rationale` left empty: pasted unedited, the validator refuses it and says what
+ * to fill in. The split is what the claim asks for (the rubric's "near the requested refund"), and
+ * the pro-rata refund of a shortfall beside it; never an amount no one asked for.
+ */
+function decide(s: OrderSnapshot, held: number, md: Markdown) {
   const payload = (decision: Record<string, unknown>) => [
     '```json',
     JSON.stringify({ ...decision, arbitrator: '', rationale: '' }),
     '```',
   ];
-  block(
+  const excess = s.funded - held;
+  md.block(
     '### Decide',
-    'In this page: **More Actions → Send an Update**, Name **arbitrate**, paste ONE of these objects as Data, ' +
-      'fill in `arbitrator` (your id) and `rationale` (why), then **Submit**. ' +
-      'A refused decision shows the reason in the dialog and changes nothing.',
+    'Copy ONE payload below (a triple click selects its line), then on this page: **More Actions → Send an Update**, ' +
+      'Name **arbitrate** (the first in the list), paste it into Data, type your id between the quotes of `arbitrator` ' +
+      'and why between those of `rationale`, **Submit**. A refused decision shows the reason in the dialog and changes nothing.',
   );
-  block(`Refund the buyer everything in escrow (${money(s.funded)}):`, ...payload({ outcome: 'refund' }));
-  block(`Release ${money(covered)} to the supplier:`, ...payload({ outcome: 'release' }));
-  if (covered < 2) return;
-  const suggested = shortfallRefund(s) ?? 0;
-  const useSuggested = suggested > 0 && suggested < covered;
-  const split = useSuggested ? suggested : Math.floor(covered / 2);
-  block(
-    `Split: refund ${money(split)} to the buyer (${useSuggested ? 'the suggested refund' : 'half'}) and release ${money(covered - split)} to the supplier:`,
-    ...payload({ outcome: 'split', refundAmount: split }),
+  md.block(
+    `**Refund**: the buyer gets back everything in escrow, ${md.money(s.funded)}.`,
+    ...payload({ outcome: 'refund' }),
   );
-  block(
-    `\`refundAmount\` is in minor units: a split refunds 1 to ${covered - 1} (${money(1)} to ${money(covered - 1)}).`,
+  md.block(
+    `**Release**: the supplier gets ${md.money(held)}${excess > 0 ? `, and the buyer the ${md.money(excess)} paid beyond the order amount` : ''}.`,
+    ...payload({ outcome: 'release' }),
+  );
+  if (held < 2) return;
+  const split = (refund: number, why: string) =>
+    md.block(
+      `**Split at ${why}**: the buyer gets ${md.money(refund)}, the supplier ${md.money(held - refund)}.`,
+      ...payload({ outcome: 'split', refundAmount: refund }),
+    );
+  const claim = s.dispute?.claim;
+  const requested = claim ? Math.min(claim.requestedRefund, held) : undefined;
+  if (requested !== undefined && requested >= 1 && requested < held)
+    split(requested, "the claim's requested refund");
+  else if (requested !== undefined && requested >= held) {
+    md.block(
+      `The claim asks for everything escrow covers, ${md.money(held)}: to grant it, use the **Refund** above (a split refunds less than all).`,
+    );
+  }
+  const shortfall = shortfallRefund(s);
+  if (shortfall !== undefined && shortfall >= 1 && shortfall < held && shortfall !== requested) {
+    split(shortfall, 'the pro-rata refund of the quantity shortfall');
+  }
+  md.block(
+    `A split at another amount: \`refundAmount\` in minor units, 1 to ${held - 1} (${formatMoney(1, s.contract.currency)} to ${formatMoney(held - 1, s.contract.currency)}).`,
   );
 }
 
-function deadlines(s: OrderSnapshot, block: Block) {
+/**
+ * The deadlines still running, each with its window in words; none once the order is decided.
+ * The contract's windows, running or not, are in the order's Details (summary.ts).
+ */
+function deadlines(s: OrderSnapshot, md: Markdown) {
+  if (!isOpen(s.status)) return;
   const d = s.deadlines;
   const c = s.contract;
-  const window = (iso: string) => inWords(durationMs(iso));
-  block(
-    '### Deadlines',
-    `- windows: inspection ${window(c.inspectionWindow)}, negotiation ${window(c.negotiationWindow)}, arbitration ${window(c.arbitrationSla)}`,
-    `- fund by ${formatTime(d.fundBy)}`,
-    `- ship by ${formatTime(d.shipBy)}`,
-    ...(d.deliverBy ? [`- deliver by ${formatTime(d.deliverBy)}`] : []),
-    ...(d.inspectionEndsAt ? [`- inspection ends ${formatTime(d.inspectionEndsAt)}`] : []),
-    ...(d.negotiationEndsAt ? [`- negotiation ends ${formatTime(d.negotiationEndsAt)}`] : []),
-    ...(s.arbitration
-      ? [
-          `- arbitration decision due ${formatTime(s.arbitration.dueAt)}${s.arbitration.overdue ? ' (overdue)' : ''}`,
-        ]
-      : []),
-  );
+  const lines: string[] = [];
+  switch (s.status) {
+    case 'awaiting_funding':
+      lines.push(`- the deposit of ${md.money(c.deposit)} is due by ${formatTime(d.fundBy)}`);
+      break;
+    case 'awaiting_shipment':
+      lines.push(`- the supplier ships by ${formatTime(d.shipBy)}`);
+      break;
+    case 'in_transit':
+      if (d.deliverBy) {
+        const window = c.deliverBy
+          ? ''
+          : ` (transit window ${md.window(c.transitWindow ?? DEFAULT_TRANSIT_WINDOW)} after shipment)`;
+        lines.push(`- delivery is due by ${formatTime(d.deliverBy)}${window}`);
+      }
+      break;
+    case 'inspection':
+      if (d.inspectionEndsAt) {
+        lines.push(
+          `- the inspection window (${md.window(c.inspectionWindow)}) ends ${formatTime(d.inspectionEndsAt)}`,
+        );
+      }
+      break;
+    case 'negotiation':
+      if (d.negotiationEndsAt) {
+        lines.push(
+          `- the negotiation window (${md.window(c.negotiationWindow)}) ends ${formatTime(d.negotiationEndsAt)}`,
+        );
+      }
+      break;
+    case 'arbitration':
+      if (s.arbitration) {
+        lines.push(
+          s.arbitration.overdue
+            ? `- the decision was due by ${formatTime(s.arbitration.dueAt)} (arbitration SLA ${md.window(c.arbitrationSla)}): **OVERDUE**`
+            : `- the decision is due by ${formatTime(s.arbitration.dueAt)} (arbitration SLA ${md.window(c.arbitrationSla)})`,
+        );
+      }
+      break;
+  }
+  if (d.balanceDueBy && s.outstanding > 0 && !s.balanceOverdue && s.status !== 'awaiting_funding') {
+    lines.push(`- the balance of ${md.money(s.outstanding)} is due by ${formatTime(d.balanceDueBy)}`);
+  }
+  if (lines.length > 0) md.block('### Deadlines', ...lines);
 }
 
 function requirement(t: QualityTerm): string {
@@ -235,39 +292,4 @@ function withUnit(value: string, unit: string | undefined): string {
 
 function sameName(a: string, b: string): boolean {
   return a === b || a.trim().toLowerCase() === b.trim().toLowerCase();
-}
-
-/** `2026-11-25T21:43:38.015Z` as `2026-11-25 21:43:38 UTC`: what the Web UI shows with its UTC setting. */
-export function formatTime(iso: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/.exec(iso);
-  return m ? `${m[1]} ${m[2]} UTC` : text(iso);
-}
-
-export function partyLabel(p: { id: string; name?: string }): string {
-  return p.name ? `${text(p.name)} (${text(p.id)})` : text(p.id);
-}
-
-/**
- * Text from the parties, rendered as literal text: the UI renders the case file as Markdown with
- * raw HTML, so a supplier's name or a buyer's note must not be able to add links, tables, headings
- * or a fake decision block to what the arbitrator reads.
- */
-export function text(value: string): string {
-  return value
-    .replace(/\s+/g, ' ')
-    .trim()
-    .replace(/[\\`*_[\]<>|~]/g, '\\$&');
-}
-
-function evidenceLink(e: Evidence): string {
-  const digest = e.sha256 ? ` (sha256 ${e.sha256})` : '';
-  return `[${text(e.description ?? e.uri)}](${linkTarget(e.uri)})${digest}`;
-}
-
-/** A URL the schema already accepted, made safe inside `(...)` of a Markdown link. */
-function linkTarget(uri: string): string {
-  return uri.replace(
-    /[\s()<>"'`\\]/g,
-    (ch) => `%${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`,
-  );
 }

@@ -1,6 +1,7 @@
 import { condition } from '@temporalio/workflow';
 import { isOpen } from '../model/lifecycle.js';
 import type { CloseReason, OrderSnapshot } from '../model/state.js';
+import { formatAmount } from '../rules/money.js';
 import { MAX_PAYMENTS } from '../schemas/caps.js';
 import type { CancelEvent, DeliveryEvent, PaymentEvent, ShipmentEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
@@ -160,7 +161,7 @@ export class Fulfilment {
       order.decide({
         outcome: 'refunded',
         reason: 'balance_unpaid',
-        memo: `balance of ${order.state.outstanding} unpaid by ${order.state.deadlines.balanceDueBy}: ${cancel.reason}`,
+        memo: `balance of ${formatAmount(order.state.outstanding, order.contract.currency)} unpaid by ${order.state.deadlines.balanceDueBy}: ${cancel.reason}`,
       });
     } else {
       order.decide({ outcome: 'refunded', reason, memo: `supplier cancelled: ${cancel.reason}` });

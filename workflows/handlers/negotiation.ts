@@ -1,8 +1,9 @@
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CLAIM_LABELS } from '../case-file/dispute.js';
 import type { OrderActivities } from '../model/activities.js';
 import { arbitrateUpdate } from '../model/messages.js';
 import type { OrderSnapshot } from '../model/state.js';
-import type { SettlementOutcome } from '../rules/money.js';
+import { formatAmount, type SettlementOutcome } from '../rules/money.js';
 import { MAX_OFFERS } from '../schemas/caps.js';
 import type { ArbitrationDecision, SettlementEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
@@ -52,7 +53,7 @@ export class Negotiation {
     const { order } = this;
     const { state, contract } = order;
     if (durationMs(contract.negotiationWindow) === 0) {
-      this.openArbitration('negotiation window is PT0S');
+      this.openArbitration('negotiation window is PT0S', { cause: 'no_negotiation_window' });
       return;
     }
     state.deadlines.negotiationEndsAt = new Date(
@@ -93,7 +94,7 @@ export class Negotiation {
         order.decide({
           ...this.refundOf(refund),
           reason: 'claim_accepted',
-          memo: `supplier accepted the claim${claim ? ` (${claim.reason}, refund ${refund})` : ''}`,
+          memo: `supplier accepted the ${claim ? `${CLAIM_LABELS[claim.reason]} ` : ''}claim: refund ${this.amount(refund)}`,
         });
         break;
       }
@@ -122,7 +123,7 @@ export class Negotiation {
             ? this.refundOf(offer.refundAmount)
             : { outcome: 'split', refundAmount: offer.refundAmount }),
           reason: 'settlement_agreed',
-          memo: `${event.party} accepted the ${by}'s offer of ${offer.refundAmount}`,
+          memo: `${event.party} accepted the ${by}'s offer of a refund of ${this.amount(offer.refundAmount)}`,
         });
         break;
       }
@@ -131,10 +132,18 @@ export class Negotiation {
         order.decide({ outcome: 'released', reason: 'claim_withdrawn', memo: 'buyer withdrew the claim' });
         break;
       case 'escalate':
-        this.openArbitration(`escalated by the ${event.party}${event.reason ? `: ${event.reason}` : ''}`);
+        this.openArbitration(`escalated by the ${event.party}${event.reason ? `: ${event.reason}` : ''}`, {
+          cause: 'escalated',
+          escalatedBy: event.party,
+          ...(event.reason !== undefined && { escalationReason: event.reason }),
+        });
         break;
     }
     return state;
+  }
+
+  private amount(minor: number): string {
+    return formatAmount(minor, this.order.contract.currency);
   }
 
   /** A refund of everything escrow covers is `refunded`; anything less is a `split`. */
@@ -145,14 +154,18 @@ export class Negotiation {
   }
 
   negotiationLapsed(): void {
-    this.openArbitration('negotiation window passed');
+    this.openArbitration('negotiation window passed', { cause: 'negotiation_lapsed' });
   }
 
-  private openArbitration(why: string): void {
+  /** `how` is what the case file tells of the way the case came (state only: no command). */
+  private openArbitration(
+    why: string,
+    how: Pick<NonNullable<OrderSnapshot['arbitration']>, 'cause' | 'escalatedBy' | 'escalationReason'>,
+  ): void {
     const { order } = this;
     const { state } = order;
     const dueAt = new Date(Date.now() + durationMs(order.contract.arbitrationSla)).toISOString();
-    state.arbitration = { openedAt: order.now(), dueAt, overdue: false };
+    state.arbitration = { openedAt: order.now(), dueAt, overdue: false, ...how };
     state.deadlines.arbitrationDueAt = dueAt;
     order.moveTo('arbitration', `${why}; decision due by ${dueAt}`);
   }
@@ -191,7 +204,7 @@ export class Negotiation {
       outcome,
       reason: 'arbitration',
       refundAmount: d.refundAmount,
-      memo: `arbitration by ${d.arbitrator}: ${d.rationale}`,
+      memo: `arbitrator ${d.arbitrator} decided ${d.outcome}${d.refundAmount !== undefined ? ` with a refund of ${this.amount(d.refundAmount)}` : ''}: ${d.rationale}`,
     });
     return order.state;
   }

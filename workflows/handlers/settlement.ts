@@ -1,7 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { OrderActivities } from '../model/activities.js';
 import type { Payout } from '../model/state.js';
-import { settlementPlan } from '../rules/money.js';
+import { formatAmount, settlementPlan } from '../rules/money.js';
 import type { PaymentEvent } from '../schemas/commands.js';
 import type { Decision, Order } from './order.js';
 
@@ -43,7 +43,7 @@ export async function payOut(order: Order, d: Decision): Promise<void> {
     memo:
       kind === 'excess_refund'
         ? `funded beyond the order amount (${d.reason})`
-        : `${d.reason}: ${d.memo}${kind === 'release' && state.outstanding > 0 ? `; ${state.outstanding} ${contract.currency} of the order amount outstanding, never paid` : ''}`,
+        : `${d.reason}: ${d.memo}${kind === 'release' && state.outstanding > 0 ? `; ${formatAmount(state.outstanding, contract.currency)} of the order amount outstanding, never paid` : ''}`,
   });
   const pay = async (kind: Payout['kind'], amount: number) => {
     if (amount <= 0) return;

@@ -87,3 +87,11 @@ export function formatMoney(minor: number, currency: string): string {
   const fraction = exponent > 0 ? `.${digits.slice(digits.length - exponent)}` : '';
   return `${currency} ${sign}${whole}${fraction}`;
 }
+
+/**
+ * `formatAmount(62500, 'USD')` is `USD 625.00 (62500)`: the amount a person reads beside the minor
+ * units that `refundAmount` and the ledger take, so that no one converts by hand.
+ */
+export function formatAmount(minor: number, currency: string): string {
+  return `${formatMoney(minor, currency)} (${minor})`;
+}

@@ -20,6 +20,8 @@ import { CLOSE_REASONS, EXTENSION_DEADLINES, ORDER_OUTCOMES, ORDER_STATUSES } fr
 
 const Amount = z.number().int().describe('minor units');
 
+export const ARBITRATION_CAUSES = ['escalated', 'negotiation_lapsed', 'no_negotiation_window'] as const;
+
 export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 const Party = z.enum(PARTIES);
 
@@ -178,7 +180,19 @@ export const OrderSnapshotSchema = z.object({
   offers: z.array(OfferSchema),
   extensions: z.array(ExtensionSchema),
   arbitration: z
-    .object({ openedAt: TimestampSchema, dueAt: TimestampSchema, overdue: z.boolean() })
+    .object({
+      openedAt: TimestampSchema,
+      dueAt: TimestampSchema,
+      overdue: z.boolean(),
+      cause: z
+        .enum(ARBITRATION_CAUSES)
+        .optional()
+        .describe(
+          'how the case reached arbitration: a party escalated, the negotiation window passed, or the contract has none (negotiationWindow PT0S)',
+        ),
+      escalatedBy: Party.optional().describe('the party that escalated'),
+      escalationReason: z.string().optional().describe('the reason the party gave, if any'),
+    })
     .optional(),
   decision: ArbitrationDecisionSchema.extend({
     decidedAt: TimestampSchema,
