@@ -9,6 +9,7 @@ import { workflowIdFor } from '../workflows/model/messages.js';
 import {
   BuyerIdKey,
   EscrowAmountKey,
+  OrderCurrencyKey,
   OrderStatusKey,
   ShipByKey,
   SupplierIdKey,
@@ -55,6 +56,7 @@ export function orderStartOptions(
       { key: SupplierIdKey, value: contract.supplier.id },
       { key: ShipByKey, value: new Date(contract.shipBy) },
       { key: EscrowAmountKey, value: 0 },
+      { key: OrderCurrencyKey, value: contract.currency },
     ],
     ...orderSummary(contract),
   };

@@ -15,7 +15,7 @@ temporal operator namespace describe -n "$namespace" --address "$address" >/dev/
 
 existing=$(temporal operator search-attribute list -n "$namespace" --address "$address")
 for pair in OrderStatus=Keyword OrderOutcome=Keyword BuyerId=Keyword SupplierId=Keyword \
-  ShipBy=Datetime ArbitrationDueAt=Datetime EscrowAmount=Int ArbitrationOverdue=Bool; do
+  ShipBy=Datetime ArbitrationDueAt=Datetime EscrowAmount=Int OrderCurrency=Keyword ArbitrationOverdue=Bool; do
   name=${pair%%=*}
   type=${pair#*=}
   if echo "$existing" | grep -qw "$name"; then

@@ -7,7 +7,10 @@ export const BuyerIdKey = defineSearchAttributeKey('BuyerId', SearchAttributeTyp
 export const SupplierIdKey = defineSearchAttributeKey('SupplierId', SearchAttributeType.KEYWORD);
 export const ShipByKey = defineSearchAttributeKey('ShipBy', SearchAttributeType.DATETIME);
 export const ArbitrationDueAtKey = defineSearchAttributeKey('ArbitrationDueAt', SearchAttributeType.DATETIME);
+/** In minor units of OrderCurrency: a list shows the two side by side. */
 export const EscrowAmountKey = defineSearchAttributeKey('EscrowAmount', SearchAttributeType.INT);
+/** The contract's currency, fixed at start. */
+export const OrderCurrencyKey = defineSearchAttributeKey('OrderCurrency', SearchAttributeType.KEYWORD);
 export const ArbitrationOverdueKey = defineSearchAttributeKey('ArbitrationOverdue', SearchAttributeType.BOOL);
 
 export const ORDER_SEARCH_ATTRIBUTES = [
@@ -18,5 +21,6 @@ export const ORDER_SEARCH_ATTRIBUTES = [
   ShipByKey,
   ArbitrationDueAtKey,
   EscrowAmountKey,
+  OrderCurrencyKey,
   ArbitrationOverdueKey,
 ] as const;
