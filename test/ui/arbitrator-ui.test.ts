@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import type { Browser, Locator, Page } from 'playwright-core';
+import type { Browser, FrameLocator, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   addStatementUpdate,
-  arbitrateUpdate,
+  fileClaimUpdate,
   orderQuery,
   settleUpdate,
   submitInspectionUpdate,
@@ -20,14 +19,21 @@ import {
   waitForSnapshot,
   waitForStatus,
 } from '../support/harness.js';
-import { deliveredOrder, disputedOrder } from '../support/scenarios.js';
+import { deliveredOrder, type OrderHandle, shippedOrder } from '../support/scenarios.js';
 
 /**
  * An arbitrator's day in the real Temporal Web UI of the run's dev server, driven through Chromium:
- * find the queue with a search, read the case file, decide with the `arbitrate` Update.
+ * find the queue with saved views, read the case file, and decide each kind of case by copying its
+ * payload out of the case file into the `arbitrate` Update, as docs/arbitrators.md tells.
  */
 
-const SCREENSHOT = 'docs/arbitrator-case-file.png';
+/** The screenshots of docs/arbitrators.md, refreshed with UPDATE_SCREENSHOTS=1. */
+const SCREENSHOTS = {
+  queue: 'arbitrator-queue.png',
+  caseFile: 'arbitrator-case-file.png',
+  dialog: 'arbitrator-update-dialog.png',
+  decided: 'arbitrator-decided.png',
+} as const;
 const uiUrl = inject('temporalUiUrl');
 // UI pages render client-side after several API calls: slow on a loaded 2-core machine.
 const UI_TIMEOUT = 60_000;
@@ -47,7 +53,10 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     await h.startWorker();
     api = await startApi(h);
     browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
+    // The arbitrator copies a payload with Ctrl+C and pastes it with Ctrl+V.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: uiUrl });
+    page = await context.newPage();
     page.setDefaultTimeout(UI_TIMEOUT);
   });
   afterAll(async () => {
@@ -56,11 +65,15 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     await h?.close();
   });
 
-  it('finds the order with the queue search, reads the case file and splits it', {
+  it('finds the queue with saved views, reads a lapsed quality case and splits it at the shortfall refund', {
     timeout: 300_000,
   }, async () => {
     const orderId = `PO-${randomUUID().slice(0, 8)}`;
-    const { handle } = await deliveredOrder(h, { orderId, negotiationWindow: 'PT5S', arbitrationSla: 'P5D' });
+    const { handle } = await deliveredOrder(h, {
+      orderId,
+      negotiationWindow: 'PT12S',
+      arbitrationSla: 'P5D',
+    });
     await handle.executeUpdate(submitInspectionUpdate, { args: [shortAndWetReport] });
     await handle.executeUpdate(addStatementUpdate, {
       args: [
@@ -71,9 +84,14 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
         },
       ],
     });
-    await handle.executeUpdate(settleUpdate, {
-      args: [{ party: 'supplier', action: 'offer', refundAmount: 40_000 }],
-    });
+    // Three counter-offers, none accepted: the window passes.
+    for (const [party, refundAmount] of [
+      ['supplier', 40_000],
+      ['buyer', 600_000],
+      ['supplier', 150_000],
+    ] as const) {
+      await handle.executeUpdate(settleUpdate, { args: [{ party, action: 'offer', refundAmount }] });
+    }
     await handle.executeUpdate(addStatementUpdate, {
       args: [
         {
@@ -92,10 +110,31 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     await saveView.getByPlaceholder('Name of view').fill('My queue');
     await saveView.getByRole('button', { name: 'Save', exact: true }).click();
     await saveView.waitFor({ state: 'hidden' });
-    // Another day: the saved view brings the queue back.
+    // A second view from the first: change the query, Edit, Create Copy, which reads Create New
+    // once the copy has a name of its own.
+    await typeQuery(page, OVERDUE);
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    const editView = page.getByRole('dialog');
+    await editView.getByRole('button', { name: 'Create Copy' }).waitFor();
+    await editView.getByPlaceholder('Name of view').fill('Overdue');
+    await editView.getByRole('button', { name: 'Create New' }).click();
+    await editView.waitFor({ state: 'hidden' });
+    // Another day: each saved view brings its queue back.
     await page.goto(`${uiUrl}/namespaces/default/workflows`);
-    await page.getByRole('button', { name: 'My queue' }).click();
+    await page.getByRole('button', { name: 'Overdue', exact: true }).click();
+    await page.waitForURL((url) => url.searchParams.get('query') === OVERDUE);
+    await page.getByRole('button', { name: 'My queue', exact: true }).click();
     await page.waitForURL((url) => url.searchParams.get('query') === MY_QUEUE);
+    await showQueueColumns(page);
+    const row = page.getByRole('row').filter({ hasText: handle.workflowId });
+    await row.getByText('USD', { exact: true }).waitFor();
+    await row.getByText(String(FUNDED), { exact: true }).waitFor();
+    // The last column, the supplier, fits on the page beside the saved views.
+    const supplier = await row.getByText('supplier-1', { exact: true }).boundingBox();
+    expect((supplier?.x ?? Infinity) + (supplier?.width ?? 0)).toBeLessThanOrEqual(
+      page.viewportSize()?.width ?? 0,
+    );
+    await screenshot(page, SCREENSHOTS.queue);
     await page.getByRole('link', { name: handle.workflowId, exact: true }).click();
     await page.getByRole('heading', { name: handle.workflowId }).waitFor();
 
@@ -104,8 +143,16 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     await summary
       .getByText(`Order ${orderId}: USD 12,500.00, Steel Supplier (supplier-1) → Acme Buyer (buyer-1)`)
       .waitFor();
+    const details = page.frameLocator('iframe[title="output"]').nth(1);
+    await details
+      .getByText(/windows: transit 60 days, inspection 1 minute, negotiation 12 seconds/)
+      .waitFor();
     const caseFile = page.frameLocator('iframe[title="output"]').last();
     await caseFile.getByRole('heading', { name: `Order ${orderId}: arbitration, decision due by` }).waitFor();
+    await caseFile
+      .getByRole('heading', { name: /^Dispute: quality, opened \d+ \w{3} \d{4}, \d\d:\d\d UTC$/ })
+      .waitFor();
+    await caseFile.getByText(/Requested refund USD 12,500\.00 \(1250000\)/).waitFor();
     await caseFile.getByRole('heading', { name: 'Evaluation: 2 violations of the contract' }).waitFor();
     const violations = caseFile.getByRole('table').filter({ hasText: 'contract expects' });
     expect(await rows(violations)).toEqual([
@@ -113,56 +160,54 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
       ['moisture', '≤ 12 %', '14.5 %'],
       ['quantity', '≥ 980 kg (1000 kg ordered, 2% tolerance)', '950 kg'],
     ]);
-    await caseFile.getByText('Suggested pro-rata refund for the quantity shortfall: USD 625.00').waitFor();
-    await caseFile.getByRole('link', { name: 'SGS lab report 4411' }).waitFor();
-    await caseFile.getByText(/supplier offers a refund of USD 400\.00 \(superseded\)/).waitFor();
     await caseFile
-      .getByRole('heading', { name: /^Claim: quality \(open\), opened by the inspection report/ })
+      .getByText('Suggested pro-rata refund for the quantity shortfall: USD 625.00 (62500)')
       .waitFor();
-    await caseFile.getByText('Requested refund USD 12,500.00').waitFor();
-    await caseFile.getByRole('heading', { name: 'Statements (2, oldest first)' }).waitFor();
-    await caseFile.getByText('Half the bags are damp to the touch').waitFor();
-    await caseFile.getByRole('link', { name: 'moisture certificate' }).waitFor();
     await caseFile.getByText('floor(covered × shortfall / ordered)').waitFor();
+    // Evidence shows its address, not only a description to hover.
+    await caseFile
+      .getByRole('link', { name: 'https://inspections.example/sgs/4411.pdf', exact: true })
+      .waitFor();
+    await caseFile.getByText('SGS lab report 4411:').waitFor();
+    await caseFile.getByRole('heading', { name: 'What happened, oldest first' }).waitFor();
+    const thread = await threadOf(caseFile);
+    expect(thread.map(withoutTime)).toEqual([
+      '**supplier** shipped with Maersk, tracking MSKU1234565',
+      'delivered',
+      '**buyer** submits the inspection report (inspector SGS): 2 violations of the contract (below)',
+      'the inspection report opens a claim for the buyer: quality, refund of USD 12,500.00 (1250000) requested (above)',
+      '**buyer** states: Half the bags are damp to the touch; we cannot mill them as they are. Evidence: damp bags, row 3: https://files.example/damp-bags.jpg',
+      "**supplier** offers a refund of USD 400.00 (40000): replaced by the buyer's offer",
+      "**buyer** offers a refund of USD 6,000.00 (600000): replaced by the supplier's offer",
+      '**supplier** offers a refund of USD 1,500.00 (150000): lapsed unaccepted when the negotiation ended',
+      '**supplier** states: Loaded dry (certificate attached); the 50 kg are on the next truck. Evidence: moisture certificate: https://files.example/moisture-cert.pdf',
+      'the negotiation window (12 seconds) ends without agreement: 3 offers, none accepted by the other party; the case goes to arbitration',
+    ]);
     await caseFile.getByRole('heading', { name: 'How to decide' }).waitFor();
     await caseFile.getByText(/Never Reset or Terminate an order/).waitFor();
+    // The automatic claim asks for everything: the case file says so and offers the shortfall split.
     await caseFile
-      .getByText('windows: inspection 1 minute, negotiation 5 seconds, arbitration 5 days')
+      .getByText(/The claim asks for everything escrow covers, USD 12,500\.00 \(1250000\)/)
       .waitFor();
-    const splitTemplate = JSON.parse(
-      (await caseFile.locator('code', { hasText: '"outcome":"split"' }).textContent()) ?? '',
-    );
-    expect(splitTemplate).toEqual({ outcome: 'split', refundAmount: 62_500, arbitrator: '', rationale: '' });
-    await screenshotCaseFile(page);
+    await caseFile.getByText('the decision is due by', { exact: false }).waitFor();
+    await screenshotCaseFile(page, SCREENSHOTS.caseFile);
 
-    const decision = {
-      ...splitTemplate,
-      arbitrator: 'arb-ui-1',
-      rationale: 'SGS report: 50 kg short and moisture above 12 %; refund the shortfall',
-    };
-    const dialog = await sendUpdate(page, 'arbitrate', JSON.stringify(decision), (names) =>
-      // The UI lists the Updates as the workflow registered them: the arbitrator's comes first.
-      expect(names[0]).toMatch(/^arbitrate\b/),
-    );
-    await dialog.waitFor({ state: 'hidden' });
-    await page.getByText('Update successful').waitFor();
+    const rationale = 'SGS report: 50 kg short and moisture above 12 %; refund the shortfall';
+    const copied = await copyPayload(page, caseFile, '"refundAmount":62500');
+    expect(copied).toEqual({ outcome: 'split', refundAmount: 62_500, arbitrator: '', rationale: '' });
+    await decideInUi(page, { arbitrator: 'arb-ui-1', rationale }, SCREENSHOTS.dialog);
 
     const closed = await handle.result();
     expect(closed).toMatchObject({
       status: 'closed',
       outcome: 'split',
       reason: 'arbitration',
-      decision: {
-        outcome: 'split',
-        refundAmount: 62_500,
-        arbitrator: 'arb-ui-1',
-        rationale: decision.rationale,
-      },
+      decision: { outcome: 'split', refundAmount: 62_500, arbitrator: 'arb-ui-1', rationale },
     });
     expect(closed.timeline).toContainEqual(
       expect.objectContaining({
         event: 'arbitration_decision',
-        detail: `split 62500 by arb-ui-1: ${decision.rationale}`,
+        detail: `split 62500 by arb-ui-1: ${rationale}`,
       }),
     );
     const ledger = await h.ledger.entries(orderId);
@@ -171,7 +216,17 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
       ['refund', 62_500],
       ['release', FUNDED - 62_500],
     ]);
-    expect(ledger[1]?.memo).toContain(`arbitration by arb-ui-1: ${decision.rationale}`);
+    expect(ledger[1]?.memo).toBe(
+      `arbitration: arbitrator arb-ui-1 decided split with a refund of USD 625.00 (62500): ${rationale} (the sender declared no identity)`,
+    );
+
+    const decided = await caseFileAfterDecision(page, orderId, 'closed (split, arbitration)');
+    await decided
+      .getByRole('heading', { name: 'Decision: split, refund of USD 625.00 (62500) to the buyer' })
+      .waitFor();
+    await decided.getByText(/refund to the buyer: USD 625\.00 \(62500\) on/).waitFor();
+    await decided.getByText(/release to the supplier: USD 11,875\.00 \(1187500\) on/).waitFor();
+    await screenshotCaseFile(page, SCREENSHOTS.decided);
 
     const viaApi = await api.call('GET', `/v1/orders/${orderId}`, { as: 'reader' });
     expect(viaApi.status).toBe(200);
@@ -179,13 +234,69 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
       status: 'closed',
       outcome: 'split',
       decision: { arbitrator: 'arb-ui-1', refundAmount: 62_500 },
+      arbitration: { cause: 'negotiation_lapsed' },
     });
   });
 
-  it('shows the validator’s message for a bad decision and changes nothing', {
+  it('reads who escalated a damage claim and why, and splits it at the refund the claim requests', {
     timeout: 300_000,
   }, async () => {
-    const { input, handle } = await disputedOrder(h, { negotiationWindow: 'PT0S', arbitrationSla: 'PT1S' });
+    const orderId = `PO-${randomUUID().slice(0, 8)}`;
+    const { handle } = await deliveredOrder(h, { orderId, arbitrationSla: 'P5D' });
+    const photo = {
+      uri: 'https://files.example/torn-bags.jpg',
+      sha256: 'ab'.repeat(32),
+      description: 'torn bags',
+    };
+    await handle.executeUpdate(fileClaimUpdate, {
+      args: [
+        {
+          reason: 'damaged',
+          description: 'Forty bags arrived torn, their contents wet.',
+          requestedRefund: 250_000,
+          evidence: [photo],
+        },
+      ],
+    });
+    await handle.executeUpdate(settleUpdate, {
+      args: [{ party: 'supplier', action: 'escalate', reason: 'the bags left our warehouse intact' }],
+    });
+    await waitForStatus(handle, 'arbitration');
+    await openCaseFile(page, handle);
+    const caseFile = page.frameLocator('iframe[title="output"]').last();
+    await caseFile.getByRole('heading', { name: /^Dispute: damaged goods, opened / }).waitFor();
+    await caseFile.getByText(/Requested refund USD 2,500\.00 \(250000\)/).waitFor();
+    await caseFile.getByRole('link', { name: photo.uri, exact: true }).waitFor();
+    await caseFile.getByText(photo.sha256).waitFor();
+    const thread = await threadOf(caseFile);
+    expect(thread.map(withoutTime).slice(2)).toEqual([
+      '**buyer** files a claim: damaged goods, refund of USD 2,500.00 (250000) requested (above)',
+      '**supplier** escalates to arbitration: the bags left our warehouse intact',
+    ]);
+    await caseFile.getByText(/Split at the claim['’]s requested refund/).waitFor();
+    expect(await caseFile.getByText(/negotiation window .* ends/).count()).toBe(0);
+
+    const copied = await copyPayload(page, caseFile, '"refundAmount":250000');
+    expect(copied).toEqual({ outcome: 'split', refundAmount: 250_000, arbitrator: '', rationale: '' });
+    await decideInUi(page, { arbitrator: 'arb-ui-3', rationale: 'torn on arrival, usable at a discount' });
+    expect(await handle.result()).toMatchObject({ outcome: 'split', decision: { refundAmount: 250_000 } });
+    expect((await h.ledger.entries(orderId)).map((e) => [e.kind, e.amount])).toEqual([
+      ['funding', FUNDED],
+      ['refund', 250_000],
+      ['release', FUNDED - 250_000],
+    ]);
+    const decided = await caseFileAfterDecision(page, orderId, 'closed (split, arbitration)');
+    await decided.getByText(/release to the supplier: USD 10,000\.00 \(1000000\) on/).waitFor();
+  });
+
+  it('refuses a bad decision in the dialog without a trace, then refunds an overdue non-delivery', {
+    timeout: 300_000,
+  }, async () => {
+    const { input, handle } = await shippedOrder(h, {
+      transitWindow: 'PT2S',
+      negotiationWindow: 'PT0S',
+      arbitrationSla: 'PT1S',
+    });
     await waitForSnapshot(handle, (s) => s.arbitration?.overdue === true);
     await visibleTo(OVERDUE, handle.workflowId);
     const acceptedBefore = await acceptedUpdateIds(handle);
@@ -193,13 +304,23 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     await search(page, OVERDUE);
     await page.getByRole('link', { name: handle.workflowId, exact: true }).click();
     await page.getByRole('heading', { name: handle.workflowId }).waitFor();
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    const caseFile = page.frameLocator('iframe[title="output"]').last();
+    await caseFile.getByRole('heading', { name: /arbitration, OVERDUE since/ }).waitFor();
+    await caseFile.getByRole('heading', { name: /^Dispute: not delivered, opened / }).waitFor();
+    expect((await threadOf(caseFile)).map(withoutTime)).toEqual([
+      '**supplier** shipped with Maersk, tracking MSKU1234565',
+      'no delivery by the deadline: a claim opens for the buyer: not delivered, refund of USD 12,500.00 (1250000) requested (above)',
+      'the contract has no negotiation window: the case goes to arbitration at once',
+      expect.stringMatching(/^no decision by the due date, .*: the arbitrators were notified$/),
+    ]);
 
-    // The case file's template, pasted without the arbitrator's id and reason.
-    let dialog = await sendUpdate(page, 'arbitrate', '{"outcome":"refund","arbitrator":"","rationale":""}');
-    await dialog
-      .getByText('arbitrator: arbitrator must not be empty; rationale: rationale must not be empty')
-      .first()
-      .waitFor();
+    // The case file's payload, pasted without the arbitrator's id and reason.
+    const refund = await copyPayload(page, caseFile, '"outcome":"refund"');
+    let dialog = await openUpdateDialog(page);
+    await page.keyboard.press('Control+V');
+    await submit(page, dialog, refund.outcome);
+    await refused(dialog, 'arbitrator: arbitrator must not be empty; rationale: rationale must not be empty');
     await dialog.getByText('Cancel', { exact: true }).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -209,14 +330,15 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
       arbitrator: 'arb-ui-2',
       rationale: 'all of it',
     };
-    dialog = await sendUpdate(page, 'arbitrate', JSON.stringify(everything));
-    await dialog
-      .getByText(
-        `refundAmount ${FUNDED} is out of range for a split: between 1 and ${FUNDED - 1} minor units (escrow covers ${FUNDED} of the order); use outcome "refund" or "release" for all or nothing`,
-      )
-      .first()
-      .waitFor();
+    dialog = await openUpdateDialog(page);
+    await page.keyboard.insertText(JSON.stringify(everything));
+    await submit(page, dialog, everything.outcome);
+    await refused(
+      dialog,
+      `refundAmount ${FUNDED} is out of range for a split: between 1 and ${FUNDED - 1} minor units (escrow covers ${FUNDED} of the order); use outcome "refund" or "release" for all or nothing`,
+    );
     await dialog.getByText('Cancel', { exact: true }).click();
+    await dialog.waitFor({ state: 'hidden' });
 
     const snapshot = await handle.query(orderQuery);
     expect(snapshot).toMatchObject({ status: 'arbitration', arbitration: { overdue: true } });
@@ -227,12 +349,15 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     ]);
     expect((await handle.describe()).typedSearchAttributes.get(ArbitrationOverdueKey)).toBe(true);
 
-    // Decided, the case leaves the overdue queue.
-    await handle.executeUpdate(arbitrateUpdate, {
-      args: [{ outcome: 'refund', arbitrator: 'arb-ui-2', rationale: 'moisture 14.5 %' }],
-    });
-    await handle.result();
+    // Decided, the case leaves the overdue queue and its case file is no longer overdue.
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    await copyPayload(page, caseFile, '"outcome":"refund"');
+    await decideInUi(page, { arbitrator: 'arb-ui-2', rationale: 'no proof of delivery' });
+    expect(await handle.result()).toMatchObject({ outcome: 'refunded', reason: 'arbitration' });
     expect((await handle.describe()).typedSearchAttributes.get(ArbitrationOverdueKey)).toBe(false);
+    const decided = await caseFileAfterDecision(page, input.orderId, 'closed (refunded, arbitration)');
+    await decided.getByRole('heading', { name: 'Decision: refund' }).waitFor();
+    await decided.getByText(/refund to the buyer: USD 12,500\.00 \(1250000\) on/).waitFor();
   });
 
   /** The list page only shows what visibility has indexed: wait for it rather than reload the UI. */
@@ -263,36 +388,147 @@ const shortAndWetReport = {
 /** Types a visibility query into the workflow list's raw query box, as an arbitrator would. */
 async function search(page: Page, query: string) {
   await page.goto(`${uiUrl}/namespaces/default/workflows`);
+  await typeQuery(page, query);
+}
+
+async function typeQuery(page: Page, query: string) {
+  const box = page.getByPlaceholder('Enter a query');
   // The only handle the "show raw query" toggle has is its test id: it is an icon without a label.
-  await page.getByTestId('toggle-manual-query').click();
-  await page.getByPlaceholder('Enter a query').fill(query);
+  if (!(await box.isVisible())) await page.getByTestId('toggle-manual-query').click();
+  await box.fill(query);
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.waitForURL((url) => url.searchParams.get('query') === query);
 }
 
-/** Workflow page → More Actions → Send an Update → pick the Update, paste the JSON, Submit. */
-async function sendUpdate(
-  page: Page,
-  name: string,
-  json: string,
-  listed?: (names: string[]) => void,
-): Promise<Locator> {
+/** The gear under the list: the columns of docs/arbitrators.md, and none that push them off the page. */
+async function showQueueColumns(page: Page) {
+  await page.getByTestId('workflows-summary-table-configuration-button').click();
+  for (const column of ['Status', 'Run ID', 'Type', 'Start', 'End']) {
+    await page.getByRole('button', { name: `Remove ${column} column` }).click();
+  }
+  for (const column of ['ArbitrationDueAt', 'EscrowAmount', 'OrderCurrency', 'BuyerId', 'SupplierId']) {
+    await page.getByRole('button', { name: `Add ${column} column` }).click();
+  }
+  await page.getByRole('button', { name: 'Close Workflows Table configuration' }).click();
+}
+
+async function openCaseFile(page: Page, handle: OrderHandle) {
+  await page.goto(`${uiUrl}/namespaces/default/workflows/${handle.workflowId}`);
+  await page.getByRole('tab', { name: 'User Metadata' }).click();
+}
+
+/**
+ * Selects the code block that holds `fragment` with a triple click and copies it with Ctrl+C, as
+ * the case file tells; answers what the clipboard holds.
+ */
+async function copyPayload(page: Page, caseFile: FrameLocator, fragment: string) {
+  const code = caseFile.locator('pre code', { hasText: fragment });
+  await code.scrollIntoViewIfNeeded();
+  await code.click({ clickCount: 3 });
+  await page.keyboard.press('Control+C');
+  const copied = String(await page.evaluate('navigator.clipboard.readText()'));
+  expect(copied.trim()).toBe((await code.textContent())?.trim());
+  return JSON.parse(copied) as Record<string, unknown> & { outcome: string };
+}
+
+/**
+ * Workflow page → History tab → More Actions → Send an Update → arbitrate, with the cursor in
+ * Data. Not from the User Metadata tab: while it is open, the UI takes every "r" typed anywhere on
+ * the page, the dialog included, as "refresh the current details".
+ */
+async function openUpdateDialog(page: Page): Promise<Locator> {
+  await page.getByRole('tab', { name: /^History\b/ }).click();
   await page.getByRole('button', { name: 'More Actions' }).click();
   await page.getByRole('menuitem', { name: 'Send an Update' }).click();
   const dialog = page.getByRole('dialog', { name: 'Send an Update' });
   await dialog.getByRole('button', { name: 'Select an Update' }).click();
   await dialog.getByRole('option').first().waitFor();
-  listed?.((await dialog.getByRole('option').allTextContents()).map((t) => t.trim()));
-  await dialog.getByRole('option', { name: new RegExp(`^${name}\\b`) }).click();
-  const data = dialog.getByRole('textbox').last();
-  await data.click();
-  await page.keyboard.insertText(json);
+  // The UI lists the Updates as the workflow registered them: the arbitrator's comes first.
+  expect((await dialog.getByRole('option').first().textContent())?.trim()).toMatch(/^arbitrate\b/);
+  await dialog.getByRole('option', { name: /^arbitrate\b/ }).click();
+  await dialog.getByRole('textbox').last().click();
+  return dialog;
+}
+
+async function submit(page: Page, dialog: Locator, outcome: string) {
   // The editor re-formats the JSON when it loses focus and the dialog grows: a click on Submit
   // that also takes the focus away would land where the button was, not where it is.
-  await data.blur();
-  await dialog.getByText(`"outcome": "${JSON.parse(json).outcome}"`).waitFor();
+  await dialog.getByRole('textbox').last().blur();
+  await dialog.getByText(`"outcome": "${outcome}"`).waitFor();
+  await page.getByRole('dialog', { name: 'Send an Update' }).getByRole('button', { name: 'Submit' }).click();
+}
+
+/** The validator's message in the dialog's error box, and nothing of the worker under it. */
+async function refused(dialog: Locator, message: string) {
+  await dialog.getByText(message).first().waitFor();
+  expect(await dialog.textContent()).not.toMatch(/workflows\/|\.ts:\d+|\bat \S+ \(/);
+}
+
+/**
+ * Pastes the copied payload into the arbitrate Update and types the arbitrator's id and reason
+ * between the empty quotes it leaves for them (the payload ends `"arbitrator":"","rationale":""}`).
+ */
+async function decideInUi(page: Page, sign: { arbitrator: string; rationale: string }, shot?: string) {
+  const dialog = await openUpdateDialog(page);
+  await page.keyboard.press('Control+V');
+  // The copied line may end with a line break: to the end of the first line, then into the quotes.
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.press('End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type(sign.rationale);
+  for (let i = 0; i < sign.rationale.length + '","rationale":"'.length; i++)
+    await page.keyboard.press('ArrowLeft');
+  await page.keyboard.type(sign.arbitrator);
+  await dialog.getByRole('textbox').last().blur();
+  await dialog.getByText(`"arbitrator": "${sign.arbitrator}"`).waitFor();
+  await dialog.getByText(`"rationale": "${sign.rationale}"`).waitFor();
+  if (shot) await screenshot(page, shot);
   await dialog.getByRole('button', { name: 'Submit' }).click();
-  return dialog;
+  await dialog.waitFor({ state: 'hidden' });
+  await page.getByText('Update successful').waitFor();
+}
+
+/**
+ * The case file once the order closed, as the arbitrator sees it back on the User Metadata tab (the
+ * UI fetches Current Details when the tab opens and on R): the decision, and nothing still due.
+ */
+async function caseFileAfterDecision(page: Page, orderId: string, state: string): Promise<FrameLocator> {
+  const caseFile = page.frameLocator('iframe[title="output"]').last();
+  await page.getByRole('tab', { name: 'User Metadata' }).click();
+  await caseFile.getByRole('heading', { name: `Order ${orderId}: ${state}` }).waitFor();
+  await caseFile.getByRole('heading', { name: 'Payouts' }).waitFor();
+  expect(await caseFile.locator('body').textContent()).not.toMatch(/overdue|due by|ends \d/i);
+  for (const gone of ['Deadlines', 'Decide', 'How to decide']) {
+    expect(await caseFile.getByRole('heading', { name: gone, exact: true }).count()).toBe(0);
+  }
+  return caseFile;
+}
+
+/**
+ * The thread's entries as the page shows them, each on one line: an entry is the paragraph that
+ * starts with its time in bold, and the quote and evidence under it.
+ */
+async function threadOf(caseFile: FrameLocator): Promise<string[]> {
+  const heading = caseFile.getByRole('heading', { name: 'What happened, oldest first' });
+  await heading.waitFor();
+  return heading.evaluate((h3) => {
+    const entries: string[] = [];
+    for (let el = h3.nextElementSibling; el && el.tagName !== 'H3'; el = el.nextElementSibling) {
+      // Bold reads as Markdown's **…**, so that the expectations read like the case file's source.
+      const copy = el.cloneNode(true) as typeof el;
+      for (const strong of copy.querySelectorAll('strong')) strong.replaceWith(`**${strong.textContent}**`);
+      // The UI's Markdown sets apostrophes typographically.
+      const text = (copy.textContent ?? '').replace(/\s+/g, ' ').replaceAll('’', "'").trim();
+      if (/^\*\*\d+ \w{3} \d{4}, \d\d:\d\d UTC\*\*: /.test(text)) entries.push(text);
+      else if (entries.length > 0) entries[entries.length - 1] += ` ${text}`;
+    }
+    return entries;
+  });
+}
+
+function withoutTime(entry: string): string {
+  return entry.replace(/^\*\*\d+ \w{3} \d{4}, \d\d:\d\d UTC\*\*: /, '');
 }
 
 async function rows(table: Locator): Promise<string[][]> {
@@ -302,24 +538,21 @@ async function rows(table: Locator): Promise<string[][]> {
   return cells.map((row) => row.map((cell) => cell.trim()));
 }
 
+async function screenshot(page: Page, name: string) {
+  await mkdir('test-results', { recursive: true });
+  await page.screenshot({ path: `test-results/${name}` });
+  if (process.env.UPDATE_SCREENSHOTS) await copyFile(`test-results/${name}`, `docs/${name}`);
+}
+
 /** The case file as docs/arbitrators.md shows it: the User Metadata tab, tall enough to show all of it. */
-async function screenshotCaseFile(page: Page) {
+async function screenshotCaseFile(page: Page, name: string) {
   const frame = page.locator('iframe[title="output"]').last();
   const box = await frame.boundingBox();
   await page.setViewportSize({
     width: 1400,
     height: Math.max(1000, Math.ceil((box?.y ?? 0) + (box?.height ?? 0)) + 24),
   });
-  await page
-    .frameLocator('iframe[title="output"]')
-    .last()
-    .getByRole('heading', { name: 'Deadlines' })
-    .waitFor();
-  await mkdir('test-results', { recursive: true });
-  await page.screenshot({ path: 'test-results/arbitrator-case-file.png' });
-  if (process.env.UPDATE_SCREENSHOTS) {
-    await mkdir(dirname(SCREENSHOT), { recursive: true });
-    await copyFile('test-results/arbitrator-case-file.png', SCREENSHOT);
-  }
+  await page.frameLocator('iframe[title="output"]').last().locator('body').waitFor();
+  await screenshot(page, name);
   await page.setViewportSize({ width: 1400, height: 1000 });
 }

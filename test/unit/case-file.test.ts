@@ -89,7 +89,7 @@ describe('caseFile', () => {
     );
     expect(md).toContain('| grade | one of A, B | mill grading |');
     expect(md).toContain(
-      '- **2 Apr 2026, 08:00 UTC**: **supplier** offers a refund of USD 400.00 (40000): lapsed unaccepted when the negotiation ended',
+      '**2 Apr 2026, 08:00 UTC**: **supplier** offers a refund of USD 400.00 (40000): lapsed unaccepted when the negotiation ended',
     );
     expect(md).toContain(
       '### Deadlines\n- the decision is due by 9 Apr 2026, 10:00 UTC (arbitration SLA 5 days)\n',
@@ -214,7 +214,7 @@ describe('caseFile', () => {
     expect(md).not.toContain('Sent by');
     expect(md).not.toMatch(/overdue|### Deadlines|due by|ends \d|### Decide|How to decide/i);
     expect(md).toContain(
-      '- **9 Apr 2026, 10:00 UTC**: no decision by the due date, 9 Apr 2026, 10:00 UTC: the arbitrators were notified',
+      '**9 Apr 2026, 10:00 UTC**: no decision by the due date, 9 Apr 2026, 10:00 UTC: the arbitrators were notified',
     );
     // Settling, decided and not yet paid out: the same.
     const settling = caseFile({
@@ -302,20 +302,20 @@ describe('caseFile', () => {
     );
     expect(md).toContain('> Bags torn; \\*mould\\* inside');
     expect(md).toContain(
-      'Evidence with the claim:\n- torn bags: [https://files.example/torn.jpg](https://files.example/torn.jpg)',
+      'Evidence with the claim:\n\n- torn bags: [https://files.example/torn.jpg](https://files.example/torn.jpg)',
     );
     expect(md).toContain(
-      "- **2 Apr 2026, 08:00 UTC**: **buyer** offers a refund of USD 3,500.00 (350000): replaced by the supplier's offer",
+      "**2 Apr 2026, 08:00 UTC**: **buyer** offers a refund of USD 3,500.00 (350000): replaced by the supplier's offer",
     );
     expect(md).toContain(
-      '- **2 Apr 2026, 09:00 UTC**: **supplier** offers a refund of USD 1,000.00 (100000): lapsed unaccepted when the negotiation ended',
+      '**2 Apr 2026, 09:00 UTC**: **supplier** offers a refund of USD 1,000.00 (100000): lapsed unaccepted when the negotiation ended',
     );
-    const buyer = md.indexOf('- **2 Apr 2026, 09:00 UTC**: **buyer** states:\n\n  > Mould on 40 bags.');
-    const supplier = md.indexOf('- **3 Apr 2026, 09:00 UTC**: **supplier** states:\n\n  > Dry when loaded.');
+    const buyer = md.indexOf('**2 Apr 2026, 09:00 UTC**: **buyer** states:\n\n> Mould on 40 bags.');
+    const supplier = md.indexOf('**3 Apr 2026, 09:00 UTC**: **supplier** states:\n\n> Dry when loaded.');
     expect(buyer).toBeGreaterThan(0);
     expect(supplier).toBeGreaterThan(buyer);
     expect(md).toContain(
-      '  Evidence:\n  - loading photo: [https://files.example/loading.jpg](https://files.example/loading.jpg)',
+      '> Dry when loaded.\n\nEvidence:\n\n- loading photo: [https://files.example/loading.jpg](https://files.example/loading.jpg)',
     );
     expect(md).toContain(
       '= floor(covered × shortfall / ordered) = floor(USD 12,500.00 (1250000) × 50 kg / 1000 kg)',
@@ -430,10 +430,10 @@ describe('the case file of an order paid only in part', () => {
     };
     const md = caseFile(s);
     expect(md).toContain(
-      '- **18 Mar 2026, 10:00 UTC**: **supplier** proposes to move the ship-by date from 20 Mar 2026, 00:00 UTC to 25 Mar 2026, 00:00 UTC: port \\*strike\\*',
+      '**18 Mar 2026, 10:00 UTC**: **supplier** proposes to move the ship-by date from 20 Mar 2026, 00:00 UTC to 25 Mar 2026, 00:00 UTC: port \\*strike\\*',
     );
     expect(md).toContain(
-      "- **18 Mar 2026, 11:00 UTC**: **buyer** accepts the supplier's proposal to move the ship-by date to 25 Mar 2026, 00:00 UTC",
+      "**18 Mar 2026, 11:00 UTC**: **buyer** accepts the supplier's proposal to move the ship-by date to 25 Mar 2026, 00:00 UTC",
     );
   });
 });
@@ -444,7 +444,7 @@ describe('the thread of the dispute', () => {
     (md.split('### What happened, oldest first\n')[1] ?? '')
       .split('\n### ')[0]
       ?.split('\n')
-      .filter((l) => l.startsWith('- **'));
+      .filter((l) => /^\*\*\d/.test(l));
 
   it('tells who escalated, why and when, after everything before it, oldest first', () => {
     const s = inArbitration();
@@ -468,12 +468,12 @@ describe('the thread of the dispute', () => {
       escalationReason: 'the *bags* were intact',
     };
     expect(thread(caseFile(s))).toEqual([
-      '- **19 Mar 2026, 08:00 UTC**: **supplier** shipped with Maersk, tracking MSKU1234565',
-      '- **30 Mar 2026, 08:00 UTC**: delivered',
-      '- **1 Apr 2026, 10:00 UTC**: **buyer** submits the inspection report (inspector SGS): 2 violations of the contract (below)',
-      '- **1 Apr 2026, 11:00 UTC**: **buyer** files a claim: damaged goods, refund of USD 2,500.00 (250000) requested (above)',
-      '- **3 Apr 2026, 09:00 UTC**: **supplier** states:',
-      '- **4 Apr 2026, 10:00 UTC**: **supplier** escalates to arbitration: the \\*bags\\* were intact',
+      '**19 Mar 2026, 08:00 UTC**: **supplier** shipped with Maersk, tracking MSKU1234565',
+      '**30 Mar 2026, 08:00 UTC**: delivered',
+      '**1 Apr 2026, 10:00 UTC**: **buyer** submits the inspection report (inspector SGS): 2 violations of the contract (below)',
+      '**1 Apr 2026, 11:00 UTC**: **buyer** files a claim: damaged goods, refund of USD 2,500.00 (250000) requested (above)',
+      '**3 Apr 2026, 09:00 UTC**: **supplier** states:',
+      '**4 Apr 2026, 10:00 UTC**: **supplier** escalates to arbitration: the \\*bags\\* were intact',
     ]);
     s.arbitration = { ...s.arbitration, escalatedBy: 'buyer', escalationReason: undefined };
     expect(caseFile(s)).toContain('**buyer** escalates to arbitration, giving no reason');
@@ -502,14 +502,14 @@ describe('the thread of the dispute', () => {
       cause: 'negotiation_lapsed',
     };
     expect(thread(caseFile(s))?.slice(1)).toEqual([
-      "- **2 Apr 2026, 08:00 UTC**: **supplier** offers a refund of USD 1,000.00 (100000): replaced by the buyer's offer",
-      "- **2 Apr 2026, 09:00 UTC**: **buyer** offers a refund of USD 6,000.00 (600000): replaced by the supplier's offer",
-      '- **3 Apr 2026, 09:00 UTC**: **supplier** offers a refund of USD 3,000.00 (300000): lapsed unaccepted when the negotiation ended',
-      '- **4 Apr 2026, 10:00 UTC**: the negotiation window (3 days) ends without agreement: 3 offers, none accepted by the other party; the case goes to arbitration',
+      "**2 Apr 2026, 08:00 UTC**: **supplier** offers a refund of USD 1,000.00 (100000): replaced by the buyer's offer",
+      "**2 Apr 2026, 09:00 UTC**: **buyer** offers a refund of USD 6,000.00 (600000): replaced by the supplier's offer",
+      '**3 Apr 2026, 09:00 UTC**: **supplier** offers a refund of USD 3,000.00 (300000): lapsed unaccepted when the negotiation ended',
+      '**4 Apr 2026, 10:00 UTC**: the negotiation window (3 days) ends without agreement: 3 offers, none accepted by the other party; the case goes to arbitration',
     ]);
     s.arbitration.cause = 'no_negotiation_window';
     expect(caseFile(s)).toContain(
-      '- **4 Apr 2026, 10:00 UTC**: the contract has no negotiation window: the case goes to arbitration at once',
+      '**4 Apr 2026, 10:00 UTC**: the contract has no negotiation window: the case goes to arbitration at once',
     );
   });
 
@@ -544,10 +544,10 @@ describe('the thread of the dispute', () => {
       '**Requested refund USD 12,500.00 (1250000)**: opened when the delivery deadline passed 1 Apr 2026, 00:00 UTC; the claim is open.',
     );
     expect(thread(md)).toEqual([
-      '- **19 Mar 2026, 08:00 UTC**: **supplier** shipped with Maersk, tracking MSKU1234565',
-      '- **1 Apr 2026, 00:00 UTC**: no delivery by the deadline: a claim opens for the buyer: not delivered, refund of USD 12,500.00 (1250000) requested (above)',
-      '- **4 Apr 2026, 10:00 UTC**: the contract has no negotiation window: the case goes to arbitration at once',
-      '- **5 Apr 2026, 09:00 UTC**: delivery reported after the non-delivery dispute began: delivered 5 Apr 2026, 08:00 UTC',
+      '**19 Mar 2026, 08:00 UTC**: **supplier** shipped with Maersk, tracking MSKU1234565',
+      '**1 Apr 2026, 00:00 UTC**: no delivery by the deadline: a claim opens for the buyer: not delivered, refund of USD 12,500.00 (1250000) requested (above)',
+      '**4 Apr 2026, 10:00 UTC**: the contract has no negotiation window: the case goes to arbitration at once',
+      '**5 Apr 2026, 09:00 UTC**: delivery reported after the non-delivery dispute began: delivered 5 Apr 2026, 08:00 UTC',
     ]);
     expect(templates(md).map((t) => t.outcome)).toEqual(['refund', 'release']);
     expect(md).toContain('The claim asks for everything escrow covers, USD 12,500.00 (1250000)');
@@ -589,10 +589,10 @@ describe('the thread of the dispute', () => {
     };
     const md = caseFile(s);
     expect(md).toContain(
-      "- **4 Apr 2026, 10:00 UTC**: the buyer's proposal to move the end of the negotiation window lapsed: the supplier did not answer it before the step ended",
+      "**4 Apr 2026, 10:00 UTC**: the buyer's proposal to move the end of the negotiation window lapsed: the supplier did not answer it before the step ended",
     );
     expect(md).toContain(
-      `  - photo: [https://files.example/photo\\_1.jpg](https://files.example/photo_1.jpg), sha256 \`${digest}\``,
+      `- photo: [https://files.example/photo\\_1.jpg](https://files.example/photo_1.jpg), sha256 \`${digest}\``,
     );
   });
 });

@@ -155,7 +155,7 @@ function inspectionReport(s: OrderSnapshot, md: Markdown) {
   }
   md.block('| measurement | value | contract |', '|---|---|---|', ...rows);
   if (report.evidence.length > 0) {
-    md.block('Evidence:', ...report.evidence.map((e) => `- ${evidenceLine(e)}`));
+    md.block('Evidence:', '', ...report.evidence.map((e) => `- ${evidenceLine(e)}`));
   } else md.block('Evidence: none attached.');
   if (report.notes) md.block(`Notes: ${text(report.notes)}`);
 }
@@ -187,9 +187,11 @@ function decide(s: OrderSnapshot, held: number, md: Markdown) {
   const excess = s.funded - held;
   md.block(
     '### Decide',
-    'Copy ONE payload below (a triple click selects its line), then on this page: **More Actions → Send an Update**, ' +
-      'Name **arbitrate** (the first in the list), paste it into Data, type your id between the quotes of `arbitrator` ' +
-      'and why between those of `rationale`, **Submit**. A refused decision shows the reason in the dialog and changes nothing.',
+    'Copy ONE payload below (a triple click selects its line, Ctrl+C copies it). Then open the **History** tab ' +
+      '(on this one the Web UI takes every R you type for "refresh"), **More Actions → Send an Update**, Name ' +
+      '**arbitrate** (the first in the list), paste the payload into Data, type your id between the quotes of ' +
+      '`arbitrator` and why between those of `rationale`, **Submit**. A refused decision shows the reason in the ' +
+      'dialog and changes nothing.',
   );
   md.block(
     `**Refund**: the buyer gets back everything in escrow, ${md.money(s.funded)}.`,

@@ -55,7 +55,8 @@ export function disputeSection(s: OrderSnapshot, md: Markdown): void {
   md.block(`> ${md.text(c.description)}`);
   // An automatic claim carries the report's evidence, which the report's section lists.
   if (c.source === 'inspection_report') md.block("Evidence: the inspection report's, below.");
-  else if (c.evidence.length > 0) md.block('Evidence with the claim:', ...evidenceList(c.evidence, md));
+  // The Web UI's Markdown starts a list only after a blank line.
+  else if (c.evidence.length > 0) md.block('Evidence with the claim:', '', ...evidenceList(c.evidence, md));
   else md.block('Evidence with the claim: none.');
 }
 
@@ -144,7 +145,7 @@ export function threadSection(s: OrderSnapshot, md: Markdown): void {
     add(o.offeredAt, offerLine(s, o, i, md));
   });
   for (const st of d?.statements ?? []) {
-    const evidence = st.evidence.length > 0 ? [['Evidence:', ...evidenceList(st.evidence, md)]] : [];
+    const evidence = st.evidence.length > 0 ? [['Evidence:'], evidenceList(st.evidence, md)] : [];
     add(st.at, `**${st.party}** states:`, [[`> ${md.text(st.text)}`], ...evidence]);
   }
   for (const e of s.extensions) {
@@ -180,14 +181,12 @@ export function threadSection(s: OrderSnapshot, md: Markdown): void {
   if (entries.length === 0) return;
   // Stable: what happened at the same moment stays in the order above (a report before its claim).
   entries.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  // Paragraphs, not a list: the Web UI's Markdown ends a list item at a blank line, quote or not.
   md.block('### What happened, oldest first');
-  md.block(
-    ...entries.flatMap((e, i) => [
-      ...(i > 0 ? [''] : []),
-      `- **${md.time(e.at)}**: ${e.what}`,
-      ...(e.more ?? []).flatMap((lines) => ['', ...lines.map((line) => `  ${line}`)]),
-    ]),
-  );
+  for (const e of entries) {
+    md.block(`**${md.time(e.at)}**: ${e.what}`);
+    for (const lines of e.more ?? []) md.block(...lines);
+  }
 }
 
 function offerLine(s: OrderSnapshot, o: Offer, i: number, md: Markdown): string {

@@ -36,7 +36,7 @@ export class Negotiation {
   readonly updates = {
     arbitrate: {
       description:
-        'Decide the dispute with ONE JSON object: {"outcome":"refund"|"release"|"split","refundAmount":<minor units, split only>,"arbitrator":"<your id>","rationale":"<why>"}',
+        'Decide the dispute: paste ONE payload from the Decide section of the case file (User Metadata), with your id in "arbitrator" and why in "rationale". refundAmount is in minor units, for a split only.',
       validate: (d) => this.validateArbitration(d),
       handle: (d) => this.arbitrate(d),
     },
