@@ -188,7 +188,7 @@ function decide(s: OrderSnapshot, held: number, md: Markdown) {
   md.block(
     '### Decide',
     'Copy ONE payload below (a triple click selects its line, Ctrl+C copies it). Then open the **History** tab ' +
-      '(on this one the Web UI takes every R you type for "refresh"), **More Actions → Send an Update**, Name ' +
+      '(while this tab is open, the Web UI takes every R you type for "refresh"), **More Actions → Send an Update**, Name ' +
       '**arbitrate** (the first in the list), paste the payload into Data, type your id between the quotes of ' +
       '`arbitrator` and why between those of `rationale`, **Submit**. A refused decision shows the reason in the ' +
       'dialog and changes nothing.',
