@@ -181,7 +181,7 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
       "**buyer** offers a refund of USD 6,000.00 (600000): replaced by the supplier's offer",
       '**supplier** offers a refund of USD 1,500.00 (150000): lapsed unaccepted when the negotiation ended',
       '**supplier** states: Loaded dry (certificate attached); the 50 kg are on the next truck. Evidence: moisture certificate: https://files.example/moisture-cert.pdf',
-      'the negotiation window (12 seconds) ends without agreement: 3 offers, none accepted by the other party; the case goes to arbitration',
+      "the negotiation window (12 seconds) ends without agreement: the buyer did not accept the supplier's last offer (3 offers in all); the case goes to arbitration",
     ]);
     await caseFile.getByRole('heading', { name: 'How to decide' }).waitFor();
     await caseFile.getByText(/Never Reset or Terminate an order/).waitFor();

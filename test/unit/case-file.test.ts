@@ -505,7 +505,7 @@ describe('the thread of the dispute', () => {
       "**2 Apr 2026, 08:00 UTC**: **supplier** offers a refund of USD 1,000.00 (100000): replaced by the buyer's offer",
       "**2 Apr 2026, 09:00 UTC**: **buyer** offers a refund of USD 6,000.00 (600000): replaced by the supplier's offer",
       '**3 Apr 2026, 09:00 UTC**: **supplier** offers a refund of USD 3,000.00 (300000): lapsed unaccepted when the negotiation ended',
-      '**4 Apr 2026, 10:00 UTC**: the negotiation window (3 days) ends without agreement: 3 offers, none accepted by the other party; the case goes to arbitration',
+      "**4 Apr 2026, 10:00 UTC**: the negotiation window (3 days) ends without agreement: the buyer did not accept the supplier's last offer (3 offers in all); the case goes to arbitration",
     ]);
     s.arbitration.cause = 'no_negotiation_window';
     expect(caseFile(s)).toContain(
@@ -524,7 +524,7 @@ describe('the thread of the dispute', () => {
       openedAt: '2026-04-01T00:00:00.000Z',
       claim: {
         reason: 'not_delivered',
-        description: 'Not delivered by 2026-04-01T00:00:00.000Z',
+        description: 'Not delivered by 1 Apr 2026, 00:00 UTC, the delivery deadline',
         requestedRefund: 1_250_000,
         evidence: [],
         filedAt: '2026-04-01T00:00:00.000Z',

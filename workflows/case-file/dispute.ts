@@ -212,8 +212,14 @@ function arbitrationOpened(s: OrderSnapshot, md: Markdown): string {
   switch (a.cause) {
     case 'escalated':
       return `**${a.escalatedBy ?? 'a party'}** escalates to arbitration${a.escalationReason ? `: ${md.text(a.escalationReason)}` : ', giving no reason'}`;
-    case 'negotiation_lapsed':
-      return `the negotiation window (${window}) ends without agreement: ${offers === 0 ? 'neither party made an offer' : `${offers} offer${offers === 1 ? '' : 's'}, none accepted by the other party`}; the case goes to arbitration`;
+    case 'negotiation_lapsed': {
+      const last = s.offers.at(-1);
+      const by = last?.party ?? 'supplier';
+      const why = last
+        ? `the ${other(by)} did not accept the ${by}'s last offer (${offers} offer${offers === 1 ? '' : 's'} in all)`
+        : 'neither party made an offer';
+      return `the negotiation window (${window}) ends without agreement: ${why}; the case goes to arbitration`;
+    }
     case 'no_negotiation_window':
       return 'the contract has no negotiation window: the case goes to arbitration at once';
     default:

@@ -1,3 +1,4 @@
+import { formatTime } from '../case-file/format.js';
 import type { Claim, OrderSnapshot } from '../model/state.js';
 import { evaluateQuality } from '../rules/quality.js';
 import { MAX_DISPUTE_EVIDENCE, MAX_EVIDENCE_ITEMS, MAX_TEXT } from '../schemas/caps.js';
@@ -141,7 +142,7 @@ export class Claims {
     }
     this.open('non_delivery', {
       reason: 'not_delivered',
-      description: `Not delivered by ${order.state.deadlines.deliverBy}`,
+      description: `Not delivered by ${formatTime(order.state.deadlines.deliverBy ?? order.now())}, the delivery deadline`,
       requestedRefund: order.covered(),
       evidence: [],
       source: 'delivery_deadline',
