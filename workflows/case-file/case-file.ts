@@ -1,8 +1,7 @@
 import { allows, isOpen } from '../model/lifecycle.js';
 import type { OrderSnapshot } from '../model/state.js';
 import { covered, formatAmount, formatMoney } from '../rules/money.js';
-import type { QualityTerm } from '../schemas/contract.js';
-import { DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
+import { DEFAULT_TRANSIT_WINDOW, type QualityTerm } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import {
   disputeSection,

@@ -124,7 +124,7 @@ export class Order {
    * attributes with the start request (api/order-start.ts); older ones upsert them here.
    */
   start(): void {
-    if (this.versions.lean) setCurrentDetails(caseFile(this.state));
+    if (this.versions.lean) this.refreshCaseFile();
     else {
       upsertSearchAttributes([
         { key: BuyerIdKey, value: this.contract.buyer.id },
@@ -151,7 +151,7 @@ export class Order {
     this.refreshCaseFile();
   }
 
-  refreshCaseFile(): void {
+  private refreshCaseFile(): void {
     setCurrentDetails(caseFile(this.state));
   }
 
