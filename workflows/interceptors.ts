@@ -1,3 +1,4 @@
+import type * as OpenTelemetryApi from '@opentelemetry/api';
 import type * as OpenTelemetry from '@temporalio/interceptors-opentelemetry';
 import {
   defaultPayloadConverter,
@@ -10,6 +11,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { refuse } from './handlers/order.js';
+import { useTraceContext } from './model/trace-context.js';
 import {
   parsePublicKeys,
   SIGNATURE_HEADER,
@@ -96,6 +98,11 @@ class OrderTracing {
         // Loaded for a traced order only: the bundle evaluates its modules again in every
         // workflow that requires them, and OpenTelemetry's SDK would add megabytes to each order.
         const otel: typeof OpenTelemetry = require('@temporalio/interceptors-opentelemetry');
+        const { context }: typeof OpenTelemetryApi = require('@opentelemetry/api');
+        useTraceContext({
+          active: () => context.active(),
+          with: (c, fn) => context.with(c as OpenTelemetryApi.Context, fn),
+        });
         this.otel = {
           inbound: new otel.OpenTelemetryInboundInterceptor(),
           outbound: new otel.OpenTelemetryOutboundInterceptor(),

@@ -1,4 +1,3 @@
-import { type Context, context } from '@opentelemetry/api';
 import { condition, isCancellation, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { OrderActivities } from '../model/activities.js';
 import {
@@ -9,6 +8,7 @@ import {
   WEBHOOK_RETRY,
 } from '../model/events.js';
 import type { OrderSnapshot, Statement } from '../model/state.js';
+import { traceContext } from '../model/trace-context.js';
 import type { OrderVersions } from '../model/versions.js';
 
 /** Webhook receivers may be down for a while: deliveries keep trying for 72 hours. */
@@ -70,12 +70,12 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
   /**
    * The trace context each event was emitted in: a traced order stores and delivers a batch in the
    * trace of the request whose Update emitted its first event, not in the trace that created the
-   * order. `context.with` calls the activity at once and returns its own promise, so no promise step
-   * is added (an untraced order has no context manager: the root context, nothing traced).
+   * order. `with` calls the activity at once and returns its own promise, so no promise step is
+   * added.
    */
-  const emittedIn = new Map<string, Context>();
+  const emittedIn = new Map<string, unknown>();
   const inTraceOf = <T>(eventId: string, schedule: () => Promise<T>): Promise<T> =>
-    context.with(emittedIn.get(eventId) ?? context.active(), schedule);
+    traceContext().with(emittedIn.get(eventId) ?? traceContext().active(), schedule);
 
   const storeLoop = async () => {
     for (;;) {
@@ -129,7 +129,7 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
       if (!enabled) return;
       sequence++;
       const id = orderEventId(orderId, sequence);
-      emittedIn.set(id, context.active());
+      emittedIn.set(id, traceContext().active());
       toStore.push({
         id,
         orderId,
