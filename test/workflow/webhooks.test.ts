@@ -199,15 +199,26 @@ describe('order events and webhooks', () => {
     expect(log.rows[0]).toMatchObject({ delivered: false, error: expect.stringMatching(/abort|timeout/i) });
     expect(log.rows.at(-1)).toMatchObject({ delivered: true });
 
-    // One version marker; every batch stored by a local activity; only the slow one went to an activity.
+    // One version marker. Batches are stored by a local activity, but one emitted in the workflow
+    // task that schedules a ledger movement goes with the movement's activity (event-stream.ts):
+    // which task an event falls in depends on when the test's Updates arrive, so a loaded machine
+    // may store a batch either way. Whatever the timing: several batches, at least one stored by a
+    // local activity, and the slow receiver's events handed to the delivery activity.
     const events = (await handle.fetchHistory()).events ?? [];
     const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean);
     expect(markers.filter((m) => m === 'core_patch')).toHaveLength(1);
-    expect(markers.filter((m) => m === 'core_local_activity').length).toBeGreaterThanOrEqual(4);
     const activities = events
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
       .filter((name): name is string => Boolean(name));
-    expect(activities.sort()).toEqual(['creditEscrow', 'deliverOrderEvents', 'releaseToSupplier']);
+    const storedLocally = markers.filter((m) => m === 'core_local_activity').length;
+    const storedBesideMoney = activities.filter((name) => name === 'recordAndDeliverOrderEvents').length;
+    expect(storedLocally).toBeGreaterThanOrEqual(1);
+    expect(storedLocally + storedBesideMoney).toBeGreaterThanOrEqual(4);
+    expect(activities.filter((name) => name !== 'recordAndDeliverOrderEvents').sort()).toEqual([
+      'creditEscrow',
+      'deliverOrderEvents',
+      'releaseToSupplier',
+    ]);
   });
 
   it('serves the same events from the pull feed, in feed order', async () => {
