@@ -200,20 +200,19 @@ describe('order events and webhooks', () => {
     expect(log.rows.at(-1)).toMatchObject({ delivered: true });
 
     // One version marker. Batches are stored by a local activity, but one emitted in the workflow
-    // task that schedules a ledger movement goes with the movement's activity (event-stream.ts):
-    // which task an event falls in depends on when the test's Updates arrive, so a loaded machine
-    // may store a batch either way. Whatever the timing: several batches, at least one stored by a
-    // local activity, and the slow receiver's events handed to the delivery activity.
+    // task that schedules a ledger movement goes with the movement's activity (event-stream.ts).
+    // How many batches there are is timing: while the slow receiver holds the first local activity,
+    // the next Updates' events wait and are stored together (CI saw 4 batches, then 2). The rule
+    // holds whatever the timing: all seven events stored, at least one batch by a local activity,
+    // nothing stored by any other activity, the slow receiver's events handed to the delivery one.
+    expect(stored).toHaveLength(7);
     const events = (await handle.fetchHistory()).events ?? [];
     const markers = events.map((e) => e.markerRecordedEventAttributes?.markerName).filter(Boolean);
     expect(markers.filter((m) => m === 'core_patch')).toHaveLength(1);
     const activities = events
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
       .filter((name): name is string => Boolean(name));
-    const storedLocally = markers.filter((m) => m === 'core_local_activity').length;
-    const storedBesideMoney = activities.filter((name) => name === 'recordAndDeliverOrderEvents').length;
-    expect(storedLocally).toBeGreaterThanOrEqual(1);
-    expect(storedLocally + storedBesideMoney).toBeGreaterThanOrEqual(4);
+    expect(markers.filter((m) => m === 'core_local_activity').length).toBeGreaterThanOrEqual(1);
     expect(activities.filter((name) => name !== 'recordAndDeliverOrderEvents').sort()).toEqual([
       'creditEscrow',
       'deliverOrderEvents',
