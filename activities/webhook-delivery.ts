@@ -8,9 +8,10 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import type pg from 'pg';
-import type { OrderEventStore } from '../db/order-event-store.js';
+import { isSupplierEvent, type OrderEventStore } from '../db/order-event-store.js';
 import { type DeliveryRecord, WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
 import type { OrderEvent } from '../workflows/model/events.js';
+import type { SupplierEvent } from '../workflows/model/program.js';
 import { standardWebhookSigner, type WebhookSigner } from './standard-webhook-signature.js';
 import { SIGNATURE_HEADER, signWebhook } from './webhook-signature.js';
 
@@ -28,7 +29,11 @@ export interface WebhookSettings {
 }
 
 /** What a receiver gets: the body is signed as sent, byte for byte. */
-export function webhookBody(event: OrderEvent): string {
+export function webhookBody(event: OrderEvent | SupplierEvent): string {
+  if (isSupplierEvent(event)) {
+    const { id, type, supplierId, sequence, occurredAt, data } = event;
+    return JSON.stringify({ id, type, supplierId, sequence, occurredAt, data });
+  }
   return JSON.stringify({
     id: event.id,
     type: event.type,
@@ -82,6 +87,12 @@ export class WebhookDelivery {
     return { delivered: this.settings.urls };
   }
 
+  /** Whether deliveries of the event have been failing for longer than the retries go on. */
+  async givenUp(eventId: string, now: Date, afterMs: number): Promise<boolean> {
+    const first = await this.log.firstAttemptAt(eventId);
+    return first !== undefined && now.getTime() - first.getTime() > afterMs;
+  }
+
   /**
    * The first attempt at events just stored, in sequence, within `budgetMs`: they are in hand, and
    * no endpoint can have acknowledged them yet (a repeated attempt only repeats a delivery, which
@@ -116,7 +127,7 @@ export class WebhookDelivery {
   /** One HTTP client span per POST, whose context the receiver gets in `traceparent`. */
   private post(
     url: string,
-    event: OrderEvent,
+    event: OrderEvent | SupplierEvent,
     body: string,
     budgetMs?: number,
   ): Promise<{ ok: boolean; status?: number; error?: string }> {

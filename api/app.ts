@@ -9,24 +9,31 @@ import type pg from 'pg';
 import type { ApiKey, Role } from '../config/api-keys.js';
 import {
   BODY_LIMIT_BYTES,
+  DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE,
   DEFAULT_METRICS_CACHE_SECONDS,
   DEFAULT_RATE_LIMITS_PER_MINUTE,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   MAX_PARAM_LENGTH,
 } from '../config/limits.js';
+import { DEFAULT_PROGRAM_SETTINGS } from '../config/program.js';
 import type { Tracing } from '../config/tracing.js';
+import { IdempotencyRecords } from '../db/api-idempotency.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
+import { SupplierProgram } from '../db/supplier-program.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
+import type { ProgramSettings } from '../workflows/rules/program.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
 import { clientError, frameworkError, problemJson } from './plugins/problem-json.js';
+import { badgeRoutes } from './routes/badge.js';
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
 import { orderEventRoutes } from './routes/order-commands.js';
 import { orderRoutes } from './routes/orders.js';
+import { supplierRoutes } from './routes/suppliers.js';
 import { TemporalOrders } from './temporal-orders.js';
 
 export interface AppDeps {
@@ -45,6 +52,10 @@ export interface AppDeps {
   metricsCacheSeconds?: number;
   /** A server span per request (the Temporal client's spans are its children); none without it. */
   tracing?: Tracing;
+  /** The supplier program's settings (config/program.ts); the defaults when absent. */
+  program?: ProgramSettings;
+  /** Requests per minute per client address to the public badge. */
+  badgeRateLimitPerMinute?: number;
 }
 
 /**
@@ -84,7 +95,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const events = new OrderEventStore(deps.pool);
-  const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs, events);
+  const program = new SupplierProgram(deps.pool, deps.program ?? DEFAULT_PROGRAM_SETTINGS);
+  const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs, program, events, app.log);
   // First: it sees only the routes and hooks registered after it.
   if (deps.tracing) await app.register(requestTracing(deps.tracing));
   await app.register(problemJson);
@@ -111,9 +123,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(orderEventRoutes, { orders });
       await v1.register(ledgerRoutes, { orders, ledger: new PostgresLedger(deps.pool), timeoutMs });
       await v1.register(eventFeedRoutes, { orders, events, timeoutMs });
+      await v1.register(supplierRoutes, {
+        program,
+        idempotency: new IdempotencyRecords(deps.pool),
+        temporal: deps.temporal,
+        taskQueue: deps.taskQueue,
+        timeoutMs,
+      });
     },
     { prefix: '/v1' },
   );
+  // Public: storefronts embed the badge as an image, with no key.
+  await app.register(badgeRoutes, {
+    prefix: '/v1',
+    program,
+    timeoutMs,
+    perMinute: deps.badgeRateLimitPerMinute ?? DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE,
+  });
   return app;
 }
 

@@ -8,6 +8,7 @@ import {
   temporalConnectionSettings,
 } from '../config/env.js';
 import { createLogger } from '../config/logging.js';
+import { programSettings } from '../config/program.js';
 import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { tracingFromConfig } from '../config/tracing.js';
 import { migrate } from '../db/migrate.js';
@@ -47,6 +48,8 @@ const app = await buildApp({
   upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
   metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
   tracing,
+  program: programSettings(config),
+  badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
 if (config.API_METRICS_PORT) {

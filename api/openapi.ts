@@ -61,7 +61,11 @@ export const openApi = fp(async (app) => {
         { name: 'order events', description: 'Events of an order; each one answers with the order after it' },
         {
           name: 'events',
-          description: 'The feed of what happened to orders: the events the webhooks deliver',
+          description: 'The feed of what happened to orders and suppliers: the events the webhooks deliver',
+        },
+        {
+          name: 'suppliers',
+          description: 'The supplier program: who is protected, for how much, and what storefronts show',
         },
         { name: 'operations', description: 'Health and readiness: no API key needed' },
         {

@@ -1,5 +1,6 @@
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
 import { DEADLINE_DUE, INVALID_EVENT, UNKNOWN_EXTENSION, WRONG_STATE } from '../workflows/model/messages.js';
+import { PROTECTED_STATUSES, type SupplierStatus } from '../workflows/rules/program.js';
 import type { ContractProblem } from '../workflows/schemas/contract.js';
 import { HttpProblem } from './problem.js';
 
@@ -49,6 +50,27 @@ export class IdempotencyKeyReused extends Error {
   }
 }
 
+/** A create the supplier program does not protect: the supplier's coverage in the order's currency. */
+export class NotProtected extends Error {
+  constructor(
+    supplierId: string,
+    amount: number,
+    readonly coverage: {
+      supplierStatus: SupplierStatus;
+      currency: string;
+      limit: number;
+      exposure: number;
+      available: number;
+    },
+  ) {
+    super(
+      PROTECTED_STATUSES.includes(coverage.supplierStatus)
+        ? `supplier ${supplierId} has ${coverage.available} ${coverage.currency} of coverage available; the order needs ${amount}`
+        : `supplier ${supplierId} is ${coverage.supplierStatus.replace('_', ' ')}: the program protects no new order of theirs`,
+    );
+  }
+}
+
 export class InvalidCursor extends Error {
   constructor() {
     super('cursor: not a nextCursor of a list with these filters');
@@ -76,6 +98,7 @@ export function orderProblem(err: unknown): HttpProblem | undefined {
   if (err instanceof ContractContradiction) {
     return new HttpProblem('contract-contradiction', err.message, { errors: err.problems });
   }
+  if (err instanceof NotProtected) return new HttpProblem('not-protected', err.message, err.coverage);
   if (err instanceof IdempotencyKeyReused) return new HttpProblem('idempotency-key-reused', err.message);
   if (err instanceof InvalidCursor) {
     return new HttpProblem('invalid-request', err.message, {

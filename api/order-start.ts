@@ -6,6 +6,7 @@ import {
 } from '@temporalio/client';
 import { orderSummary } from '../workflows/case-file/summary.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
+import type { SupplierProgramSnapshot } from '../workflows/model/program.js';
 import {
   BuyerIdKey,
   EscrowAmountKey,
@@ -21,16 +22,20 @@ import { canonicalJson } from './fingerprint.js';
 /** The workflow type of every order: visibility queries select orders by it. */
 export const ORDER_WORKFLOW_TYPE = 'order';
 
-/** Starts the workflow of a validated, normalised contract, as the API does and the tests do. */
+/**
+ * Starts the workflow of a validated, normalised contract, as the API does and the tests do; the
+ * API adds what the supplier program knows of the supplier at that moment.
+ */
 export function startOrderWorkflow(
   client: Client,
   input: ParsedContractInput,
   contract: Contract,
   taskQueue: string,
+  supplierProgram?: SupplierProgramSnapshot,
 ): Promise<WorkflowHandle<typeof order>> {
   return client.workflow.start<typeof order>(
     ORDER_WORKFLOW_TYPE,
-    orderStartOptions(input, contract, taskQueue),
+    orderStartOptions(input, contract, taskQueue, supplierProgram),
   );
 }
 
@@ -43,11 +48,14 @@ export function orderStartOptions(
   input: ParsedContractInput,
   contract: Contract,
   taskQueue: string,
+  supplierProgram?: SupplierProgramSnapshot,
 ): WorkflowStartOptions<typeof order> {
   return {
     workflowId: workflowIdFor(contract.orderId),
     taskQueue,
-    args: [{ contract, requestFingerprint: canonicalJson(input) }],
+    args: [
+      { contract, requestFingerprint: canonicalJson(input), ...(supplierProgram && { supplierProgram }) },
+    ],
     // An order id names one order forever, even after its workflow closed.
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     typedSearchAttributes: [

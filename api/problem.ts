@@ -9,15 +9,22 @@ export const PROBLEM_KINDS = {
   unauthorized: { status: 401, title: 'A valid API key is required' },
   forbidden: { status: 403, title: "The API key's role may not do this" },
   'order-not-found': { status: 404, title: 'No such order' },
+  'supplier-not-found': { status: 404, title: 'No such supplier' },
   'not-found': { status: 404, title: 'No such route' },
   'extension-not-found': { status: 404, title: 'No such extension on this order' },
   'wrong-state': { status: 409, title: "The order's status does not allow this" },
   'order-exists': { status: 409, title: 'The order exists with another contract' },
+  'supplier-not-enrolled': { status: 409, title: 'The supplier is not enrolled in the program' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'A path segment is too long' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'contract-contradiction': { status: 422, title: 'The contract contradicts itself' },
   'invalid-event': { status: 422, title: 'The event contradicts the order' },
+  'not-protected': {
+    status: 422,
+    title: "The supplier's program coverage does not protect this order",
+  },
+  'record-contradiction': { status: 422, title: "The request contradicts the supplier's record" },
   'idempotency-key-reused': {
     status: 422,
     title: 'The Idempotency-Key was used on this route of the order with another body',
@@ -34,10 +41,18 @@ export interface FieldError {
   message: string;
 }
 
-/** Members beyond the standard ones: `errors` on 400/422, `currentStatus` on 409. */
+/**
+ * Members beyond the standard ones: `errors` on 400/422, `currentStatus` on 409, the coverage of
+ * the supplier on `not-protected`.
+ */
 export interface ProblemExtensions {
   errors?: FieldError[];
   currentStatus?: string;
+  supplierStatus?: string;
+  currency?: string;
+  limit?: number;
+  exposure?: number;
+  available?: number;
 }
 
 /** Seconds a client should wait before retrying after a 503. */

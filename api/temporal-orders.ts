@@ -8,6 +8,7 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { acceptedUpdateIdentity } from '../activities/decision-sender.js';
+import type { Reservation, SupplierProgram } from '../db/supplier-program.js';
 import {
   DEADLINE_DUE,
   ORDER_WORKFLOW_ID_PREFIX,
@@ -34,6 +35,7 @@ import {
 } from '../workflows/model/state.js';
 import type { order } from '../workflows/order-workflow.js';
 import {
+  type Contract,
   contractProblems,
   normalizeContract,
   type ParsedContractInput,
@@ -44,6 +46,7 @@ import {
   ContractContradiction,
   IdempotencyKeyReused,
   InvalidCursor,
+  NotProtected,
   OrderClosed,
   OrderExists,
   OrderNotFound,
@@ -110,8 +113,11 @@ export class TemporalOrders {
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly timeoutMs: number,
+    /** The supplier program: what protects an order at creation (docs/program.md#protection). */
+    private readonly program: Pick<SupplierProgram, 'reserve' | 'giveBack'>,
     /** The read model of closed orders (their final event's snapshot in PostgreSQL), when there is one. */
     private readonly closedOrders?: { finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> },
+    private readonly log: { warn(details: object, message: string): void } = console,
   ) {}
 
   private within<T>(fn: () => Promise<T>): Promise<T> {
@@ -125,17 +131,28 @@ export class TemporalOrders {
   /**
    * Starts the order's workflow, or finds the one a previous identical request started. An
    * identical retry is answered even after its deadlines have passed (when the body, checked anew,
-   * would no longer be a valid contract).
+   * would no longer be a valid contract). A new order is created only when the supplier program
+   * protects it, and reserves its amount in the supplier's coverage first.
    */
   async create(input: ParsedContractInput, now: Date): Promise<CreateResult> {
     const requestFingerprint = canonicalJson(input);
     const problems = contractProblems(input, now);
     if (problems.length === 0) {
       const contract = normalizeContract(input, now);
+      const reservation = await this.reserve(contract, now);
       try {
-        await this.within(() => startOrderWorkflow(this.client, input, contract, this.taskQueue));
+        await this.within(() =>
+          startOrderWorkflow(
+            this.client,
+            input,
+            contract,
+            this.taskQueue,
+            reservation.outcome === 'reserved' ? reservation.snapshot : undefined,
+          ),
+        );
         return { created: true, snapshot: openingSnapshot(contract) };
       } catch (err) {
+        if (reservation.outcome === 'reserved') await this.giveBackUnlessStarted(contract.orderId, err);
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
     }
@@ -145,6 +162,49 @@ export class TemporalOrders {
       throw new OrderExists(input.orderId, await this.currentStatus(input.orderId));
     }
     return { created: false, snapshot: await this.snapshot(input.orderId) };
+  }
+
+  private async reserve(contract: Contract, now: Date): Promise<Reservation> {
+    const reservation = await withTimeout(
+      this.program.reserve(
+        {
+          orderId: contract.orderId,
+          supplierId: contract.supplier.id,
+          currency: contract.currency,
+          amount: contract.amount,
+        },
+        now,
+      ),
+      this.timeoutMs,
+      'postgres',
+    );
+    if (reservation.outcome === 'refused') {
+      const { outcome: _, ...coverage } = reservation;
+      throw new NotProtected(contract.supplier.id, contract.amount, coverage);
+    }
+    return reservation;
+  }
+
+  /**
+   * A create that did not start its workflow gives its reservation back. When the start's fate is
+   * unknown (Temporal did not answer in time), the workflow is looked for; while that cannot be
+   * told either, the reservation stays (a retry of the create uses it), and the assessment gives
+   * back those whose order never started (docs/program.md#protection).
+   */
+  private async giveBackUnlessStarted(orderId: string, err: unknown): Promise<void> {
+    try {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) {
+        try {
+          await this.within(() => this.handle(orderId).describe());
+          return;
+        } catch (describeErr) {
+          if (!(describeErr instanceof WorkflowNotFoundError)) throw describeErr;
+        }
+      }
+      await withTimeout(this.program.giveBack(orderId), this.timeoutMs, 'postgres');
+    } catch (giveBackErr) {
+      this.log.warn({ orderId, err: giveBackErr }, 'reservation of an order that did not start kept for now');
+    }
   }
 
   /**

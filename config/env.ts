@@ -10,7 +10,12 @@ import { z } from 'zod';
 import { isSecretKey, parsePublicKeys } from '../workflows/rules/event-signature.js';
 import type { Role } from './api-keys.js';
 import { parseApiKeys } from './api-keys.js';
-import { DEFAULT_METRICS_CACHE_SECONDS, DEFAULT_UPSTREAM_TIMEOUT_MS } from './limits.js';
+import {
+  DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE,
+  DEFAULT_METRICS_CACHE_SECONDS,
+  DEFAULT_UPSTREAM_TIMEOUT_MS,
+} from './limits.js';
+import { ProgramEnvShape, programProblems } from './program.js';
 import type { ClientCredentials } from './temporal-token.js';
 import {
   parseWebhookSecrets,
@@ -176,6 +181,8 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE_MARKETPLACE: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_ARBITRATOR: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_READER: z.coerce.number().int().min(1).optional(),
+  // The public badge: per client address, since it needs no key.
+  RATE_LIMIT_PER_MINUTE_BADGE: z.coerce.number().int().min(1).default(DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE),
   API_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
   // OpenTelemetry's own variables (docs/operations.md#tracing), read by its exporter as well: traces
   // go out over OTLP/HTTP when an endpoint is set, and nothing is started when none is.
@@ -204,6 +211,8 @@ const EnvSchema = z.object({
   OTEL_TRACES_SAMPLER_ARG: unsetIfEmpty(
     z.coerce.number().min(0).max(1, 'must be a ratio between 0 and 1').optional(),
   ),
+  // The supplier program (docs/program.md#settings): the same on the API and the worker.
+  ...ProgramEnvShape,
 });
 type EnvConfig = z.output<typeof EnvSchema>;
 
@@ -244,7 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const parsed = result.data;
-  const problems = webhookProblems(parsed);
+  const problems = [...webhookProblems(parsed), ...programProblems(parsed).map((p) => `  ${p}`)];
   if (parsed.API_METRICS_PORT === parsed.API_PORT) {
     problems.push('  API_METRICS_PORT: must differ from API_PORT: the metrics stay off the public port');
   }

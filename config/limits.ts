@@ -21,3 +21,5 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;
 export const DEFAULT_METRICS_CACHE_SECONDS = 10;
 /** Longest path parameter the router takes (an order id is at most 64): longer is a 414. */
 export const MAX_PARAM_LENGTH = 100;
+/** Requests per minute per client address to the public badge (storefronts embed it as an image). */
+export const DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE = 120;

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { rebuildReadModelIfNeeded } from './program-read-model.js';
 
 const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 /** Any constant shared by every process that migrates: it serialises concurrent starts. */
@@ -10,7 +11,8 @@ const MIGRATION_LOCK = 7_310_255_001;
 /**
  * Applies the SQL files of `migrations/` in name order, each once, each in its own transaction.
  * Safe to run from every process at every start: an advisory lock lets one process migrate while
- * the others wait, and applied versions are recorded in `schema_migrations`.
+ * the others wait, and applied versions are recorded in `schema_migrations`. Then builds the
+ * supplier program's read model from the stored events when a migration asked for it.
  */
 export async function migrate(pool: pg.Pool): Promise<string[]> {
   const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
@@ -43,5 +45,6 @@ export async function migrate(pool: pg.Pool): Promise<string[]> {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
+  await rebuildReadModelIfNeeded(pool);
   return applied;
 }

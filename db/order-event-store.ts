@@ -1,21 +1,37 @@
 import type pg from 'pg';
 import { CLOSING_EVENTS, type OrderEvent } from '../workflows/model/events.js';
+import type { SupplierEvent } from '../workflows/model/program.js';
 import type { OrderSnapshot, Statement } from '../workflows/model/state.js';
-import { valuesList } from './pool.js';
+import { SqlParams } from './pool.js';
+import { readModelParts, updateMoves } from './program-read-model.js';
 
-export interface StoredOrderEvent extends OrderEvent {
+interface Stored {
   /** Position in the global feed: the cursor of `GET /v1/events?after=`. */
   position: number;
   recordedAt: string;
 }
+export interface StoredOrderEvent extends OrderEvent, Stored {}
+export interface StoredSupplierEvent extends SupplierEvent, Stored {}
+/** The feed holds the events of orders and of suppliers (docs/program.md#events). */
+export type StoredFeedEvent = StoredOrderEvent | StoredSupplierEvent;
+
+export const isSupplierEvent = <E extends OrderEvent | SupplierEvent>(e: E): e is Extract<E, SupplierEvent> =>
+  'supplierId' in e;
+export const isOrderEvent = <E extends OrderEvent | SupplierEvent>(e: E): e is Extract<E, OrderEvent> =>
+  !('supplierId' in e);
 
 /** Any constant shared by every process that records events. */
 const FEED_LOCK = 7_310_255_002;
 
-/** One statement for the whole batch: rows are numbered, and so given feed positions, in its order. */
-function insert(client: pg.PoolClient, events: readonly OrderEvent[]) {
-  const values = valuesList(
-    events.map((event) => [
+/**
+ * One statement for the whole batch: rows are numbered, and so given feed positions, in its order.
+ * The program's read model and the exposure of closing orders change in the same statement
+ * (program-read-model.ts); the moves of orders in a dispute follow in the same transaction.
+ */
+async function insert(client: pg.PoolClient, events: readonly OrderEvent[]) {
+  const q = new SqlParams();
+  const rows = events.map((event) =>
+    q.row([
       event.id,
       event.orderId,
       event.sequence,
@@ -25,10 +41,36 @@ function insert(client: pg.PoolClient, events: readonly OrderEvent[]) {
       event.statement ? JSON.stringify(event.statement) : null,
     ]),
   );
-  return client.query(
-    `INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
-     VALUES ${values.sql} ON CONFLICT DO NOTHING`,
-    values.params,
+  const parts = [
+    `stored AS (INSERT INTO order_events (id, order_id, sequence, type, occurred_at, payload, statement)
+     VALUES ${rows.join(', ')} ON CONFLICT DO NOTHING)`,
+    ...readModelParts(events, q),
+  ];
+  await client.query(`WITH ${parts.join(', ')} SELECT 1`, q.values);
+  await updateMoves(client, events);
+}
+
+/**
+ * Stores supplier events in the transaction of the change they announce, in the order given,
+ * after taking the feed's lock: the caller commits right after, so as to hold it briefly.
+ */
+export async function insertSupplierEvents(client: pg.ClientBase, events: readonly SupplierEvent[]) {
+  if (events.length === 0) return;
+  await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+  await client.query(
+    `INSERT INTO order_events (id, supplier_id, sequence, type, occurred_at, payload)
+     SELECT id, supplier_id, sequence, type, occurred_at, payload
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::jsonb[])
+       WITH ORDINALITY AS e(id, supplier_id, sequence, type, occurred_at, payload, n)
+     ORDER BY n`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.supplierId),
+      events.map((e) => e.sequence),
+      events.map((e) => e.type),
+      events.map((e) => e.occurredAt),
+      events.map((e) => JSON.stringify(e.data)),
+    ],
   );
 }
 
@@ -74,17 +116,44 @@ export class OrderEventStore {
     }
   }
 
-  async get(id: string): Promise<StoredOrderEvent | undefined> {
+  async get(id: string): Promise<StoredFeedEvent | undefined> {
     const result = await this.pool.query(`${SELECT} WHERE id = $1`, [id]);
-    return result.rows[0] ? toEvent(result.rows[0]) : undefined;
+    return result.rows[0] ? toFeedEvent(result.rows[0]) : undefined;
   }
 
-  async feed(after: number, limit: number): Promise<StoredOrderEvent[]> {
+  async feed(after: number, limit: number): Promise<StoredFeedEvent[]> {
     const result = await this.pool.query(`${SELECT} WHERE position > $1 ORDER BY position LIMIT $2`, [
       after,
       limit,
     ]);
-    return result.rows.map(toEvent);
+    return result.rows.map(toFeedEvent);
+  }
+
+  /** Supplier events after a feed position, in feed order (what the webhooks deliver next). */
+  async supplierEventsAfter(position: number, limit: number): Promise<StoredSupplierEvent[]> {
+    const result = await this.pool.query(
+      `${SELECT} WHERE position > $1 AND supplier_id IS NOT NULL ORDER BY position LIMIT $2`,
+      [position, limit],
+    );
+    return result.rows.map((row) => toFeedEvent(row) as StoredSupplierEvent);
+  }
+
+  /** The feed position through which supplier events have gone to the webhooks. */
+  async supplierDeliveryCursor(): Promise<number> {
+    const result = await this.pool.query('SELECT delivered_through FROM supplier_event_delivery');
+    return (result.rows[0]?.delivered_through as number | undefined) ?? 0;
+  }
+
+  async advanceSupplierDelivery(through: number): Promise<void> {
+    await this.pool.query(
+      'UPDATE supplier_event_delivery SET delivered_through = GREATEST(delivered_through, $1)',
+      [through],
+    );
+  }
+
+  async forSupplier(supplierId: string): Promise<StoredSupplierEvent[]> {
+    const result = await this.pool.query(`${SELECT} WHERE supplier_id = $1 ORDER BY sequence`, [supplierId]);
+    return result.rows.map((row) => toFeedEvent(row) as StoredSupplierEvent);
   }
 
   /**
@@ -117,7 +186,21 @@ export class OrderEventStore {
 }
 
 const SELECT =
-  'SELECT position, id, order_id, sequence, type, occurred_at, recorded_at, payload, statement FROM order_events';
+  'SELECT position, id, order_id, supplier_id, sequence, type, occurred_at, recorded_at, payload, statement FROM order_events';
+
+function toFeedEvent(row: Record<string, unknown>): StoredFeedEvent {
+  if (row.supplier_id === null) return toEvent(row);
+  return {
+    position: row.position as number,
+    id: row.id as string,
+    supplierId: row.supplier_id as string,
+    sequence: row.sequence as number,
+    type: row.type as StoredSupplierEvent['type'],
+    occurredAt: (row.occurred_at as Date).toISOString(),
+    recordedAt: (row.recorded_at as Date).toISOString(),
+    data: row.payload as StoredSupplierEvent['data'],
+  };
+}
 
 function toEvent(row: Record<string, unknown>): StoredOrderEvent {
   return {

@@ -29,3 +29,18 @@ export function valuesList(rows: readonly (readonly unknown[])[]): { sql: string
   const sql = rows.map((row) => `(${row.map(() => `$${++n}`).join(', ')})`).join(', ');
   return { sql, params: rows.flat() };
 }
+
+/** The parameters of one statement built in parts: each `add` answers its placeholder. */
+export class SqlParams {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+
+  /** One `(…, …)` row of placeholders. */
+  row(values: readonly unknown[]): string {
+    return `(${values.map((v) => this.add(v)).join(', ')})`;
+  }
+}

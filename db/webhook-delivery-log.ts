@@ -25,6 +25,15 @@ export class WebhookDeliveryLog {
     return new Set(done.rows.map((r) => r.endpoint as string));
   }
 
+  /** When the event was first tried, if it was. */
+  async firstAttemptAt(eventId: string): Promise<Date | undefined> {
+    const result = await this.pool.query(
+      'SELECT MIN(attempted_at) AS first FROM webhook_deliveries WHERE event_id = $1',
+      [eventId],
+    );
+    return (result.rows[0]?.first as Date | null) ?? undefined;
+  }
+
   async record(r: DeliveryRecord): Promise<void> {
     await this.recordAll([r]);
   }

@@ -16,10 +16,12 @@ import {
   temporalConnectionSettings,
   webhookSettings,
 } from '../config/env.js';
+import { programSettings } from '../config/program.js';
 import { tracingFromConfig } from '../config/tracing.js';
 import { generateWebhookSecret } from '../config/webhook-secrets.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
+import { ensureAssessmentSchedule } from '../worker/assessment-schedule.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
@@ -216,6 +218,7 @@ async function start() {
       ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL, secrets: config.WEBHOOK_SECRETS })
       : undefined,
     webhooks: webhookSettings(config),
+    program: programSettings(config),
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
@@ -223,6 +226,10 @@ async function start() {
     tracing: workerTracing,
   });
   const workerDone = worker.run();
+  await ensureAssessmentSchedule(temporalClient, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    cron: config.PROGRAM_ASSESSMENT_SCHEDULE,
+  });
   stops.unshift(async () => {
     // The SDK's own SIGINT/SIGTERM handler may have begun the shutdown already.
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -241,6 +248,8 @@ async function start() {
     upstreamTimeoutMs: config.API_UPSTREAM_TIMEOUT_MS,
     metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
     tracing: apiTracing,
+    program: programSettings(config),
+    badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
   stops.unshift(() => app.close());
@@ -252,6 +261,7 @@ async function start() {
   log('Trade escrow engine is running:');
   log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs: /docs)`);
   if (config.API_METRICS_PORT) log(`  API metrics  http://localhost:${config.API_METRICS_PORT}/metrics`);
+  log(`  Assessment   Schedule supplier-assessment, ${config.PROGRAM_ASSESSMENT_SCHEDULE} (UTC)`);
   if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
   log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
   log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);

@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { webhookNotifier } from '../activities/webhook-notifier.js';
 import {
@@ -9,10 +9,12 @@ import {
   webhookSettings,
 } from '../config/env.js';
 import { createLogger, temporalLogger } from '../config/logging.js';
+import { programSettings } from '../config/program.js';
 import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { tracingFromConfig } from '../config/tracing.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
+import { ensureAssessmentSchedule } from './assessment-schedule.js';
 import { createOrderWorker } from './order-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 
@@ -55,6 +57,16 @@ try {
 } catch (err) {
   // Temporal Cloud refuses the operator API to ordinary keys; there they are set up in the console.
   logger.warn({ err }, 'could not check the search attributes; make sure they exist');
+}
+try {
+  const schedule = await ensureAssessmentSchedule(
+    new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE }),
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, cron: config.PROGRAM_ASSESSMENT_SCHEDULE },
+  );
+  logger.info({ schedule, cron: config.PROGRAM_ASSESSMENT_SCHEDULE }, 'supplier assessment scheduled');
+} catch (err) {
+  // Orders go on without it; only the program's statuses and limits wait for the next start.
+  logger.error({ err }, 'could not create the supplier-assessment schedule');
 } finally {
   await client.close();
 }
@@ -80,6 +92,7 @@ const worker = await createOrderWorker({
     ? webhookNotifier({ url: config.ARBITRATION_WEBHOOK_URL, secrets: config.WEBHOOK_SECRETS })
     : undefined,
   webhooks: webhookSettings(config),
+  program: programSettings(config),
   shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

@@ -14,13 +14,17 @@ import {
 import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
+import { createProgramActivities } from '../activities/program.js';
 import { WEBHOOK_TRACER, WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env.js';
+import { DEFAULT_PROGRAM_SETTINGS } from '../config/program.js';
 import type { Tracing } from '../config/tracing.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
+import { SupplierProgram } from '../db/supplier-program.js';
 import type { OrderSinks, StrayMove } from '../workflows/model/sinks.js';
+import type { ProgramSettings } from '../workflows/rules/program.js';
 import { workflowSource } from './workflow-bundle.js';
 
 export interface OrderWorkerOptions {
@@ -34,8 +38,10 @@ export interface OrderWorkerOptions {
   /** Replaces the ledger, e.g. with a marketplace's own payments system. */
   payments?: PaymentsGateway;
   notifier?: Notifier;
-  /** Where order events are POSTed; without it they are only in the pull feed. */
+  /** Where order and supplier events are POSTed; without it they are only in the pull feed. */
   webhooks?: WebhookSettings;
+  /** The supplier program's settings (config/program.ts): the same as the API's. The defaults when absent. */
+  program?: ProgramSettings;
   shutdownGraceTime?: string;
   maxConcurrentActivityTaskExecutions?: number;
   maxConcurrentWorkflowTaskExecutions?: number;
@@ -91,9 +97,19 @@ function activityTracing(tracing: Tracing): WorkerInterceptors['activity'] {
   ];
 }
 
+/**
+ * The worker of the orders and of the supplier program's workflows (the assessment, the delivery of
+ * supplier events), on one task queue.
+ */
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const events = new OrderEventStore(options.pool);
   const { tracing } = options;
+  const webhooks = new WebhookDelivery(
+    options.pool,
+    events,
+    options.webhooks ?? { urls: [], secrets: [] },
+    tracing?.tracerProvider.getTracer(WEBHOOK_TRACER),
+  );
   return Worker.create({
     sinks: orderSinks(options.onStrayMove, tracing),
     ...(tracing && { interceptors: { activity: activityTracing(tracing) } }),
@@ -107,12 +123,12 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         payments: options.payments ?? new PostgresLedger(options.pool),
         notifier: options.notifier ?? logNotifier,
         events,
-        webhooks: new WebhookDelivery(
-          options.pool,
-          events,
-          options.webhooks ?? { urls: [], secrets: [] },
-          tracing?.tracerProvider.getTracer(WEBHOOK_TRACER),
-        ),
+        webhooks,
+      }),
+      ...createProgramActivities({
+        program: new SupplierProgram(options.pool, options.program ?? DEFAULT_PROGRAM_SETTINGS),
+        events,
+        webhooks,
       }),
     },
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',

@@ -1,1 +1,3 @@
 export { order } from './order-workflow.js';
+export { supplierAssessment } from './supplier-assessment.js';
+export { supplierEvents } from './supplier-events.js';

@@ -5,6 +5,7 @@ import {
   EventFeedQuerySchema,
   EventFeedSchema,
   OrderEventsSchema,
+  toFeedEventResponse,
   toOrderEventResponse,
 } from '../schemas/event-feed.js';
 import { OrderParamsSchema } from '../schemas/requests.js';
@@ -30,9 +31,10 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<EventFeedRouteOptions> = asy
       schema: {
         tags: ['events'],
         operationId: 'listEvents',
-        summary: 'Order events in the order they were stored, from a cursor',
+        summary: 'Order and supplier events in the order they were stored, from a cursor',
         description:
-          'Start with no `after`, then pass the `cursor` of each answer as `after`. Events of one order come in their sequence.',
+          'Start with no `after`, then pass the `cursor` of each answer as `after`. Events of one order, and of ' +
+          'one supplier, come in their sequence. An order event has `orderId`, a supplier event `supplierId`.',
         querystring: EventFeedQuerySchema,
         response: {
           200: json('A page of events', EventFeedSchema),
@@ -44,7 +46,7 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<EventFeedRouteOptions> = asy
       const { after, limit } = request.query;
       const page = await withTimeout(events.feed(Number(after), limit), timeoutMs, 'postgres');
       const last = page.at(-1);
-      return { events: page.map(toOrderEventResponse), cursor: last ? String(last.position) : after };
+      return { events: page.map(toFeedEventResponse), cursor: last ? String(last.position) : after };
     },
   );
 

@@ -19,12 +19,26 @@ export const orderRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = as
         summary: 'Create an order and start its workflow',
         description:
           'Answers 201 with the new order, or 200 with the existing one when the same body was sent before. ' +
-          'The same order id with another body is a 409: an order id names one order forever.',
+          'The same order id with another body is a 409: an order id names one order forever. A new order is ' +
+          'created only when the supplier program protects it: the supplier is enrolled, `provisional` or ' +
+          '`qualified`, and the amount fits in its available coverage in the currency (else 422 ' +
+          '`/problems/not-protected` with `supplierStatus, currency, limit, exposure, available`; nothing is ' +
+          'started or reserved). The amount counts in the supplier’s exposure until the order closes.',
         body: ContractInputSchema,
         response: {
           200: json('The order existed already, created with this very body', OrderSnapshotSchema),
           201: json('The order was created', OrderSnapshotSchema),
-          ...problems(400, 401, 403, 409, 413, 415, 422, 429, 503),
+          ...problems(
+            400,
+            401,
+            403,
+            409,
+            413,
+            415,
+            [422, 'The contract contradicts itself, or the supplier program does not protect the order'],
+            429,
+            503,
+          ),
         },
       },
     },

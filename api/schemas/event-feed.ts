@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { StoredOrderEvent } from '../../db/order-event-store.js';
+import { isSupplierEvent, type StoredFeedEvent, type StoredOrderEvent } from '../../db/order-event-store.js';
 import { ORDER_EVENT_TYPES } from '../../workflows/model/events.js';
 import { TimestampSchema } from '../../workflows/schemas/contract.js';
 import { OrderSnapshotSchema, StatementSchema } from './order-snapshot.js';
 import { component } from './registry.js';
+import { SupplierEventSchema } from './suppliers.js';
 
 export const OrderEventSchema = component(
   'OrderEvent',
@@ -39,7 +40,11 @@ export const EventFeedQuerySchema = z.strictObject({
 });
 
 export const EventFeedSchema = z.object({
-  events: z.array(OrderEventSchema),
+  events: z
+    .array(z.union([OrderEventSchema, SupplierEventSchema]))
+    .describe(
+      "orders' events (with `orderId`) and suppliers' events (with `supplierId`), in the order they were stored",
+    ),
   cursor: z
     .string()
     .describe('where to continue: the cursor of the last event, or `after` when there was none'),
@@ -60,4 +65,12 @@ export function toOrderEventResponse(event: StoredOrderEvent): z.output<typeof O
       ...(event.statement ? { statement: event.statement } : {}),
     },
   };
+}
+
+export function toFeedEventResponse(
+  event: StoredFeedEvent,
+): z.output<typeof OrderEventSchema> | z.output<typeof SupplierEventSchema> {
+  if (!isSupplierEvent(event)) return toOrderEventResponse(event);
+  const { id, type, supplierId, sequence, occurredAt, data, position } = event;
+  return { id, type, supplierId, sequence, occurredAt, cursor: String(position), data };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUPPLIER_STATUSES } from '../../workflows/rules/program.js';
 import { component } from './registry.js';
 
 export const ProblemSchema = component(
@@ -15,6 +16,18 @@ export const ProblemSchema = component(
       .optional()
       .describe('400 and 422: one entry per bad field; `path` is dotted (`buyer.id`, `query.limit`)'),
     currentStatus: z.string().optional().describe("409: the order's status"),
+    supplierStatus: z
+      .enum(SUPPLIER_STATUSES)
+      .optional()
+      .describe("422 not-protected: the supplier's program status"),
+    currency: z.string().optional().describe("422 not-protected: the order's currency"),
+    limit: z.number().int().optional().describe("422 not-protected: the supplier's limit in that currency"),
+    exposure: z
+      .number()
+      .int()
+      .optional()
+      .describe("422 not-protected: the amounts of the supplier's open orders in that currency"),
+    available: z.number().int().optional().describe('422 not-protected: max(0, limit − exposure)'),
   }),
   'RFC 9457 problem details, served as application/problem+json',
 );

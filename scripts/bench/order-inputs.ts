@@ -8,6 +8,7 @@ import {
 import type { ApiKeys } from './api-client.js';
 
 export const HOUR = 3600_000;
+export const BENCH_SUPPLIER = { id: 'bench-supplier', name: 'Bench Supplier' };
 
 /** The bench's contract: deadlines an hour and a day away unless given (epoch milliseconds). */
 export function contractInput(orderId: string, deadlines?: { fundBy: number; shipBy: number }) {
@@ -15,7 +16,7 @@ export function contractInput(orderId: string, deadlines?: { fundBy: number; shi
   return {
     orderId,
     buyer: { id: 'bench-buyer', name: 'Bench Buyer' },
-    supplier: { id: 'bench-supplier', name: 'Bench Supplier' },
+    supplier: BENCH_SUPPLIER,
     currency: 'USD',
     amount: 1_250_000,
     fundBy: new Date(deadlines?.fundBy ?? now + HOUR).toISOString(),

@@ -8,20 +8,29 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type pg from 'pg';
 import { eventSigningInterceptor } from '../../api/event-signing.js';
 import { TemporalOrders } from '../../api/temporal-orders.js';
-import { loadConfigOrExit, orExit, temporalConnectionSettings } from '../../config/env.js';
+import { loadConfig, loadConfigOrExit, orExit, temporalConnectionSettings } from '../../config/env.js';
+import { programSettings } from '../../config/program.js';
 import { generateWebhookSecret } from '../../config/webhook-secrets.js';
 import { migrate } from '../../db/migrate.js';
 import { createPool } from '../../db/pool.js';
+import { SupplierProgram } from '../../db/supplier-program.js';
 import { WORKFLOW_INTERCEPTORS_PATH, WORKFLOW_PRELOAD_MODULES } from '../../worker/workflow-bundle.js';
 import { generateEventKeyPair } from '../../workflows/rules/event-signature.js';
 import { startDevPostgres } from '../dev-postgres.js';
 import { startDevTemporal } from '../dev-temporal-server.js';
 import { freePort } from '../free-port.js';
 import { type ApiClient, apiClient } from './api-client.js';
+import { BENCH_SUPPLIER } from './order-inputs.js';
 import { type Engines, startEngines } from './processes.js';
 import type { Progress } from './progress.js';
 import type { Teardown } from './teardown.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhooks.js';
+
+/** Coverage for the bench supplier's open orders: the memory section keeps 10,000 open at once. */
+const BENCH_PROGRAM_ENV = {
+  PROGRAM_PROVISIONAL_LIMITS: '*:1000000000000',
+  PROGRAM_MAX_LIMIT: '1000000000000',
+};
 
 /** Everything the sections run against. */
 export interface Bench {
@@ -87,6 +96,16 @@ export async function setUp(options: {
   const db = createPool(postgres.databaseUrl, 4);
   teardown.add(() => db.end());
   await migrate(db);
+  // Every order is the bench supplier's: enrolled, with room for every order a section keeps open.
+  const program = new SupplierProgram(
+    db,
+    programSettings(loadConfig({ DATABASE_URL: postgres.databaseUrl, ...BENCH_PROGRAM_ENV })),
+  );
+  await program.put(
+    BENCH_SUPPLIER.id,
+    { name: BENCH_SUPPLIER.name, country: 'DE', enrolled: true },
+    new Date(),
+  );
 
   // The engine processes' settings, for this client too: a dev server of the bench's own is reached
   // in plain gRPC, whatever the default profile of the developer's `temporal` CLI says.
@@ -129,6 +148,7 @@ export async function setUp(options: {
       EVENT_SIGNING_KEY: eventKeys.secretKey,
       WEBHOOK_URLS: webhooks.url,
       WEBHOOK_SECRETS: generateWebhookSecret(),
+      ...BENCH_PROGRAM_ENV,
     },
     apiKeys: `marketplace:${keys.marketplace},arbitrator:${keys.arbitrator}`,
     nodeFlags: options.workerNodeFlags,
@@ -142,7 +162,7 @@ export async function setUp(options: {
     databaseUrl: postgres.databaseUrl,
     db,
     client,
-    orders: new TemporalOrders(client, taskQueue, 60_000),
+    orders: new TemporalOrders(client, taskQueue, 60_000, program),
     taskQueue,
     api: apiClient(engines.apiUrl, keys),
     engines,

@@ -11,6 +11,7 @@ import {
   startCluster,
 } from '../../scripts/cluster/cluster.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
+import { enrolTestSuppliers } from '../support/test-suppliers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -50,6 +51,7 @@ export default async function setup(project: TestProject) {
   log(`[cluster] ready for the tests in ${Math.round((Date.now() - started) / 1000)}s`);
   const pool = createPool(cluster.databaseUrl, 1);
   await migrate(pool).finally(() => pool.end());
+  await enrolTestSuppliers(cluster.databaseUrl);
 
   project.provide('temporalAddress', cluster.frontendAddress);
   project.provide('temporalUiUrl', cluster.uiUrl);

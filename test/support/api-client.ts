@@ -2,7 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { type AppDeps, buildApp } from '../../api/app.js';
 import { generateApiKey, parseApiKeys, ROLES, type Role } from '../../config/api-keys.js';
+import { loadConfig } from '../../config/env.js';
+import { programSettings } from '../../config/program.js';
 import { createHarness, type Harness } from './harness.js';
+import { TEST_PROGRAM_ENV } from './test-suppliers.js';
+
+/** The suite's program settings: those of its processes (test-suppliers.ts). */
+const TEST_PROGRAM_SETTINGS = programSettings(
+  loadConfig({ DATABASE_URL: 'postgres://unused', ...TEST_PROGRAM_ENV }),
+);
 
 /**
  * The API of `buildApp` on a real port, called over real HTTP, with one fresh key per role; its
@@ -40,6 +48,7 @@ export async function startApi(h: Harness, overrides: Partial<AppDeps> = {}): Pr
     temporal: h.client,
     pool: h.pool,
     taskQueue: h.taskQueue,
+    program: TEST_PROGRAM_SETTINGS,
     apiKeys: parseApiKeys(ROLES.map((role) => `${role}:${keys[role]}`).join(',')),
     // A test that scrapes wants the counts of now; test/api/metrics.test.ts tests the cache.
     metricsCacheSeconds: 0,

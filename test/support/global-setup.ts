@@ -8,6 +8,7 @@ import { startDevPostgres } from '../../scripts/dev-postgres.js';
 import { startDevTemporal } from '../../scripts/dev-temporal-server.js';
 import { freePort } from '../../scripts/free-port.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
+import { enrolTestSuppliers } from './test-suppliers.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -65,6 +66,7 @@ export default async function setup(project: TestProject) {
   const pool = createPool(postgres.databaseUrl, 1);
   await migrate(pool);
   await pool.end();
+  await enrolTestSuppliers(postgres.databaseUrl);
 
   project.provide('temporalAddress', temporal.address);
   project.provide('temporalUiUrl', temporal.uiUrl ?? '');

@@ -19,6 +19,7 @@ import { orderQuery } from '../../workflows/model/messages.js';
 import type { StrayMove } from '../../workflows/model/sinks.js';
 import type { OrderSnapshot, OrderStatus } from '../../workflows/model/state.js';
 import type { order } from '../../workflows/order-workflow.js';
+import type { ProgramSettings } from '../../workflows/rules/program.js';
 import {
   type ContractInput,
   ContractInputSchema,
@@ -43,6 +44,8 @@ export interface Harness {
     /** The public keys the worker accepts; the harness client's by default. */
     eventPublicKeys?: string[];
     tracing?: Tracing;
+    /** The supplier program's settings; the defaults when absent. */
+    program?: ProgramSettings;
   }): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -60,8 +63,13 @@ async function connectionSettings(kind: 'worker' | 'api') {
   return { settings, tokens: oidc && (await startTokenSource(oidc)) };
 }
 
-/** `tracing`: the client's spans, as the API's client makes them. */
-export async function createHarness(options: { tracing?: Tracing } = {}): Promise<Harness> {
+/**
+ * `tracing`: the client's spans, as the API's client makes them. `databaseUrl`: another database than
+ * the run's (test/support/databases.ts), for tests that need one of their own.
+ */
+export async function createHarness(
+  options: { tracing?: Tracing; databaseUrl?: string } = {},
+): Promise<Harness> {
   installWorkerLogging('WARN');
   const api = await connectionSettings('api');
   const connection = await Connection.connect({
@@ -78,7 +86,7 @@ export async function createHarness(options: { tracing?: Tracing } = {}): Promis
     ...(worker.tokens && { apiKey: worker.tokens.current() }),
   });
   worker.tokens?.onRefresh((token) => void nativeConnection.setApiKey(token));
-  const pool = createPool(inject('databaseUrl'), 5);
+  const pool = createPool(options.databaseUrl ?? inject('databaseUrl'), 5);
   const taskQueue = `test-${randomUUID()}`;
   let running: { worker: Worker; done: Promise<void> } | undefined;
   const strayMoves: StrayMove[] = [];
@@ -99,6 +107,7 @@ export async function createHarness(options: { tracing?: Tracing } = {}): Promis
         webhooks: options.webhooks,
         notifier: options.notifier,
         tracing: options.tracing,
+        program: options.program,
         shutdownGraceTime: '5 seconds',
         onStrayMove: (move) => strayMoves.push(move),
       });

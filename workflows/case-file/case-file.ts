@@ -1,4 +1,5 @@
 import { allows, isOpen } from '../model/lifecycle.js';
+import type { SupplierProgramSnapshot } from '../model/program.js';
 import type { OrderSnapshot } from '../model/state.js';
 import { covered, formatAmount, formatMoney } from '../rules/money.js';
 import { DEFAULT_TRANSIT_WINDOW, type QualityTerm } from '../schemas/contract.js';
@@ -12,6 +13,7 @@ import {
   threadSection,
 } from './dispute.js';
 import { evidenceLine, formatTime, inWords, partyLabel, text } from './format.js';
+import { supplierProgramSection } from './supplier-program.js';
 
 /**
  * The case file an arbitrator reads in the Temporal Web UI (the workflow's current details):
@@ -21,7 +23,7 @@ import { evidenceLine, formatTime, inWords, partyLabel, text } from './format.js
  * every change of the order, so that each line is true of the order as it is: once decided, no
  * deadline runs and nothing is due.
  */
-export function caseFile(s: OrderSnapshot): string {
+export function caseFile(s: OrderSnapshot, supplierProgram?: SupplierProgramSnapshot): string {
   const c = s.contract;
   const held = covered(s);
   const out: string[] = [];
@@ -39,6 +41,7 @@ export function caseFile(s: OrderSnapshot): string {
   const deciding = allows('arbitrate', s.status);
   block(`## Order ${text(s.orderId)}: ${heading(s, deciding)}`);
   block(`**Supplier** ${partyLabel(c.supplier)} → **Buyer** ${partyLabel(c.buyer)}`);
+  supplierProgramSection(supplierProgram, md);
   block(
     '| amount | deposit | funded | in escrow |',
     '|---|---|---|---|',

@@ -105,6 +105,8 @@ export class Order {
   /** Payouts scheduled and not yet answered (settlement.ts). */
   payoutsInFlight = 0;
   private readonly events: EventStream;
+  /** The supplier's program standing at creation, for the case file (absent on older orders). */
+  private readonly supplierProgram: OrderWorkflowInput['supplierProgram'];
   /** What the features built around the order do as it leaves a status, before it enters the next. */
   private readonly leaving: ((from: OrderStatus, to: OrderStatus) => void)[] = [];
 
@@ -113,8 +115,9 @@ export class Order {
     events: EventStream,
     readonly versions: OrderVersions,
   ) {
-    const { contract } = input;
+    const { contract, supplierProgram } = input;
     this.contract = contract;
+    this.supplierProgram = supplierProgram;
     this.events = events;
     this.state = openingSnapshot(contract);
   }
@@ -152,7 +155,7 @@ export class Order {
   }
 
   private refreshCaseFile(): void {
-    setCurrentDetails(caseFile(this.state));
+    setCurrentDetails(caseFile(this.state, this.supplierProgram));
   }
 
   /** What arbitrators search and read in the Web UI: the search attributes and the case file. */

@@ -1,5 +1,6 @@
 import type { Contract } from '../schemas/contract.js';
 import type { OrderSnapshot } from '../schemas/snapshot.js';
+import type { SupplierProgramSnapshot } from './program.js';
 
 export type {
   Claim,
@@ -24,6 +25,8 @@ export interface OrderWorkflowInput {
   contract: Contract;
   /** Canonical JSON of the create request's body, so that a repeated create can be compared. */
   requestFingerprint: string;
+  /** The supplier's program status and figures at creation (docs/program.md); absent on older orders. */
+  supplierProgram?: SupplierProgramSnapshot;
 }
 
 /**
