@@ -1,4 +1,5 @@
 import { ORDER_EVENT_TYPES, type OrderEventType } from '../workflows/model/events.js';
+import { SUPPLIER_EVENT_TYPES, type SupplierEventType } from '../workflows/model/program.js';
 // Registers the components the webhooks below refer to.
 import './schemas/webhooks.js';
 
@@ -27,6 +28,16 @@ const WHEN: Record<OrderEventType, string> = {
   'order.refunded': 'The order closed with outcome `refunded` (`reason` in the snapshot).',
   'order.split': 'The order closed with outcome `split` (`reason` in the snapshot).',
   'order.cancelled': 'The order closed with outcome `cancelled` (`reason` in the snapshot).',
+};
+
+/** The same for the supplier program's events (docs/program.md#events). */
+const SUPPLIER_WHEN: Record<SupplierEventType, string> = {
+  'supplier.enrolled': 'The supplier joined the program (an assessment follows at once).',
+  'supplier.updated': 'The supplier was created outside the program, or its name or country changed.',
+  'supplier.status_changed':
+    'An assessment (or leaving the program) changed the status: `data.from`, `data.to`, `data.reasons`.',
+  'supplier.limit_changed':
+    'An assessment changed a limit: `data.currency` (`*`: every other), `data.from`, `data.to`.',
 };
 
 const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
@@ -91,16 +102,28 @@ const responses = {
   },
 };
 
-/** OpenAPI 3.1 `webhooks`: one per event type of ORDER_EVENT_TYPES, and the arbitration notice. */
+/**
+ * OpenAPI 3.1 `webhooks`: one per event type of ORDER_EVENT_TYPES and SUPPLIER_EVENT_TYPES, and the
+ * arbitration notice.
+ */
 export function openApiWebhooks() {
+  const kinds = [
+    ...ORDER_EVENT_TYPES.map((type) => ({ type, when: WHEN[type], per: 'order', schema: 'WebhookEvent' })),
+    ...SUPPLIER_EVENT_TYPES.map((type) => ({
+      type,
+      when: SUPPLIER_WHEN[type],
+      per: 'supplier',
+      schema: 'SupplierWebhookEvent',
+    })),
+  ];
   const events = Object.fromEntries(
-    ORDER_EVENT_TYPES.map((type) => [
+    kinds.map(({ type, when, per, schema }) => [
       type,
       {
         post: {
           operationId: `${type.replace(/[._](\w)/g, (_, c: string) => c.toUpperCase())}Webhook`,
           summary: `Event ${type}`,
-          description: `${WHEN[type]} POSTed to every URL of WEBHOOK_URLS, in order per order, at least once.`,
+          description: `${when} POSTed to every URL of WEBHOOK_URLS, in order per ${per}, at least once.`,
           tags: ['webhooks'],
           security: [],
           parameters: [
@@ -115,7 +138,7 @@ export function openApiWebhooks() {
               'application/json': {
                 schema: {
                   allOf: [
-                    { $ref: '#/components/schemas/WebhookEvent' },
+                    { $ref: `#/components/schemas/${schema}` },
                     { type: 'object', properties: { type: { const: type } }, required: ['type'] },
                   ],
                 },

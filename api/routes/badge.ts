@@ -55,7 +55,7 @@ export const badgeRoutes: FastifyPluginAsyncZod<BadgeRouteOptions> = async (
             description: 'The badge',
             content: { 'image/svg+xml': { schema: z.string() } },
           },
-          304: { description: 'The badge the client has (its ETag) is current', content: {} },
+          304: z.null().describe('Not modified: the badge the client has (its ETag) is current; no body'),
           ...problems(400, [404, 'No such supplier'], 429, 503),
         },
       },
@@ -73,7 +73,7 @@ export const badgeRoutes: FastifyPluginAsyncZod<BadgeRouteOptions> = async (
         .header('cross-origin-resource-policy', 'cross-origin');
       const sent = request.headers['if-none-match'];
       if (sent?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
-        return reply.code(304).send();
+        return reply.code(304).send(null);
       return reply.type('image/svg+xml; charset=utf-8').send(svg);
     },
   );

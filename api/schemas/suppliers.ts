@@ -32,7 +32,7 @@ const Amount = z.number().int().describe('minor units');
 export const SupplierParamsSchema = z.strictObject({ supplierId: IdSchema });
 
 export const SupplierInputSchema = component(
-  'SupplierInput',
+  'SupplierEnrolment',
   z.strictObject({
     name: z.string().trim().min(1, 'must not be empty').max(256),
     country: CountrySchema,
@@ -42,7 +42,7 @@ export const SupplierInputSchema = component(
 );
 
 export const InquiryInputSchema = component(
-  'InquiryInput',
+  'InquiryReport',
   z.strictObject({
     inquiryId: IdSchema.describe(
       "the marketplace's id of the message; a later call with it adds respondedAt",

@@ -2,11 +2,19 @@ import { z } from 'zod';
 import { TimestampSchema } from '../../workflows/schemas/contract.js';
 import { OrderEventSchema } from './event-feed.js';
 import { component } from './registry.js';
+import { SupplierEventSchema } from './suppliers.js';
 
 export const WebhookEventSchema = component(
   'WebhookEvent',
   OrderEventSchema.omit({ cursor: true }),
   'The body of an order event webhook: the event as the feed serves it, without the feed cursor. ' +
+    'Signed as sent: verify the raw bytes before parsing them.',
+);
+
+export const SupplierWebhookEventSchema = component(
+  'SupplierWebhookEvent',
+  SupplierEventSchema.omit({ cursor: true }),
+  'The body of a supplier event webhook: the event as the feed serves it, without the feed cursor. ' +
     'Signed as sent: verify the raw bytes before parsing them.',
 );
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ORDER_EVENT_TYPES } from '../../workflows/model/events.js';
+import { SUPPLIER_EVENT_TYPES } from '../../workflows/model/program.js';
 import { type ApiUnderTest, eventually, withApi } from '../support/api-client.js';
 import { testContract } from '../support/harness.js';
 
@@ -69,7 +70,11 @@ describe('operations routes, without an API key', () => {
     expect(Object.keys(spec.body.paths)).not.toContain('/metrics');
     // What the engine POSTs: one webhook per event type, and the arbitration notice, each with the
     // Standard Webhooks headers and its body's schema.
-    expect(Object.keys(spec.body.webhooks)).toEqual([...ORDER_EVENT_TYPES, 'arbitration_overdue']);
+    expect(Object.keys(spec.body.webhooks)).toEqual([
+      ...ORDER_EVENT_TYPES,
+      ...SUPPLIER_EVENT_TYPES,
+      'arbitration_overdue',
+    ]);
     const shipped = spec.body.webhooks['order.shipped'].post;
     expect(
       shipped.parameters.map(

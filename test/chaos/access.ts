@@ -27,7 +27,29 @@ export const ACCESS: { method: string; route: string; roles: readonly Role[] | n
   { method: 'GET', route: '/v1/orders/:orderId/events', roles: READ_ROLES },
   { method: 'GET', route: '/v1/events', roles: READ_ROLES },
   ...EVENT_ROUTES,
+  // The supplier program (docs/program.md): its routes name a supplier, not the target order.
+  {
+    method: 'PUT',
+    route: '/v1/suppliers/:supplierId',
+    roles: ['marketplace'],
+    body: { name: 'Chaos Mill', country: 'DE', enrolled: true },
+  },
+  { method: 'GET', route: '/v1/suppliers/:supplierId', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/suppliers', roles: READ_ROLES },
+  { method: 'POST', route: '/v1/suppliers/:supplierId/assessment', roles: ['marketplace'], body: {} },
+  {
+    method: 'POST',
+    route: '/v1/suppliers/:supplierId/inquiries',
+    roles: ['marketplace'],
+    body: { inquiryId: 'acl-inquiry', receivedAt: '2026-01-01T00:00:00Z' },
+  },
+  { method: 'GET', route: '/v1/suppliers/:supplierId/profile', roles: READ_ROLES },
+  // Public: storefronts embed it with no key.
+  { method: 'GET', route: '/v1/suppliers/:supplierId/badge.svg', roles: null },
 ];
+
+/** The supplier the matrix calls the program's routes on: none of the soak's, so that an assessment changes none of theirs. */
+const ACCESS_SUPPLIER = 'acl-supplier';
 
 export type Credential = 'none' | 'unknown' | Role;
 export const CREDENTIALS: Credential[] = ['none', 'unknown', 'marketplace', 'arbitrator', 'reader'];
@@ -77,11 +99,14 @@ export async function accessMatrix(
       const request: FuzzRequest = {
         route: `${entry.method} ${entry.route}`,
         method: entry.method,
-        path: entry.route.replace(':orderId', target.orderId).replace(':extensionId', 'ext-1'),
+        path: entry.route
+          .replace(':orderId', target.orderId)
+          .replace(':extensionId', 'ext-1')
+          .replace(':supplierId', ACCESS_SUPPLIER),
         body,
         key,
         mayPass: true,
-        target,
+        target: entry.route.includes(':orderId') ? target : undefined,
       };
       const answer = await client.send(request);
       result.cells++;

@@ -10,6 +10,7 @@ import { freePort } from '../../scripts/free-port.js';
 import { provisionTemporalCli } from '../../scripts/temporal-cli.js';
 import { devServerSearchAttributeFlags } from '../../worker/search-attributes.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
+import { enrolTestSuppliers, TEST_PROGRAM_ENV } from '../support/test-suppliers.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const HOST = '127.0.0.1';
@@ -152,6 +153,11 @@ export class ChaosCluster {
     const pool = createPool(this.databaseUrl, 1);
     await migrate(pool);
     await pool.end();
+    // The soak's orders name supplier-0 … supplier-4 (driver.ts).
+    await enrolTestSuppliers(
+      this.databaseUrl,
+      Array.from({ length: 5 }, (_, i) => ({ id: `supplier-${i}`, name: 'Steel Supplier' })),
+    );
 
     this.temporalArgs = [
       'server',
@@ -194,6 +200,7 @@ export class ChaosCluster {
       LOG_LEVEL: 'info',
       EVENT_PUBLIC_KEYS: this.keys.eventPublicKey,
       EVENT_SIGNING_KEY: this.keys.eventSigningKey,
+      ...TEST_PROGRAM_ENV,
       ...extra,
     });
     for (let i = 0; i < options.workers; i++) {
