@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { OrderEventStore } from '../db/order-event-store.js';
+import type { OrderEventStore, StoredSupplierEvent } from '../db/order-event-store.js';
 import type { SupplierProgram } from '../db/supplier-program.js';
 import { webhookRetryDelayMs } from '../workflows/model/events.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
 import type { ProgramActivities } from '../workflows/model/program.js';
-import { wakeSupplierEventDelivery } from './supplier-events.js';
+import { wakeSupplierEventDelivery } from './program-workflows.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
 
 export interface ProgramActivityDeps {
@@ -62,26 +62,28 @@ export function createProgramActivities({
     },
 
     async deliverSupplierEvents({ limit }) {
-      const { attempt } = Context.current().info;
-      const { log } = Context.current();
+      const { info, log } = Context.current();
       const cursor = await events.supplierDeliveryCursor();
       const pending = await events.supplierEventsAfter(cursor, limit);
-      let through = cursor;
+      const attempt = {
+        attempt: info.attempt,
+        nextAttemptAt: new Date(Date.now() + webhookRetryDelayMs(info.attempt)),
+      };
+      let done = 0;
       try {
-        for (const event of pending) {
-          try {
-            await webhooks.deliver(event.id, {
-              attempt,
-              nextAttemptAt: new Date(Date.now() + webhookRetryDelayMs(attempt)),
-            });
-          } catch (err) {
-            if (!(await webhooks.givenUp(event.id, new Date(), GIVE_UP_AFTER_MS))) throw err;
-            log.error('webhook delivery abandoned', { eventId: event.id, error: (err as Error).message });
-          }
-          through = event.position;
+        while (done < pending.length) {
+          const { delivered, failure } = await webhooks.deliverInOrder(pending.slice(done), attempt);
+          done += delivered;
+          if (failure === undefined) break;
+          const failed = pending[done] as StoredSupplierEvent;
+          if (!(await webhooks.givenUp(failed.id, new Date(), GIVE_UP_AFTER_MS)))
+            throw new Error(`webhook delivery of ${failed.id} failed: ${failure}`);
+          log.error('webhook delivery abandoned', { eventId: failed.id, error: failure });
+          done++;
         }
       } finally {
-        if (through > cursor) await events.advanceSupplierDelivery(through);
+        const through = pending[done - 1]?.position;
+        if (through !== undefined) await events.advanceSupplierDelivery(through);
       }
       return { delivered: pending.length, more: pending.length === limit };
     },

@@ -87,6 +87,35 @@ export class WebhookDelivery {
     return { delivered: this.settings.urls };
   }
 
+  /**
+   * Delivers events already read from the store, in order, to the endpoints that have not
+   * acknowledged each yet, logging every attempt with one statement. Stops at the first event an
+   * endpoint does not acknowledge: answers how many came before it, and that event's failure.
+   */
+  async deliverInOrder(
+    events: readonly (OrderEvent | SupplierEvent)[],
+    { attempt, nextAttemptAt }: DeliveryAttempt,
+  ): Promise<{ delivered: number; failure?: string }> {
+    if (this.settings.urls.length === 0) return { delivered: events.length };
+    const acknowledged = await this.log.acknowledgedAll(events.map((e) => e.id));
+    const records: DeliveryRecord[] = [];
+    let delivered = 0;
+    try {
+      for (const event of events) {
+        const body = webhookBody(event);
+        for (const url of this.settings.urls.filter((u) => !acknowledged.get(event.id)?.has(u))) {
+          const result = await this.post(url, event, body);
+          records.push({ eventId: event.id, endpoint: url, attempt, nextAttemptAt, ...result });
+          if (!result.ok) return { delivered, failure: `${url}: ${result.error ?? `HTTP ${result.status}`}` };
+        }
+        delivered++;
+      }
+      return { delivered };
+    } finally {
+      await this.log.recordAll(records);
+    }
+  }
+
   /** Whether deliveries of the event have been failing for longer than the retries go on. */
   async givenUp(eventId: string, now: Date, afterMs: number): Promise<boolean> {
     const first = await this.log.firstAttemptAt(eventId);

@@ -25,6 +25,18 @@ export class WebhookDeliveryLog {
     return new Set(done.rows.map((r) => r.endpoint as string));
   }
 
+  /** Per event, the endpoints that have acknowledged it already. */
+  async acknowledgedAll(eventIds: readonly string[]): Promise<Map<string, Set<string>>> {
+    const done = await this.pool.query(
+      'SELECT event_id, endpoint FROM webhook_deliveries WHERE event_id = ANY($1) AND delivered',
+      [eventIds],
+    );
+    const byEvent = new Map<string, Set<string>>();
+    for (const r of done.rows)
+      byEvent.set(r.event_id, (byEvent.get(r.event_id) ?? new Set()).add(r.endpoint));
+    return byEvent;
+  }
+
   /** When the event was first tried, if it was. */
   async firstAttemptAt(eventId: string): Promise<Date | undefined> {
     const result = await this.pool.query(

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { wakeSupplierEventDelivery } from '../../activities/supplier-events.js';
+import { wakeSupplierEventDelivery } from '../../activities/program-workflows.js';
 import { ROLES } from '../../config/api-keys.js';
 import type { IdempotencyRecords } from '../../db/api-idempotency.js';
 import {

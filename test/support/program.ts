@@ -30,7 +30,12 @@ export interface ProgramUnderTest {
  */
 export function withProgram(
   ready: (under: ProgramUnderTest) => void,
-  options: { env?: Record<string, string>; webhooks?: WebhookSettings; api?: Partial<AppDeps> } = {},
+  options: {
+    env?: Record<string, string>;
+    /** Read when the worker starts: a receiver started in an earlier `beforeAll` knows its port by then. */
+    webhooks?: () => WebhookSettings;
+    api?: Partial<AppDeps>;
+  } = {},
 ): void {
   let drop: (() => Promise<void>) | undefined;
   let under: ProgramUnderTest | undefined;
@@ -39,7 +44,7 @@ export function withProgram(
     drop = db.drop;
     const settings = programSettingsOf(options.env);
     const h = await createHarness({ databaseUrl: db.url });
-    await h.startWorker({ program: settings, webhooks: options.webhooks });
+    await h.startWorker({ program: settings, webhooks: options.webhooks?.() });
     const api = await startApi(h, { program: settings, ...options.api });
     const supplierId = (prefix = 'sup') => `${prefix}-${randomUUID()}`;
     under = {

@@ -210,7 +210,7 @@ describe('architecture: folders depend one way', () => {
     // The benchmark starts its ceilings (bare workflows beside the order), and its orders through the API's code;
     // the supplier program starts the delivery of its events in one place too.
     expect(starting).toEqual([
-      'activities/supplier-events.ts',
+      'activities/program-workflows.ts',
       'api/order-start.ts',
       'scripts/bench/ceilings.ts',
     ]);
