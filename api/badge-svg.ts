@@ -35,7 +35,7 @@ function moneyInWords(amount: number, currency: string): string {
 
 const FONT = "Verdana,'DejaVu Sans',Geneva,sans-serif";
 /** Verdana's average advance at 11px, generous: a line is never clipped. */
-const CHAR_WIDTH = 7;
+const CHAR_WIDTH = 6.6;
 
 export function badgeSvg(profile: SupplierProfile, programName: string): string {
   const name = cut(profile.name, 40);
@@ -66,9 +66,9 @@ export function badgeSvg(profile: SupplierProfile, programName: string): string 
     colour = '#6e7781';
     mark = '–';
     lines.push(
-      { text: program, size: 13, weight: 'bold' },
+      { text: 'Not protected', size: 13, weight: 'bold' },
       { text: name, size: 11 },
-      { text: 'Not protected', size: 11 },
+      { text: `${program} does not cover new orders`, size: 11 },
     );
   }
   const textWidth = Math.max(...lines.map((l) => Math.ceil((l.text.length * CHAR_WIDTH * l.size) / 11)));
@@ -85,7 +85,8 @@ export function badgeSvg(profile: SupplierProfile, programName: string): string 
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${xml(label)}">` +
     `<title>${xml(label)}</title>` +
     `<rect x="0.5" y="0.5" width="${width - 1}" height="${height - 1}" rx="6" fill="#ffffff" stroke="${colour}"/>` +
-    `<rect x="0.5" y="0.5" width="44" height="${height - 1}" rx="6" fill="${colour}"/>` +
+    // The mark's band, rounded on the left only.
+    `<path d="M6.5 0.5H44.5V${height - 0.5}H6.5A6 6 0 0 1 0.5 ${height - 6.5}V6.5A6 6 0 0 1 6.5 0.5Z" fill="${colour}"/>` +
     `<text x="22.5" y="${height / 2 + 8}" font-family="${FONT}" font-size="24" fill="#ffffff" text-anchor="middle">${mark}</text>` +
     `<g font-family="${FONT}" fill="#1f2328">${text}</g>` +
     '</svg>'

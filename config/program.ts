@@ -59,7 +59,7 @@ const CRON = /^\s*(\S+\s+){4}\S+\s*$/;
 const CRON_FIELD = /^[\d*,/-]+$|^[A-Za-z]{3}(-[A-Za-z]{3})?$/;
 
 export const ProgramEnvShape = {
-  PROGRAM_NAME: z.string().trim().min(1).max(40).default('Escrow Protected'),
+  PROGRAM_NAME: z.string().trim().min(1).max(40).default('Buyer Protection'),
   PROGRAM_PROVISIONAL_LIMITS: refined((s) => parseProvisionalLimits(s), 'is not a list of limits').default(
     `*:${DEFAULT_PROVISIONAL_LIMIT}`,
   ),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { SupplierProgram } from '../../db/supplier-program.js';
@@ -72,8 +73,9 @@ export const badgeRoutes: FastifyPluginAsyncZod<BadgeRouteOptions> = async (
         // Storefronts on other origins embed it: helmet's same-origin default would block the image.
         .header('cross-origin-resource-policy', 'cross-origin');
       const sent = request.headers['if-none-match'];
+      // No body, and so no content type: the typed reply would serialise the schema's null as JSON.
       if (sent?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag))
-        return reply.code(304).send(null);
+        return (reply as FastifyReply).code(304).send();
       return reply.type('image/svg+xml; charset=utf-8').send(svg);
     },
   );

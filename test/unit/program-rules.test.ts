@@ -325,8 +325,8 @@ describe('the badge', () => {
   };
 
   it('reads the program, 12 months of trade and the median answer time, escaped, in under 8 KiB', () => {
-    const svg = badgeSvg(profile, 'Escrow Protected');
-    expect(svg).toContain('Escrow Protected');
+    const svg = badgeSvg(profile, 'Buyer Protection');
+    expect(svg).toContain('Buyer Protection');
     expect(svg).toContain('14 transactions in 12 months: EUR 12,345 · USD 990,000 +1 more');
     expect(svg).toContain('Replies in 3 h 12 min (median)');
     expect(svg).toContain('Acme &lt;Steel&gt; &amp; &quot;Sons&quot;');
@@ -336,7 +336,7 @@ describe('the badge', () => {
   });
 
   it('reads "not protected" for any other supplier, and nothing of its figures', () => {
-    const svg = badgeSvg({ ...profile, status: 'suspended', protected: false }, 'Escrow Protected');
+    const svg = badgeSvg({ ...profile, status: 'suspended', protected: false }, 'Buyer Protection');
     expect(svg).toContain('Not protected');
     expect(svg).not.toContain('transactions');
     expect(durationInWords('PT40S')).toBe('under a minute');
