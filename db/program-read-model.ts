@@ -170,23 +170,27 @@ export function rebuildReadModelIfNeeded(pool: pg.Pool): Promise<number | undefi
   return rebuild(pool, () => {}, true);
 }
 
+/**
+ * On one connection from start to end (the lock, each page's transaction), so that a pool of one
+ * (a process that only migrates) is enough.
+ */
 async function rebuild(
   pool: pg.Pool,
   progress: (orders: number) => void,
   onlyIfNeeded: boolean,
 ): Promise<number | undefined> {
+  const client = await pool.connect();
   const needed = async () =>
-    (await pool.query('SELECT needs_rebuild FROM program_read_model')).rows[0]?.needs_rebuild;
-  if (onlyIfNeeded && !(await needed())) return undefined;
-  const lock = await pool.connect();
+    (await client.query('SELECT needs_rebuild FROM program_read_model')).rows[0]?.needs_rebuild;
   try {
-    await lock.query('SELECT pg_advisory_lock($1)', [REBUILD_LOCK]);
+    if (onlyIfNeeded && !(await needed())) return undefined;
+    await client.query('SELECT pg_advisory_lock($1)', [REBUILD_LOCK]);
     // Another process may have built it while this one waited.
     if (onlyIfNeeded && !(await needed())) return undefined;
     let after = '';
     let orders = 0;
     for (;;) {
-      const page = await pool.query(
+      const page = await client.query(
         `SELECT DISTINCT ON (order_id) order_id, sequence, payload FROM order_events
          WHERE order_id > $1 ORDER BY order_id, sequence DESC LIMIT $2`,
         [after, REBUILD_PAGE],
@@ -197,7 +201,6 @@ async function rebuild(
         sequence: r.sequence as number,
         snapshot: r.payload as OrderSnapshot,
       }));
-      const client = await pool.connect();
       try {
         await client.query('BEGIN');
         const q = new SqlParams();
@@ -219,17 +222,15 @@ async function rebuild(
       } catch (err) {
         await client.query('ROLLBACK').catch(() => {});
         throw err;
-      } finally {
-        client.release();
       }
       orders += events.length;
       after = events.at(-1)?.orderId ?? after;
       progress(orders);
     }
-    await pool.query('UPDATE program_read_model SET needs_rebuild = false');
+    await client.query('UPDATE program_read_model SET needs_rebuild = false');
     return orders;
   } finally {
-    await lock.query('SELECT pg_advisory_unlock($1)', [REBUILD_LOCK]).catch(() => {});
-    lock.release();
+    await client.query('SELECT pg_advisory_unlock($1)', [REBUILD_LOCK]).catch(() => {});
+    client.release();
   }
 }
