@@ -7,6 +7,7 @@ import { lifecycleSection } from './lifecycle.js';
 import { memoryMeter, memorySection } from './memory.js';
 import { parseOptions, type Settings } from './options.js';
 import { workerNodeFlags } from './processes.js';
+import { programSection } from './program.js';
 import { type Progress, progressSince } from './progress.js';
 import { closedWithoutWorker, readsSection } from './reads.js';
 import { type BenchReport, markdownTable, writeReport } from './report.js';
@@ -126,6 +127,10 @@ async function runSections(
       { client, taskQueue, api, db, memoryNow: options.memoryNow, settings, run, progress },
       report.memory,
     );
+  }
+  // After every section that creates orders: its assessment may suspend the bench's supplier.
+  if (sections.has('program')) {
+    report.program = await programSection({ api, client, db, taskQueue, settings, run, progress });
   }
   // Last: a restarted worker starts cold, which any section after it would measure.
   if (closedOrder) {

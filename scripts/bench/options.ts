@@ -9,6 +9,8 @@ export interface Settings {
   reads: number;
   reps: number;
   ledgerOps: number;
+  suppliers: number;
+  closedOrders: number;
   quick: boolean;
 }
 
@@ -29,6 +31,8 @@ export function parseOptions(root: string): Options {
       reads: { type: 'string' },
       reps: { type: 'string' },
       'ledger-ops': { type: 'string' },
+      suppliers: { type: 'string' },
+      'closed-orders': { type: 'string' },
       sections: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
@@ -45,7 +49,9 @@ export function parseOptions(root: string): Options {
   --reads R        GETs per read case (default 1000)
   --reps R         repetitions of each ratio; the median is reported (default 3)
   --ledger-ops N   transactions per ledger case (default 1000)
-  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory
+  --suppliers S    suppliers the program section generates and assesses (default 100000)
+  --closed-orders N  closed orders it generates into the read model (default 1000000)
+  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program
   --out DIR        where the report goes (default docs/bench)
   --quick          small sizes for iterating (not a report to commit)
 TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev server and PostgreSQL.`);
@@ -63,10 +69,12 @@ TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev s
       reads: opt('reads', 1000, 200),
       reps: opt('reps', 3, 1),
       ledgerOps: opt('ledger-ops', 1000, 200),
+      suppliers: opt('suppliers', 100_000, 2_000),
+      closedOrders: opt('closed-orders', 1_000_000, 20_000),
       quick,
     },
     sections: new Set(
-      (args.sections ?? 'ledger,lifecycle,reads,storm,memory').split(',').map((s) => s.trim()),
+      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program').split(',').map((s) => s.trim()),
     ),
     outDir: args.out ?? join(root, 'docs', 'bench'),
   };

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Distribution } from './stats.js';
+import type { ProgramFigures } from './program.js';
+import { type Distribution, round } from './stats.js';
 import { STORM_PHASES, type StormPhase } from './storm-phases.js';
 
 type Memory = { workerMiB?: number; apiMiB?: number; temporalServerMiB?: number };
@@ -45,6 +46,7 @@ export interface BenchReport {
     reps: { ceiling: number; orders: number; refunded: number; notFundedInTime: number }[];
   };
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
+  program?: ProgramFigures;
   /** Requests received, events stored, stored events never received by the end of the run. */
   webhooks?: { received: number; outOfOrder: number; orders: number; stored?: number; missing?: number };
 }
@@ -208,6 +210,23 @@ export function markdownTable(r: BenchReport): string {
         );
       }
     }
+  }
+  if (r.program) {
+    const p = r.program;
+    add(
+      `GET supplier profile, ${p.suppliers} suppliers, ${p.closedOrders} closed orders (p50 / p99)`,
+      `${ms(p.profileGet.p50)} / ${ms(p.profileGet.p99)} (n=${p.profileGet.samples}${p.failures.length ? `; failed: ${p.failures.join(', ')}` : ''})`,
+      `${ms(p.openOrderGet.p50)} / ${ms(p.openOrderGet.p99)} open order`,
+      `${x(p.profileGet.p50 / p.openOrderGet.p50)} / ${x(p.profileP99Ratio)}`,
+      'p99 ≤ 1×',
+    );
+    add(
+      `assessment of every supplier (${p.assessment.assessed})`,
+      `${p.assessment.suppliersPerSecond} suppliers/s (${p.assessment.seconds} s)`,
+      '',
+      '',
+      `≥ ${round(p.assessment.assessed / 86_400, 2)}/s: all in a day`,
+    );
   }
   const memoryRow = (label: string, m: Memory) =>
     add(

@@ -22,15 +22,10 @@ import { freePort } from '../free-port.js';
 import { type ApiClient, apiClient } from './api-client.js';
 import { BENCH_SUPPLIER } from './order-inputs.js';
 import { type Engines, startEngines } from './processes.js';
+import { BENCH_PROGRAM_ENV } from './program.js';
 import type { Progress } from './progress.js';
 import type { Teardown } from './teardown.js';
 import { startWebhookReceiver, type WebhookReceiver } from './webhooks.js';
-
-/** Coverage for the bench supplier's open orders: the memory section keeps 10,000 open at once. */
-const BENCH_PROGRAM_ENV = {
-  PROGRAM_PROVISIONAL_LIMITS: '*:1000000000000',
-  PROGRAM_MAX_LIMIT: '1000000000000',
-};
 
 /** Everything the sections run against. */
 export interface Bench {
@@ -148,7 +143,10 @@ export async function setUp(options: {
       EVENT_SIGNING_KEY: eventKeys.secretKey,
       WEBHOOK_URLS: webhooks.url,
       WEBHOOK_SECRETS: generateWebhookSecret(),
+      // Coverage for the bench supplier's open orders: the memory section keeps 10,000 open at once.
       ...BENCH_PROGRAM_ENV,
+      // The program section's GETs of a profile answer in a few milliseconds, one after the other.
+      RATE_LIMIT_PER_MINUTE_MARKETPLACE: '600000',
     },
     apiKeys: `marketplace:${keys.marketplace},arbitrator:${keys.arbitrator}`,
     nodeFlags: options.workerNodeFlags,

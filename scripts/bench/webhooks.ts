@@ -13,8 +13,8 @@ export interface WebhookReceiver {
 }
 
 /**
- * The marketplace's webhook receiver: answers 200 at once and checks that each order's events
- * arrive in sequence (a redelivery of the last one is allowed: at least once).
+ * The marketplace's webhook receiver: answers 200 at once and checks that each order's events, and
+ * each supplier's, arrive in sequence (a redelivery of the last one is allowed: at least once).
  */
 export async function startWebhookReceiver(teardown: Teardown): Promise<WebhookReceiver> {
   const stats = { received: 0, outOfOrder: 0 };
@@ -26,14 +26,16 @@ export async function startWebhookReceiver(teardown: Teardown): Promise<WebhookR
     request.on('end', () => {
       const event = JSON.parse(Buffer.concat(chunks).toString()) as {
         id: string;
-        orderId: string;
+        orderId?: string;
+        supplierId?: string;
         sequence: number;
       };
       stats.received++;
       receivedIds.add(event.id);
-      const last = lastSequence.get(event.orderId) ?? 0;
+      const subject = event.orderId ?? `supplier ${event.supplierId}`;
+      const last = lastSequence.get(subject) ?? 0;
       if (event.sequence !== last + 1 && event.sequence !== last) stats.outOfOrder++;
-      lastSequence.set(event.orderId, Math.max(last, event.sequence));
+      lastSequence.set(subject, Math.max(last, event.sequence));
       response.writeHead(200).end();
     });
   });
@@ -52,7 +54,7 @@ export async function startWebhookReceiver(teardown: Teardown): Promise<WebhookR
       }
       return {
         ...stats,
-        orders: lastSequence.size,
+        orders: [...lastSequence.keys()].filter((subject) => !subject.startsWith('supplier ')).length,
         stored: storedEvents,
         missing: storedEvents - receivedIds.size,
       };

@@ -7,6 +7,7 @@ import {
   webhookSettings,
 } from '../../config/env.js';
 import { createLogger, temporalLogger } from '../../config/logging.js';
+import { programSettings } from '../../config/program.js';
 import { tracingFromConfig } from '../../config/tracing.js';
 import { createPool } from '../../db/pool.js';
 import { createOrderWorker } from '../../worker/order-worker.js';
@@ -31,6 +32,7 @@ const worker = await createOrderWorker({
   workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
   eventPublicKeys: orExit(() => eventPublicKeys(config)),
   webhooks: webhookSettings(config),
+  program: programSettings(config),
   shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS} seconds`,
   maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

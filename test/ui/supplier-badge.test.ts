@@ -100,7 +100,7 @@ describe('the badge in a storefront', () => {
     expect(protectedSize.width).toBeGreaterThan(200);
     expect(notProtectedSize.width).toBeGreaterThan(150);
     const badge = (await p.api.call('GET', `/v1/suppliers/${trusted}/badge.svg`, { as: null })).body;
-    expect(badge).toContain('30 transactions in 12 months: USD 28,200');
+    expect(badge).toContain('30 transactions in 12 months: USD 29,100');
     expect(badge).toContain('Replies in 2 h 40 min (median)');
   });
 });
