@@ -58,35 +58,46 @@ const thousandths = (fallback: string) =>
 const CRON = /^\s*(\S+\s+){4}\S+\s*$/;
 const CRON_FIELD = /^[\d*,/-]+$|^[A-Za-z]{3}(-[A-Za-z]{3})?$/;
 
+/** Empty counts as unset: compose files pass `${VAR:-}` through. */
+const orDefault = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' ? undefined : v), schema);
+
 export const ProgramEnvShape = {
-  PROGRAM_NAME: z.string().trim().min(1).max(40).default('Buyer Protection'),
-  PROGRAM_PROVISIONAL_LIMITS: refined((s) => parseProvisionalLimits(s), 'is not a list of limits').default(
-    `*:${DEFAULT_PROVISIONAL_LIMIT}`,
+  PROGRAM_NAME: orDefault(z.string().trim().min(1).max(40).default('Buyer Protection')),
+  PROGRAM_PROVISIONAL_LIMITS: orDefault(
+    refined((s) => parseProvisionalLimits(s), 'is not a list of limits').default(
+      `*:${DEFAULT_PROVISIONAL_LIMIT}`,
+    ),
   ),
-  PROGRAM_LIMIT_FACTOR: refined(
-    (s) => (parseFactor(s)?.numerator ? s : undefined),
-    'must be a decimal number above 0 with at most 6 decimals (e.g. 0.5)',
-  ).default('0.5'),
-  PROGRAM_MAX_LIMIT: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100_000_000),
-  PROGRAM_ASSESSMENT_WINDOW: window('P180D'),
-  PROGRAM_MIN_ORDERS: z.coerce.number().int().min(0).max(1_000_000).default(5),
-  PROGRAM_MIN_ON_TIME_SHIPMENT_RATE: thousandths('0.90'),
-  PROGRAM_MAX_DISPUTE_RATE: thousandths('0.10'),
-  PROGRAM_MAX_REFUND_RATIO: thousandths('0.10'),
-  PROGRAM_RESPONSIVENESS_WINDOW: window('P90D'),
-  PROGRAM_INQUIRY_WINDOW: window('P2D'),
-  PROGRAM_ASSESSMENT_SCHEDULE: z
-    .string()
-    .refine(
-      (s) =>
-        CRON.test(s) &&
-        s
-          .trim()
-          .split(/\s+/)
-          .every((f) => CRON_FIELD.test(f)),
-      'must be a cron expression of five fields, in UTC (e.g. "0 0 * * *")',
-    )
-    .default('0 0 * * *'),
+  PROGRAM_LIMIT_FACTOR: orDefault(
+    refined(
+      (s) => (parseFactor(s)?.numerator ? s : undefined),
+      'must be a decimal number above 0 with at most 6 decimals (e.g. 0.5)',
+    ).default('0.5'),
+  ),
+  PROGRAM_MAX_LIMIT: orDefault(
+    z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(100_000_000),
+  ),
+  PROGRAM_ASSESSMENT_WINDOW: orDefault(window('P180D')),
+  PROGRAM_MIN_ORDERS: orDefault(z.coerce.number().int().min(0).max(1_000_000).default(5)),
+  PROGRAM_MIN_ON_TIME_SHIPMENT_RATE: orDefault(thousandths('0.90')),
+  PROGRAM_MAX_DISPUTE_RATE: orDefault(thousandths('0.10')),
+  PROGRAM_MAX_REFUND_RATIO: orDefault(thousandths('0.10')),
+  PROGRAM_RESPONSIVENESS_WINDOW: orDefault(window('P90D')),
+  PROGRAM_INQUIRY_WINDOW: orDefault(window('P2D')),
+  PROGRAM_ASSESSMENT_SCHEDULE: orDefault(
+    z
+      .string()
+      .refine(
+        (s) =>
+          CRON.test(s) &&
+          s
+            .trim()
+            .split(/\s+/)
+            .every((f) => CRON_FIELD.test(f)),
+        'must be a cron expression of five fields, in UTC (e.g. "0 0 * * *")',
+      )
+      .default('0 0 * * *'),
+  ),
 };
 
 const ProgramEnvSchema = z.object(ProgramEnvShape);

@@ -635,3 +635,24 @@ describe('the deadlines of the case file', () => {
     ).not.toContain('Deadlines');
   });
 });
+
+describe('case file: the supplier program', () => {
+  it("names the supplier's program status and 12-month trade at the order's creation, and nothing for older orders", () => {
+    const s = inArbitration();
+    const file = caseFile(s, {
+      status: 'qualified',
+      asOf: '2026-03-02T09:30:00.000Z',
+      last12Months: {
+        transactions: 14,
+        value: [
+          { currency: 'EUR', amount: 250_000 },
+          { currency: 'USD', amount: 12_345_600 },
+        ],
+      },
+    });
+    expect(file).toContain(
+      '**Supplier program** at order creation (2 Mar 2026, 09:30 UTC): qualified; 14 transactions in the last 12 months (EUR 2,500.00, USD 123,456.00 paid to the supplier)',
+    );
+    expect(caseFile(s)).not.toContain('Supplier program');
+  });
+});

@@ -264,8 +264,11 @@ describe('the program: responsiveness', () => {
 describe('the program: settings', () => {
   const minimal = { DATABASE_URL: 'postgres://escrow:escrow@db:5432/escrow' };
 
-  it('has the documented defaults', () => {
+  it('has the documented defaults, also for variables set empty (as compose passes them)', () => {
     expect(programSettings(loadConfig(minimal))).toEqual(DEFAULT_PROGRAM_SETTINGS);
+    expect(
+      programSettings(loadConfig({ ...minimal, PROGRAM_LIMIT_FACTOR: '', PROGRAM_ASSESSMENT_SCHEDULE: '' })),
+    ).toEqual(DEFAULT_PROGRAM_SETTINGS);
     expect(DEFAULT_PROGRAM_SETTINGS).toMatchObject({
       limits: { provisional: { '*': 500_000 }, max: 100_000_000 },
       thresholds: {
