@@ -72,7 +72,9 @@ export function createProgramActivities({
       let done = 0;
       try {
         while (done < pending.length) {
-          const { delivered, failure } = await webhooks.deliverInOrder(pending.slice(done), attempt);
+          const { delivered, failure } = await webhooks.deliverInOrder(pending.slice(done), attempt, () =>
+            Context.current().heartbeat(),
+          );
           done += delivered;
           if (failure === undefined) break;
           const failed = pending[done] as StoredSupplierEvent;

@@ -95,6 +95,8 @@ export class WebhookDelivery {
   async deliverInOrder(
     events: readonly (OrderEvent | SupplierEvent)[],
     { attempt, nextAttemptAt }: DeliveryAttempt,
+    /** Called after each event: the activity's heartbeat. */
+    progress: () => void = () => {},
   ): Promise<{ delivered: number; failure?: string }> {
     if (this.settings.urls.length === 0) return { delivered: events.length };
     const acknowledged = await this.log.acknowledgedAll(events.map((e) => e.id));
@@ -109,6 +111,7 @@ export class WebhookDelivery {
           if (!result.ok) return { delivered, failure: `${url}: ${result.error ?? `HTTP ${result.status}`}` };
         }
         delivered++;
+        progress();
       }
       return { delivered };
     } finally {

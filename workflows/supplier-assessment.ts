@@ -6,8 +6,12 @@ export const ASSESSMENT_PAGE = 500;
 /** Pages per run before it continues as new, so that no history grows with the number of suppliers. */
 export const PAGES_PER_RUN = 50;
 
+/**
+ * A page takes well under a second; a worker that dies holding one has it retried elsewhere after
+ * a minute, not after the default's hours.
+ */
 const program = proxyActivities<ProgramActivities>({
-  startToCloseTimeout: '5 minutes',
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -4,9 +4,13 @@ import { type ProgramActivities, supplierEventsRecordedSignal } from './model/pr
 
 const BATCH = 100;
 
-/** Receivers may be down for a while: like order events, each delivery keeps trying for 72 hours. */
+/**
+ * Receivers may be down for a while: like order events, each delivery keeps trying for 72 hours. A
+ * batch heartbeats after each event, so that one held by a worker that died is retried in seconds.
+ */
 const delivery = proxyActivities<ProgramActivities>({
   startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: WEBHOOK_RETRY.initialIntervalMs,
     backoffCoefficient: WEBHOOK_RETRY.backoffCoefficient,
