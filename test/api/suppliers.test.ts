@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventually } from '../support/api-client.js';
+import { createPool } from '../../db/pool.js';
+import { eventually, startApi } from '../support/api-client.js';
+import { testContract } from '../support/harness.js';
 import { type ProgramUnderTest, withProgram } from '../support/program.js';
 
 let p: ProgramUnderTest;
@@ -159,7 +161,15 @@ describe('supplier records', () => {
     ).toBe(400);
     expect((await p.api.call('PUT', '/v1/suppliers/-bad', { body })).status).toBe(400);
     expect((await p.api.call('PUT', `/v1/suppliers/${id}`, { body, as: 'reader' })).status).toBe(403);
+    expect((await p.api.call('PUT', `/v1/suppliers/${id}`, { body, as: 'arbitrator' })).status).toBe(403);
     expect((await p.api.call('PUT', `/v1/suppliers/${id}`, { body, as: null })).status).toBe(401);
+    for (const path of [`/v1/suppliers/${id}`, '/v1/suppliers', `/v1/suppliers/${id}/profile`]) {
+      expect((await p.api.call('GET', path, { as: null })).status).toBe(401);
+      expect((await p.api.call('GET', path, { key: 'esk_not-a-key-of-this-deployment' })).status).toBe(401);
+    }
+    for (const path of ['/v1/suppliers/-bad', '/v1/suppliers/-bad/profile']) {
+      expect((await p.api.call('GET', path)).status).toBe(400);
+    }
     const unknown = await p.api.call('GET', `/v1/suppliers/${id}`);
     expect(unknown.status).toBe(404);
     expect(unknown.body.type).toBe('/problems/supplier-not-found');
@@ -183,6 +193,36 @@ describe('supplier records', () => {
     expect(reused.body.type).toBe('/problems/idempotency-key-reused');
     expect((await p.api.call('GET', `/v1/suppliers/${id}`)).body.enrolled).toBe(true);
     expect((await supplierEvents(id)).length).toBe(3);
+  });
+});
+
+describe('without PostgreSQL', () => {
+  it('answers 503 on the supplier routes, and creates no order it could not reserve', async () => {
+    const id = await p.enrol();
+    const pool = createPool('postgres://escrow:escrow@127.0.0.1:1/escrow', 1);
+    const down = await startApi(p.h, { pool, program: p.settings, upstreamTimeoutMs: 2000 });
+    try {
+      const receivedAt = new Date(Date.now() - 60_000).toISOString();
+      for (const [method, path, request] of [
+        ['PUT', `/v1/suppliers/${id}`, body],
+        ['GET', `/v1/suppliers/${id}`, undefined],
+        ['GET', '/v1/suppliers', undefined],
+        ['POST', `/v1/suppliers/${id}/assessment`, {}],
+        ['POST', `/v1/suppliers/${id}/inquiries`, { inquiryId: 'q-1', receivedAt }],
+        ['GET', `/v1/suppliers/${id}/profile`, undefined],
+      ] as const) {
+        const answer = await down.call(method, path, { body: request });
+        expect(answer.status, `${method} ${path}`).toBe(503);
+        expect(answer.body.type).toBe('/problems/unavailable');
+      }
+      expect((await down.call('GET', `/v1/suppliers/${id}/badge.svg`, { as: null })).status).toBe(503);
+      const contract = testContract({ supplier: { id }, amount: 1000 });
+      expect((await down.call('POST', '/v1/orders', { body: contract })).status).toBe(503);
+      expect((await p.api.call('GET', `/v1/orders/${contract.orderId}`)).status).toBe(404);
+    } finally {
+      await down.close();
+      await pool.end();
+    }
   });
 });
 
