@@ -19,7 +19,6 @@ import {
   type Responsiveness,
   rate,
   responsiveness,
-  type StatusReason,
   type SupplierStatus,
   type Terms,
   type WindowTerms,
@@ -760,5 +759,3 @@ async function movesOf(db: pg.Pool, ids: string[], from: Date): Promise<Map<stri
   }
   return byId;
 }
-
-export type { StatusReason, SupplierStatus };

@@ -1,9 +1,10 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { freePort } from '../../scripts/free-port.js';
+import { workflowIdFor } from '../../workflows/model/messages.js';
 import { type ApiUnderTest, eventually, startApi } from '../support/api-client.js';
-import { createHarness, type Harness, testContract } from '../support/harness.js';
+import { createHarness, type Harness, startOrder, testContract } from '../support/harness.js';
 
 /** Real dependencies that are really unreachable: a port nobody listens on, a closed connection. */
 
@@ -118,7 +119,13 @@ describe('PostgreSQL unreachable', () => {
     await h.startWorker();
     try {
       const contract = testContract();
-      expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
+      // A create reserves the order's amount in its supplier's coverage first (docs/program.md):
+      // without PostgreSQL it is a 503 that starts nothing.
+      expect(await api.call('POST', '/v1/orders', { body: contract })).toMatchObject(UNAVAILABLE);
+      await expect(h.client.workflow.getHandle(workflowIdFor(contract.orderId)).describe()).rejects.toThrow(
+        WorkflowNotFoundError,
+      );
+      await startOrder(h.client, h.taskQueue, contract);
       expect((await api.call('GET', `/v1/orders/${contract.orderId}`)).status).toBe(200);
       const ledger = await api.call('GET', `/v1/orders/${contract.orderId}/ledger`);
       expect(ledger).toMatchObject(UNAVAILABLE);
