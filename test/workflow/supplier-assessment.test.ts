@@ -156,7 +156,8 @@ describe('the supplier assessment', () => {
       (found) => found.length === 1,
     );
     expect(runs).toEqual(['COMPLETED']);
-  });
+    // A page the stopped worker had polled but not run waits out its start-to-close timeout (a minute).
+  }, 180_000);
 
   it("delivers supplier events to the webhooks, signed, each supplier's in sequence", async () => {
     const supplierId = await p.enrol();
