@@ -373,7 +373,7 @@ describe('replaying recorded histories', () => {
     const histories = await Promise.all(
       files.map(async (file) => {
         const history = historyFromJSON(JSON.parse(await readFile(join(FIXTURES, file), 'utf8')));
-        return { file, history, workflowId: workflowIdOf(history) };
+        return { file, history, workflowId: workflowIdOf(history, file) };
       }),
     );
     const fileOf = new Map(histories.map((h) => [h.workflowId, h.file]));
@@ -433,9 +433,13 @@ describe('an order that shipped before it had a transit deadline', () => {
 });
 
 /** The workflow reads its own id, so the replay gets the id the order really ran under. */
-function workflowIdOf(history: History): string {
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new Error('history does not start with the workflow input');
+/** An order replays under its own id; the program's workflows, one per task queue or run, under their file's. */
+function workflowIdOf(history: History, file: string): string {
+  const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (!started) throw new Error(`${file} does not start with the workflow's start`);
+  if (started.workflowType?.name !== 'order') return `replay-${file}`;
+  const payload = started.input?.payloads?.[0];
+  if (!payload) throw new Error(`${file} does not start with the order's input`);
   const input = defaultPayloadConverter.fromPayload<OrderWorkflowInput>(payload);
   return workflowIdFor(input.contract.orderId);
 }

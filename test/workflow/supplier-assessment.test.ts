@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -7,8 +8,9 @@ import { startSupplierAssessment } from '../../activities/program-workflows.js';
 import { generateWebhookSecret } from '../../config/webhook-secrets.js';
 import { generatedId, generateSuppliers } from '../../scripts/bench/program-data.js';
 import { ensureAssessmentSchedule } from '../../worker/assessment-schedule.js';
-import { ASSESSMENT_WORKFLOW_TYPE } from '../../workflows/model/program.js';
+import { ASSESSMENT_WORKFLOW_TYPE, supplierEventsWorkflowId } from '../../workflows/model/program.js';
 import { eventually } from '../support/api-client.js';
+import { historyToJSON } from '../support/histories.js';
 import { type ProgramUnderTest, withProgram } from '../support/program.js';
 
 /** A marketplace's webhook endpoint that keeps each delivery as it came. */
@@ -199,3 +201,37 @@ describe('the supplier assessment', () => {
     for (const seen of bySupplier.values()) expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 });
+
+/*
+ * The program's workflows run for as long as a marketplace does: their histories are replayed by
+ * test/workflow/replay.test.ts with the other recorded ones. `npm run test:record-histories`
+ * records them again, after the tests above have run the delivery workflow.
+ */
+describe.runIf(process.env.RECORD_HISTORIES === '1')(
+  'recording the program workflows (RECORD_HISTORIES=1)',
+  () => {
+    it('records an assessment that continues as new, and the delivery of supplier events', async () => {
+      const folder = new URL('../fixtures/histories/program/', import.meta.url);
+      await mkdir(folder, { recursive: true });
+      await qualifiedWithoutOrders(5);
+      // The tests above enrolled thousands: two pages of half of them each, one page per run.
+      const { rows } = await p.h.pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM suppliers WHERE enrolled',
+      );
+      const handle = await startSupplierAssessment(p.h.client, p.h.taskQueue, `assessment-${randomUUID()}`, {
+        pageSize: Math.ceil((rows[0]?.n ?? 0) / 2) + 1,
+        pagesPerRun: 1,
+      });
+      await handle.result();
+      const first = p.h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+      expect((await first.describe()).status.name).toBe('CONTINUED_AS_NEW');
+      const delivery = p.h.client.workflow.getHandle(supplierEventsWorkflowId(p.h.taskQueue));
+      for (const [name, recorded] of [
+        ['supplier-assessment', first],
+        ['supplier-assessment+continued', handle],
+        ['supplier-events', delivery],
+      ] as const)
+        await writeFile(new URL(`${name}.json`, folder), `${historyToJSON(await recorded.fetchHistory())}\n`);
+    });
+  },
+);
