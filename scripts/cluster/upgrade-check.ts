@@ -39,6 +39,8 @@ import { findTemporalServer, provisionTemporalServer, TEMPORAL_UPGRADE_PATH } fr
  */
 const log = (line: string) => console.log(line);
 const FUNDED = 1_250_000;
+/** The program's coverage of the check's supplier: far above what its open orders hold. */
+const COVERAGE = 1_000_000_000_000;
 const PER_KIND = 4;
 const MINUTE = 60_000;
 
@@ -173,6 +175,9 @@ async function run(cluster: Cluster): Promise<void> {
     DATABASE_POOL_SIZE: '4',
     WORKFLOW_BUNDLE_PATH: bundle,
     LOG_LEVEL: 'info',
+    // Every open order of the check is its one supplier's: the program's coverage must hold them all.
+    PROGRAM_PROVISIONAL_LIMITS: `*:${COVERAGE}`,
+    PROGRAM_MAX_LIMIT: String(COVERAGE),
     ...extra,
   });
   await startEngineProcess(
@@ -198,6 +203,7 @@ async function run(cluster: Cluster): Promise<void> {
   engines.push('api-1');
   const api = client(`http://127.0.0.1:${apiPort}`, keys);
   const supplier = `upgrade-${randomUUID()}`;
+  await api.ok('PUT', `/v1/suppliers/${supplier}`, { name: 'Upgrade Steel', country: 'DE', enrolled: true });
 
   // The open orders, on the first release.
   let began = Date.now();
@@ -442,9 +448,8 @@ function client(base: string, keys: { marketplace: string; arbitrator: string })
         method,
         headers: {
           authorization: `Bearer ${keys[as]}`,
-          ...(method === 'POST'
-            ? { 'idempotency-key': idempotencyKey, 'content-type': 'application/json' }
-            : {}),
+          ...(method === 'POST' ? { 'idempotency-key': idempotencyKey } : {}),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
       }).catch((err: Error) => err);
