@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_BADGE_BYTES } from '../../api/routes/badge.js';
+import { CLOSING_EVENTS } from '../../workflows/model/events.js';
 import { eventually, startApi } from '../support/api-client.js';
 import { testContract } from '../support/harness.js';
 import { type ProgramUnderTest, withProgram } from '../support/program.js';
@@ -16,7 +17,7 @@ const FULFILMENT = (amount: number): Step[] => [
   ['delivery', {}],
 ];
 
-/** Creates an order for the supplier and sends it through the steps; answers its id once closed. */
+/** Creates an order for the supplier and sends it through the steps; answers its id once its close is stored. */
 async function closedOrder(supplierId: string, amount: number, steps: Step[]): Promise<string> {
   const contract = testContract({ supplier: { id: supplierId, name: 'Mill of Tests' }, amount });
   expect((await p.api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
@@ -24,9 +25,10 @@ async function closedOrder(supplierId: string, amount: number, steps: Step[]): P
     const answer = await p.api.call('POST', `/v1/orders/${contract.orderId}/${route}`, { body });
     expect(answer.status, `${route}: ${JSON.stringify(answer.body)}`).toBeLessThan(300);
   }
+  // The profile follows the stored events: the order's closing event reaches them shortly after it closed.
   await eventually(
-    () => p.api.call('GET', `/v1/orders/${contract.orderId}`),
-    (r) => r.body.status === 'closed',
+    () => p.api.call('GET', `/v1/orders/${contract.orderId}/events`, { as: 'reader' }),
+    (r) => r.body.events.some((e: { type: string }) => (CLOSING_EVENTS as string[]).includes(e.type)),
     30_000,
   );
   return contract.orderId;
