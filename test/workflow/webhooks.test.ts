@@ -213,9 +213,11 @@ describe('order events and webhooks', () => {
       .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
       .filter((name): name is string => Boolean(name));
     expect(markers.filter((m) => m === 'core_local_activity').length).toBeGreaterThanOrEqual(1);
-    expect(activities.filter((name) => name !== 'recordAndDeliverOrderEvents').sort()).toEqual([
+    // Events stored while an earlier delivery is still retrying wait for the next delivery activity.
+    const others = activities.filter((name) => name !== 'recordAndDeliverOrderEvents');
+    expect([...new Set(others)].sort()).toEqual(['creditEscrow', 'deliverOrderEvents', 'releaseToSupplier']);
+    expect(others.filter((name) => name !== 'deliverOrderEvents').sort()).toEqual([
       'creditEscrow',
-      'deliverOrderEvents',
       'releaseToSupplier',
     ]);
   });
