@@ -122,14 +122,18 @@ export class LedgerBooks {
     }));
   }
 
-  /** Each account's balance from the entries created at or before `asOf`, in account order after `after`. */
+  /**
+   * Each account's balance from the entries created at or before `asOf`, in account order after
+   * `after`. Times are stored to the microsecond and shown to the millisecond: a transaction is at
+   * or before the instant it is shown at.
+   */
   async balances(q: { asOf: Date; after?: string; limit: number }): Promise<AccountBalance[]> {
     const { rows } = await this.pool.query(
       `SELECT a.id, a.currency, b.balance FROM ledger_accounts a
          CROSS JOIN LATERAL (
            SELECT coalesce(sum(e.amount), 0)::bigint AS balance, count(*) AS n
              FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
-            WHERE e.account_id = a.id AND t.created_at <= $1) b
+            WHERE e.account_id = a.id AND t.created_at < $1::timestamptz + interval '1 millisecond') b
         WHERE ($2::text IS NULL OR a.id > $2) AND b.n > 0
         ORDER BY a.id LIMIT $3`,
       [q.asOf, q.after ?? null, q.limit],

@@ -131,7 +131,10 @@ export const StatementParamsSchema = z.strictObject({
   date: z
     .string()
     .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-    .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'must be a date of the calendar')
+    .refine((d) => {
+      const midnight = new Date(`${d}T00:00:00Z`);
+      return !Number.isNaN(midnight.getTime()) && midnight.toISOString().startsWith(d);
+    }, 'must be a date of the calendar')
     .describe('the UTC day'),
 });
 
