@@ -10,6 +10,7 @@ import { workerNodeFlags } from './processes.js';
 import { programSection } from './program.js';
 import { type Progress, progressSince } from './progress.js';
 import { closedWithoutWorker, readsSection } from './reads.js';
+import { reconciliationSection } from './reconciliation.js';
 import { type BenchReport, markdownTable, writeReport } from './report.js';
 import { reportHeader } from './report-header.js';
 import { type Bench, setUp } from './setup.js';
@@ -131,6 +132,15 @@ async function runSections(
   // After every section that creates orders: its assessment may suspend the bench's supplier.
   if (sections.has('program')) {
     report.program = await programSection({ api, client, db, taskQueue, settings, run, progress });
+  }
+  if (sections.has('reconciliation')) {
+    report.reconciliation = await reconciliationSection({
+      databaseUrl: bench.databaseUrl,
+      client,
+      taskQueue,
+      settings,
+      progress,
+    });
   }
   // Last: a restarted worker starts cold, which any section after it would measure.
   if (closedOrder) {
