@@ -8,6 +8,7 @@ import { HttpProblem } from '../problem.js';
 import {
   BalancesQuerySchema,
   BalancesSchema,
+  LedgerCsvSchema,
   LedgerExportQuerySchema,
   LedgerExportSchema,
   LedgerSchema,
@@ -106,7 +107,7 @@ export const ledgerRoutes: FastifyPluginAsyncZod<LedgerRouteOptions> = async (
             description: 'A page of transactions',
             content: {
               'application/json': { schema: LedgerExportSchema },
-              'text/csv': { schema: { type: 'string', description: 'one row per entry, with a header row' } },
+              'text/csv': { schema: LedgerCsvSchema },
             },
           },
           ...problems(400, 401, 403, 429, 503),

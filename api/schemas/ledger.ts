@@ -109,6 +109,10 @@ export const LEDGER_CSV_COLUMNS = [
   'method',
 ] as const;
 
+export const LedgerCsvSchema = z
+  .string()
+  .describe(`RFC 4180, a header row then one row per entry: ${LEDGER_CSV_COLUMNS.join(', ')}`);
+
 export const BalancesQuerySchema = z.strictObject({
   asOf: TimestampSchema.optional().describe('the instant; now when absent (the answer says which)'),
   cursor: cursorOf('balances'),

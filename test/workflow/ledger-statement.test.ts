@@ -3,9 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { startLedgerStatement } from '../../activities/program-workflows.js';
 import { generateLedgerDay } from '../../scripts/bench/ledger-data.js';
 import { ensureStatementSchedule } from '../../worker/statement-schedule.js';
-import type { ledgerStatement } from '../../workflows/ledger-statement.js';
 import { STATEMENT_WORKFLOW_TYPE } from '../../workflows/model/ledger.js';
 import { eventually } from '../support/api-client.js';
 import { historyToJSON } from '../support/histories.js';
@@ -83,10 +83,8 @@ describe('the ledger statement', () => {
   it('closes every day that is over, oldest first, each chained to the one before, continuing as new', async () => {
     await generateLedgerDay(p.h.pool, { date: first, prefix: `d1-${randomUUID().slice(0, 6)}-`, orders: 3 });
     await generateLedgerDay(p.h.pool, { date: second, prefix: `d2-${randomUUID().slice(0, 6)}-`, orders: 2 });
-    const handle = await p.h.client.workflow.start<typeof ledgerStatement>(STATEMENT_WORKFLOW_TYPE, {
-      workflowId: `ledger-statement-${randomUUID()}`,
-      taskQueue: p.h.taskQueue,
-      args: [{ daysPerRun: 2 }],
+    const handle = await startLedgerStatement(p.h.client, p.h.taskQueue, `ledger-statement-${randomUUID()}`, {
+      daysPerRun: 2,
     });
     const result = await handle.result();
     expect(result).toMatchObject({ closed: 3, last: { date: yesterday, transactions: 0, entries: 0 } });
