@@ -63,6 +63,8 @@ export interface Reconciliation {
 }
 export type EntryProblem = 'changed' | 'missing' | 'added';
 
+/** Any constant shared by every process that closes days: one closer at a time. */
+const CLOSING_LOCK = 7_310_255_005;
 /** Lines read per query while a day is hashed. */
 const DAY_BATCH = 5000;
 const DAY_MS = 86_400_000;
@@ -177,15 +179,17 @@ export class LedgerBooks {
 
   /**
    * Closes the day after the last statement (the first one's day is that of the ledger's first
-   * transaction) when it is over, in one transaction; nothing when no day is due. Holding the clock's
-   * lock, it marks the day closed first: a transaction of the day still in flight is refused at its
-   * commit and retried in an open day, so what is hashed here is all the day will ever hold.
+   * transaction) when it is over; nothing when no day is due. It marks the day closed to writes
+   * first: a transaction of the day still in flight is refused at its commit and retried in an open
+   * day, so what is hashed here is all the day will ever hold. The statement is written in one
+   * transaction; one closer at a time. A closer that dies between the two leaves the day closed to
+   * writes and without a statement, which the next run writes.
    */
   async closeNextDay(): Promise<Statement | undefined> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      await client.query('SELECT 1 FROM ledger_clock FOR UPDATE');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [CLOSING_LOCK]);
       const last = (
         await client.query('SELECT day::text AS date, hash FROM ledger_statements ORDER BY day DESC LIMIT 1')
       ).rows[0] as { date: string; hash: string } | undefined;
@@ -202,7 +206,10 @@ export class LedgerBooks {
         await client.query('ROLLBACK');
         return undefined;
       }
-      await client.query(
+      // Committed on its own: the clock's row lock, which every ledger commit takes, is held for this
+      // statement alone, not for the hashing. The day's statements below see every transaction of the
+      // day that committed before it; any other is refused at its commit.
+      await this.pool.query(
         `UPDATE ledger_clock SET open_from = GREATEST(coalesce(open_from, '-infinity'), $1::timestamptz)`,
         [to],
       );
