@@ -49,15 +49,27 @@ function wantsCsv(accept: string | undefined): boolean {
 /** A page cursor that pins its first page's instant: `asOf` and the last key read. */
 const pinnedCursor = (asOf: string, last: string, scope: string) =>
   encodeCursor(Buffer.from(JSON.stringify([asOf, last])), scope);
+/** The digest catches a mangled cursor, not a made-up one: what it holds is checked like input. */
 function readPinnedCursor(cursor: string, scope: string): [string, string] {
   const token = decodeCursor(cursor, scope);
-  const parsed: unknown = token && JSON.parse(token.toString('utf8'));
-  if (!Array.isArray(parsed) || parsed.length !== 2 || !parsed.every((v) => typeof v === 'string'))
+  let parsed: unknown;
+  try {
+    parsed = token && JSON.parse(token.toString('utf8'));
+  } catch {}
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !parsed.every((v) => typeof v === 'string') ||
+    Number.isNaN(Date.parse(String(parsed[0])))
+  )
     throw badQuery('cursor', 'is not a nextCursor of this list');
   return parsed as [string, string];
 }
 
-/** The order's movements in the PostgreSQL ledger, the payments system of record (docs/spec.md#money). */
+/**
+ * The PostgreSQL ledger, the payments system of record (docs/spec.md#money): an order's movements,
+ * and for accounting the whole ledger in commit order, balances and daily statements (docs/ledger.md).
+ */
 export const ledgerRoutes: FastifyPluginAsyncZod<LedgerRouteOptions> = async (
   app,
   { orders, ledger, books, timeoutMs },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { encodeCursor } from '../../api/cursor.js';
 import { testContract } from '../support/harness.js';
 import { type ProgramUnderTest, withProgram } from '../support/program.js';
 import { TEST_PROGRAM_ENV } from '../support/test-suppliers.js';
@@ -265,7 +266,13 @@ describe('GET /v1/ledger/balances', () => {
     );
     expect(other.status).toBe(400);
     expect(other.body.errors[0].path).toBe('query.asOf');
-    for (const query of ['cursor=made-up', 'asOf=now', 'limit=-3', `cursor=${'a'.repeat(5000)}`]) {
+    // Cursors made up with a right digest: what they hold is refused like any bad input.
+    const forged = [
+      Buffer.from('{not json'),
+      Buffer.from(JSON.stringify(['not a time', 'a'])),
+      Buffer.from('[1,2]'),
+    ].map((token) => `cursor=${encodeCursor(token, 'balances')}`);
+    for (const query of ['cursor=made-up', 'asOf=now', 'limit=-3', `cursor=${'a'.repeat(5000)}`, ...forged]) {
       const r = await p.api.call('GET', `/v1/ledger/balances?${query}`, { as: 'reader' });
       expect(r.status, query).toBe(400);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
