@@ -10,7 +10,6 @@ import { workerNodeFlags } from './processes.js';
 import { programSection } from './program.js';
 import { type Progress, progressSince } from './progress.js';
 import { closedWithoutWorker, readsSection } from './reads.js';
-import { reconciliationSection } from './reconciliation.js';
 import { type BenchReport, markdownTable, writeReport } from './report.js';
 import { reportHeader } from './report-header.js';
 import { type Bench, setUp } from './setup.js';
@@ -134,6 +133,8 @@ async function runSections(
     report.program = await programSection({ api, client, db, taskQueue, settings, run, progress });
   }
   if (sections.has('reconciliation')) {
+    // Loaded only when chosen: it brings the API's app into this process, which no other section needs.
+    const { reconciliationSection } = await import('./reconciliation.js');
     report.reconciliation = await reconciliationSection({
       databaseUrl: bench.databaseUrl,
       client,
