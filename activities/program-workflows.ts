@@ -1,4 +1,6 @@
 import type { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { ledgerStatement } from '../workflows/ledger-statement.js';
+import { STATEMENT_WORKFLOW_TYPE, type StatementInput } from '../workflows/model/ledger.js';
 import {
   ASSESSMENT_WORKFLOW_TYPE,
   type AssessmentInput,
@@ -8,7 +10,10 @@ import {
 } from '../workflows/model/program.js';
 import type { supplierAssessment } from '../workflows/supplier-assessment.js';
 
-/** Where the supplier program's workflows are started (the Schedule starts the daily assessment). */
+/**
+ * Where the supplier program's workflows and the ledger's statement are started (their Schedules
+ * start the daily runs).
+ */
 
 /**
  * Wakes the one workflow that delivers supplier events to the webhooks (workflows/supplier-events.ts),
@@ -31,6 +36,20 @@ export function startSupplierAssessment(
   input: AssessmentInput = {},
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof supplierAssessment>> {
   return client.workflow.start<typeof supplierAssessment>(ASSESSMENT_WORKFLOW_TYPE, {
+    workflowId,
+    taskQueue,
+    args: [input],
+  });
+}
+
+/** A ledger statement run outside the Schedule's times (the tests). */
+export function startLedgerStatement(
+  client: Client,
+  taskQueue: string,
+  workflowId: string,
+  input: StatementInput = {},
+): Promise<WorkflowHandleWithFirstExecutionRunId<typeof ledgerStatement>> {
+  return client.workflow.start<typeof ledgerStatement>(STATEMENT_WORKFLOW_TYPE, {
     workflowId,
     taskQueue,
     args: [input],

@@ -18,6 +18,7 @@ import {
 import { DEFAULT_PROGRAM_SETTINGS } from '../config/program.js';
 import type { Tracing } from '../config/tracing.js';
 import { IdempotencyRecords } from '../db/api-idempotency.js';
+import { LedgerBooks } from '../db/ledger-books.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
 import { SupplierProgram } from '../db/supplier-program.js';
@@ -121,7 +122,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await v1.register(orderRoutes, { orders });
       await v1.register(orderEventRoutes, { orders });
-      await v1.register(ledgerRoutes, { orders, ledger: new PostgresLedger(deps.pool), timeoutMs });
+      await v1.register(ledgerRoutes, {
+        orders,
+        ledger: new PostgresLedger(deps.pool),
+        books: new LedgerBooks(deps.pool),
+        timeoutMs,
+      });
       await v1.register(eventFeedRoutes, { orders, events, timeoutMs });
       await v1.register(supplierRoutes, {
         program,

@@ -67,6 +67,10 @@ export const openApi = fp(async (app) => {
           name: 'suppliers',
           description: 'The supplier program: who is protected, for how much, and what storefronts show',
         },
+        {
+          name: 'ledger',
+          description: 'The ledger for accounting: the export in commit order, balances, daily statements',
+        },
         { name: 'operations', description: 'Health and readiness: no API key needed' },
         {
           name: 'webhooks',

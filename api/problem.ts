@@ -11,6 +11,7 @@ export const PROBLEM_KINDS = {
   'order-not-found': { status: 404, title: 'No such order' },
   'supplier-not-found': { status: 404, title: 'No such supplier' },
   'not-found': { status: 404, title: 'No such route' },
+  'statement-not-found': { status: 404, title: 'The day has no ledger statement' },
   'extension-not-found': { status: 404, title: 'No such extension on this order' },
   'wrong-state': { status: 409, title: "The order's status does not allow this" },
   'order-exists': { status: 409, title: 'The order exists with another contract' },

@@ -27,6 +27,10 @@ const TOTAL_COLUMN: Record<Kind, 'funded' | 'refunded' | 'released'> = {
   release: 'released',
 };
 
+const SERIALIZATION_FAILURE = '40001';
+/** One retry is enough: the retry is created after the close, in an open day. */
+const CLOSED_DAY_RETRIES = 3;
+
 /** The double-entry ledger in PostgreSQL: the payments system of record. */
 export class PostgresLedger implements PaymentsGateway {
   constructor(private readonly pool: pg.Pool) {}
@@ -43,10 +47,25 @@ export class PostgresLedger implements PaymentsGateway {
     return this.move('release', m);
   }
 
+  /**
+   * A movement created in a day that its statement closed while the movement was in flight is
+   * refused at commit (db/migrations/005_ledger_reconciliation.sql); made again, it is created now.
+   */
   private async move(kind: Kind, m: Movement): Promise<MovementResult> {
     if (!Number.isSafeInteger(m.amount) || m.amount <= 0) {
       throw new LedgerInvariantError(`amount must be a positive integer of minor units, got ${m.amount}`);
     }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.moveOnce(kind, m);
+      } catch (err) {
+        if ((err as { code?: string }).code !== SERIALIZATION_FAILURE || attempt >= CLOSED_DAY_RETRIES)
+          throw err;
+      }
+    }
+  }
+
+  private async moveOnce(kind: Kind, m: Movement): Promise<MovementResult> {
     const escrow = `escrow:${m.orderId}`;
     const buyer = `buyer:${m.buyerId}:${m.currency}`;
     const supplier = `supplier:${m.supplierId}:${m.currency}`;

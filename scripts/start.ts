@@ -25,6 +25,8 @@ import { ensureAssessmentSchedule } from '../worker/assessment-schedule.js';
 import { createOrderWorker } from '../worker/order-worker.js';
 import { installWorkerLogging } from '../worker/runtime-logging.js';
 import { ensureSearchAttributes } from '../worker/search-attributes.js';
+import { ensureStatementSchedule } from '../worker/statement-schedule.js';
+import { STATEMENT_CRON } from '../workflows/model/ledger.js';
 import { publicKeyOf } from '../workflows/rules/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
 import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
@@ -230,6 +232,7 @@ async function start() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     cron: config.PROGRAM_ASSESSMENT_SCHEDULE,
   });
+  await ensureStatementSchedule(temporalClient, { taskQueue: config.TEMPORAL_TASK_QUEUE });
   stops.unshift(async () => {
     // The SDK's own SIGINT/SIGTERM handler may have begun the shutdown already.
     if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -262,6 +265,9 @@ async function start() {
   log(`  API          http://localhost:${config.API_PORT}  (health: /healthz, docs: /docs)`);
   if (config.API_METRICS_PORT) log(`  API metrics  http://localhost:${config.API_METRICS_PORT}/metrics`);
   log(`  Assessment   Schedule supplier-assessment, ${config.PROGRAM_ASSESSMENT_SCHEDULE} (UTC)`);
+  log(
+    `  Statements   Schedule ledger-statement, ${STATEMENT_CRON} (UTC); npm run reconcile -- --date YYYY-MM-DD`,
+  );
   if (temporal?.uiUrl) log(`  Temporal UI  ${temporal.uiUrl}`);
   log(`  Temporal     ${config.TEMPORAL_ADDRESS} (namespace ${config.TEMPORAL_NAMESPACE})`);
   log(`  PostgreSQL   ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}`);

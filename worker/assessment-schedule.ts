@@ -1,11 +1,6 @@
-import {
-  type Client,
-  ScheduleAlreadyRunning,
-  type ScheduleOptionsAction,
-  ScheduleOverlapPolicy,
-  type ScheduleSpec,
-} from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { ASSESSMENT_SCHEDULE_ID, ASSESSMENT_WORKFLOW_TYPE } from '../workflows/model/program.js';
+import { ensureSchedule } from './schedules.js';
 
 export interface AssessmentScheduleOptions {
   taskQueue: string;
@@ -15,44 +10,14 @@ export interface AssessmentScheduleOptions {
   scheduleId?: string;
 }
 
-const CONFLICT_RETRIES = 3;
-
 /**
- * Creates the Schedule that assesses every enrolled supplier (docs/program.md#assessment), or
- * brings an existing one to this worker's settings: every worker does this at start, so that a
- * changed PROGRAM_ASSESSMENT_SCHEDULE or task queue takes effect with the next deployment. One run
- * at a time: a run still going when the next is due makes the next one skip.
+ * The Schedule that assesses every enrolled supplier (docs/program.md#assessment), created or
+ * updated by every worker at start, so that a changed PROGRAM_ASSESSMENT_SCHEDULE takes effect with
+ * the next deployment.
  */
-export async function ensureAssessmentSchedule(
+export function ensureAssessmentSchedule(
   client: Client,
   { taskQueue, cron, scheduleId = ASSESSMENT_SCHEDULE_ID }: AssessmentScheduleOptions,
 ): Promise<'created' | 'updated'> {
-  const spec: ScheduleSpec = { cronExpressions: [cron], timezone: 'UTC' };
-  const action: ScheduleOptionsAction = {
-    type: 'startWorkflow',
-    workflowType: ASSESSMENT_WORKFLOW_TYPE,
-    workflowId: scheduleId,
-    taskQueue,
-    args: [],
-  };
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-    });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  // Workers starting together update it together: the update carries a conflict token.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await client.schedule.getHandle(scheduleId).update((current) => ({ ...current, spec, action }));
-      return 'updated';
-    } catch (err) {
-      if (attempt >= CONFLICT_RETRIES) throw err;
-    }
-  }
+  return ensureSchedule(client, { scheduleId, workflowType: ASSESSMENT_WORKFLOW_TYPE, taskQueue, cron });
 }

@@ -14,9 +14,11 @@ import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { tracingFromConfig } from '../config/tracing.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
+import { STATEMENT_CRON } from '../workflows/model/ledger.js';
 import { ensureAssessmentSchedule } from './assessment-schedule.js';
 import { createOrderWorker } from './order-worker.js';
 import { ensureSearchAttributes } from './search-attributes.js';
+import { ensureStatementSchedule } from './statement-schedule.js';
 
 /**
  * `npm run worker`: one worker replica; run as many as the load needs. SIGINT or SIGTERM stops
@@ -58,15 +60,23 @@ try {
   // Temporal Cloud refuses the operator API to ordinary keys; there they are set up in the console.
   logger.warn({ err }, 'could not check the search attributes; make sure they exist');
 }
+const schedules = new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE });
 try {
-  const schedule = await ensureAssessmentSchedule(
-    new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE }),
-    { taskQueue: config.TEMPORAL_TASK_QUEUE, cron: config.PROGRAM_ASSESSMENT_SCHEDULE },
-  );
+  const schedule = await ensureAssessmentSchedule(schedules, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    cron: config.PROGRAM_ASSESSMENT_SCHEDULE,
+  });
   logger.info({ schedule, cron: config.PROGRAM_ASSESSMENT_SCHEDULE }, 'supplier assessment scheduled');
 } catch (err) {
   // Orders go on without it; only the program's statuses and limits wait for the next start.
   logger.error({ err }, 'could not create the supplier-assessment schedule');
+}
+try {
+  const schedule = await ensureStatementSchedule(schedules, { taskQueue: config.TEMPORAL_TASK_QUEUE });
+  logger.info({ schedule, cron: STATEMENT_CRON }, 'ledger statement scheduled');
+} catch (err) {
+  // Orders go on without it; the days wait for the next start or run, which closes them all in order.
+  logger.error({ err }, 'could not create the ledger-statement schedule');
 } finally {
   await client.close();
 }

@@ -13,12 +13,14 @@ import {
 } from '@temporalio/worker';
 import type pg from 'pg';
 import { createActivities } from '../activities/index.js';
+import { createLedgerActivities } from '../activities/ledger.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
 import { createProgramActivities } from '../activities/program.js';
 import { WEBHOOK_TRACER, WebhookDelivery, type WebhookSettings } from '../activities/webhook-delivery.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../config/env.js';
 import { DEFAULT_PROGRAM_SETTINGS } from '../config/program.js';
 import type { Tracing } from '../config/tracing.js';
+import { LedgerBooks } from '../db/ledger-books.js';
 import { OrderEventStore } from '../db/order-event-store.js';
 import type { PaymentsGateway } from '../db/payments-gateway.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
@@ -98,8 +100,8 @@ function activityTracing(tracing: Tracing): WorkerInterceptors['activity'] {
 }
 
 /**
- * The worker of the orders and of the supplier program's workflows (the assessment, the delivery of
- * supplier events), on one task queue.
+ * The worker of the orders, of the supplier program's workflows (the assessment, the delivery of
+ * supplier events) and of the ledger's daily statement, on one task queue.
  */
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const events = new OrderEventStore(options.pool);
@@ -130,6 +132,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         events,
         webhooks,
       }),
+      ...createLedgerActivities(new LedgerBooks(options.pool)),
     },
     shutdownGraceTime: options.shutdownGraceTime ?? '30 seconds',
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,

@@ -1,3 +1,4 @@
+export { ledgerStatement } from './ledger-statement.js';
 export { order } from './order-workflow.js';
 export { supplierAssessment } from './supplier-assessment.js';
 export { supplierEvents } from './supplier-events.js';

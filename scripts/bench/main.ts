@@ -132,6 +132,17 @@ async function runSections(
   if (sections.has('program')) {
     report.program = await programSection({ api, client, db, taskQueue, settings, run, progress });
   }
+  if (sections.has('reconciliation')) {
+    // Loaded only when chosen: it brings the API's app into this process, which no other section needs.
+    const { reconciliationSection } = await import('./reconciliation.js');
+    report.reconciliation = await reconciliationSection({
+      databaseUrl: bench.databaseUrl,
+      client,
+      taskQueue,
+      settings,
+      progress,
+    });
+  }
   // Last: a restarted worker starts cold, which any section after it would measure.
   if (closedOrder) {
     const closedNoWorker = await closedWithoutWorker(readsOptions, closedOrder, bench.engines.withoutWorker);

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgramFigures } from './program.js';
+import type { ReconciliationFigures } from './reconciliation.js';
 import { type Distribution, round } from './stats.js';
 import { STORM_PHASES, type StormPhase } from './storm-phases.js';
 
@@ -47,6 +48,7 @@ export interface BenchReport {
   };
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
   program?: ProgramFigures;
+  reconciliation?: ReconciliationFigures;
   /** Requests received, events stored, stored events never received by the end of the run. */
   webhooks?: { received: number; outOfOrder: number; orders: number; stored?: number; missing?: number };
 }
@@ -226,6 +228,23 @@ export function markdownTable(r: BenchReport): string {
       '',
       '',
       `≥ ${round(p.assessment.assessed / 86_400, 2)}/s: all in a day`,
+    );
+  }
+  if (r.reconciliation) {
+    const c = r.reconciliation;
+    add(
+      `ledger export of a day, ${c.entries} entries (JSON / CSV)`,
+      `${c.exportJson.entriesPerSecond} / ${c.exportCsv.entriesPerSecond} entries/s`,
+      '',
+      '',
+      '',
+    );
+    add(
+      `statement close of that day / reconcile`,
+      `${c.close.entriesPerSecond} / ${c.reconcile.entriesPerSecond} entries/s (${c.close.seconds} s / ${c.reconcile.seconds} s${c.reconcile.holds ? '' : '; did NOT hold'})`,
+      '',
+      '',
+      '',
     );
   }
   const memoryRow = (label: string, m: Memory) =>

@@ -26,6 +26,10 @@ export const ACCESS: { method: string; route: string; roles: readonly Role[] | n
   { method: 'GET', route: '/v1/orders/:orderId/ledger', roles: READ_ROLES },
   { method: 'GET', route: '/v1/orders/:orderId/events', roles: READ_ROLES },
   { method: 'GET', route: '/v1/events', roles: READ_ROLES },
+  // The ledger for accounting (docs/ledger.md).
+  { method: 'GET', route: '/v1/ledger/transactions', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/ledger/balances', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/ledger/statements/:date', roles: READ_ROLES },
   ...EVENT_ROUTES,
   // The supplier program (docs/program.md): its routes name a supplier, not the target order.
   {
@@ -102,7 +106,8 @@ export async function accessMatrix(
         path: entry.route
           .replace(':orderId', target.orderId)
           .replace(':extensionId', 'ext-1')
-          .replace(':supplierId', ACCESS_SUPPLIER),
+          .replace(':supplierId', ACCESS_SUPPLIER)
+          .replace(':date', '2026-01-01'),
         body,
         key,
         mayPass: true,
