@@ -28,6 +28,7 @@ import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
 import { clientError, frameworkError, problemJson } from './plugins/problem-json.js';
 import { badgeRoutes } from './routes/badge.js';
+import { contractRoutes } from './routes/contracts.js';
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -121,6 +122,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await v1.register(orderRoutes, { orders });
       await v1.register(orderEventRoutes, { orders });
+      await v1.register(contractRoutes, { orders });
       await v1.register(ledgerRoutes, { orders, ledger: new PostgresLedger(deps.pool), timeoutMs });
       await v1.register(eventFeedRoutes, { orders, events, timeoutMs });
       await v1.register(supplierRoutes, {
