@@ -8,6 +8,7 @@ import { apiClientInterceptors } from '../api/temporal-client.js';
 import { parseApiKeys } from '../config/api-keys.js';
 import {
   ConfigError,
+  dossierSigningKey,
   eventPublicKeys,
   eventSigningKey,
   loadConfig,
@@ -186,6 +187,12 @@ async function start() {
     config.EVENT_PUBLIC_KEYS || config.EVENT_PUBLIC_KEYS_FILE
       ? eventPublicKeys(config)
       : [publicKeyOf(signingKey)];
+  // DOSSIER_SIGNING_KEY(_FILE), when set, replaces the development dossier key.
+  const dossierKeyGiven = Boolean(config.DOSSIER_SIGNING_KEY || config.DOSSIER_SIGNING_KEY_FILE);
+  const devDossierKeyFile = join(dataDir, 'dev-dossier-key.json');
+  const dossierKey = dossierKeyGiven
+    ? dossierSigningKey(config)
+    : loadOrCreateDevEventKeys(devDossierKeyFile, log, 'dossier signing').secretKey;
 
   // The API and the worker in one process, each under its own service name.
   const apiTracing = tracingFromConfig(config, 'escrow-api');
@@ -250,6 +257,7 @@ async function start() {
     tracing: apiTracing,
     program: programSettings(config),
     badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
+    dossierSigningKey: dossierKey,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
   stops.unshift(() => app.close());
@@ -276,6 +284,9 @@ async function start() {
     );
   log(
     `  Event keys   ${signingKeyGiven ? 'from EVENT_SIGNING_KEY' : `development pair in ${devEventKeysFile}`}; workers accept ${publicKeys.join(', ')}`,
+  );
+  log(
+    `  Dossier key  ${dossierKeyGiven ? 'from DOSSIER_SIGNING_KEY' : `development pair in ${devDossierKeyFile}`}; public key ${publicKeyOf(dossierKey)}`,
   );
   if (devWebhookSecret) {
     log(`  Webhooks     signed with the development secret (kept in ${devWebhookSecretFile})`);

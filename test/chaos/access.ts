@@ -25,6 +25,8 @@ export const ACCESS: { method: string; route: string; roles: readonly Role[] | n
   { method: 'GET', route: '/v1/orders/:orderId', roles: READ_ROLES },
   { method: 'GET', route: '/v1/orders/:orderId/ledger', roles: READ_ROLES },
   { method: 'GET', route: '/v1/orders/:orderId/events', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/orders/:orderId/dossier', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/dossier-key', roles: READ_ROLES },
   { method: 'GET', route: '/v1/events', roles: READ_ROLES },
   // Creates nothing: a check of the target's own kind of contract.
   {
