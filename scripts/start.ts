@@ -29,7 +29,12 @@ import { ensureSearchAttributes } from '../worker/search-attributes.js';
 import { publicKeyOf } from '../workflows/rules/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
 import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
-import { type DevPostgres, DevPostgresError, startDevPostgres } from './dev-postgres.js';
+import {
+  DEFAULT_DEV_POSTGRES_PORT,
+  type DevPostgres,
+  DevPostgresError,
+  startDevPostgres,
+} from './dev-postgres.js';
 import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
 import { loadOrCreateDevWebhookSecret } from './dev-webhook-secret.js';
 import { acquireEngineLock, releaseEngineLock } from './engine-lock.js';
@@ -75,7 +80,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 const externalTemporal = process.env.TEMPORAL_ADDRESS;
 const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-const pgPort = Number(process.env.PGPORT ?? 54329);
+const pgPort = Number(process.env.PGPORT ?? DEFAULT_DEV_POSTGRES_PORT);
 // Checked before anything starts; the addresses of the servers started below, and the development
 // webhook secret, are stand-ins here.
 const planned = loadConfigOrExit(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ProgramFigures } from './program.js';
 import { type Distribution, round } from './stats.js';
 import { STORM_PHASES, type StormPhase } from './storm-phases.js';
+import type { WhatIfFigures } from './whatif.js';
 
 type Memory = { workerMiB?: number; apiMiB?: number; temporalServerMiB?: number };
 type ReadCase = Distribution & { failures: string[] };
@@ -47,6 +48,7 @@ export interface BenchReport {
   };
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
   program?: ProgramFigures;
+  whatif?: WhatIfFigures;
   /** Requests received, events stored, stored events never received by the end of the run. */
   webhooks?: { received: number; outOfOrder: number; orders: number; stored?: number; missing?: number };
 }
@@ -260,6 +262,15 @@ export function markdownTable(r: BenchReport): string {
       '',
     );
     add('ledger idempotent retry vs bare INSERT', '', '', x(r.ledger.retryRatio), '');
+  }
+  if (r.whatif) {
+    add(
+      `what-if: closed orders read and decided again (${r.whatif.closedOrders})`,
+      `${r.whatif.ordersPerSecond} orders/s`,
+      `${r.whatif.decidedPerSecond}/s deciding alone`,
+      x(round(r.whatif.ordersPerSecond / r.whatif.decidedPerSecond, 2)),
+      '',
+    );
   }
   const header = ['case', 'measured', 'ceiling', 'ratio', 'target'];
   const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);
