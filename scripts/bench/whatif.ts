@@ -121,8 +121,8 @@ export async function whatifSection(
     const figures = {
       closedOrders: summary.orders,
       generatedSeconds,
-      ordersPerSecond: round(summary.orders / seconds),
-      decidedPerSecond: round(summary.orders / (deciding / 1000)),
+      ordersPerSecond: round(summary.orders / seconds, 0),
+      decidedPerSecond: round(summary.orders / (deciding / 1000), 0),
       changed: summary.changed.length,
       human: summary.human.orders,
     };

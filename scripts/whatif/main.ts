@@ -98,6 +98,12 @@ try {
   if (summary.changed.length > 20) console.log(`  … ${summary.changed.length - 20} more in whatif.json`);
   for (const s of summary.suppliers) console.log(`  supplier ${s.supplierId}: ${s.before} → ${s.after}`);
   console.log(`[whatif] wrote ${join(out, 'whatif.json')} and ${join(out, 'whatif.html')}`);
+} catch (err) {
+  // The database unreachable, or not the engine's: say so, without a stack trace.
+  console.error(
+    `[whatif] cannot read the engine's records at ${config.DATABASE_URL.replace(/:[^:@/]+@/, ':***@')}: ${(err as Error).message}`,
+  );
+  process.exitCode = 1;
 } finally {
   await pool.end();
 }
