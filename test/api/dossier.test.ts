@@ -15,6 +15,7 @@ import {
   MAX_OFFERS,
   MAX_PAYMENTS,
   MAX_STATEMENTS,
+  MAX_TIMELINE_ENTRIES,
 } from '../../workflows/schemas/caps.js';
 import { type ApiUnderTest, eventually, startApi } from '../support/api-client.js';
 import { disputedOrder, photo } from '../support/dossier-scenario.js';
@@ -406,5 +407,35 @@ describe('the dossier of other orders', () => {
     expect((await dossierOf(orderId, 'text/html')).status).toBe(200);
     expect(bytes).toBeLessThan(32 * 1024 * 1024);
     expect(ms).toBeLessThan(10_000);
+  });
+
+  it('answers an order at the timeline cap, still open, within the API’s limits', {
+    timeout: 600_000,
+  }, async () => {
+    const contract = testContract({ inspectionWindow: 'P1D' });
+    const { orderId } = contract;
+    const post = (event: string, body: unknown) =>
+      api.call('POST', `/v1/orders/${orderId}/${event}`, { body });
+    expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
+    await post('payments', { amount: contract.amount, reference: 'wire-1' });
+    await post('shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
+    await post('delivery', {});
+    // A conforming report that leaves a term unmeasured keeps the order in inspection.
+    const partial = { measurements: { moisture: 10 }, receivedQuantity: 1000, evidence: [photo('buyer', 1)] };
+    let timeline = 0;
+    while (timeline < MAX_TIMELINE_ENTRIES) {
+      const report = await post('inspection', partial);
+      expect(report.status).toBe(200);
+      timeline = report.body.timeline.length;
+    }
+    const answer = await dossierOf(orderId);
+    expect(answer.status).toBe(200);
+    expect(answer.body.status).toBe('inspection');
+    const bytes = Buffer.byteLength(JSON.stringify(answer.body));
+    console.log(
+      `dossier of an open order at the timeline cap: ${answer.body.entries.length} events, ${(bytes / 1024).toFixed(0)} KiB`,
+    );
+    expect((await dossierOf(orderId, 'text/html')).status).toBe(200);
+    expect(bytes).toBeLessThan(32 * 1024 * 1024);
   });
 });
