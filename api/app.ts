@@ -23,12 +23,15 @@ import { OrderEventStore } from '../db/order-event-store.js';
 import { PostgresLedger } from '../db/postgres-ledger.js';
 import { SupplierProgram } from '../db/supplier-program.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
+import { generateEventKeyPair, publicKeyOf } from '../workflows/rules/event-signature.js';
 import type { ProgramSettings } from '../workflows/rules/program.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
 import { clientError, frameworkError, problemJson } from './plugins/problem-json.js';
 import { badgeRoutes } from './routes/badge.js';
+import { contractRoutes } from './routes/contracts.js';
+import { dossierRoutes } from './routes/dossier.js';
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
 import { ledgerRoutes } from './routes/ledger.js';
@@ -57,6 +60,11 @@ export interface AppDeps {
   program?: ProgramSettings;
   /** Requests per minute per client address to the public badge. */
   badgeRateLimitPerMinute?: number;
+  /**
+   * The Ed25519 private key (hex) that signs case dossiers. `npm run api` requires it and `npm
+   * start` keeps a development one; an app built without one (tools, tests) signs with a key of its own.
+   */
+  dossierSigningKey?: string;
 }
 
 /**
@@ -122,6 +130,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       });
       await v1.register(orderRoutes, { orders });
       await v1.register(orderEventRoutes, { orders });
+      await v1.register(contractRoutes, { orders });
+      await v1.register(dossierRoutes, {
+        orders,
+        events,
+        ledger: new PostgresLedger(deps.pool),
+        key: deps.dossierSigningKey
+          ? { secretKey: deps.dossierSigningKey, publicKey: publicKeyOf(deps.dossierSigningKey) }
+          : generateEventKeyPair(),
+        timeoutMs,
+      });
       await v1.register(ledgerRoutes, {
         orders,
         ledger: new PostgresLedger(deps.pool),

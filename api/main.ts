@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { parseApiKeys } from '../config/api-keys.js';
 import {
+  dossierSigningKey,
   eventSigningKey,
   loadConfigOrExit,
   orExit,
@@ -13,6 +14,7 @@ import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { tracingFromConfig } from '../config/tracing.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
+import { publicKeyOf } from '../workflows/rules/event-signature.js';
 import { buildApp } from './app.js';
 import { apiClientInterceptors } from './temporal-client.js';
 
@@ -21,6 +23,7 @@ const config = loadConfigOrExit(process.env, [
   { name: 'API_KEYS', hint: 'required: comma-separated role:key entries (docs/api.md#api-keys-and-roles)' },
 ]);
 const signingKey = orExit(() => eventSigningKey(config));
+const dossierKey = orExit(() => dossierSigningKey(config));
 const logger = createLogger('escrow-api', config.LOG_LEVEL);
 const tracing = tracingFromConfig(config, 'escrow-api');
 const { oidc, ...settings } = orExit(() => temporalConnectionSettings(config));
@@ -50,8 +53,13 @@ const app = await buildApp({
   tracing,
   program: programSettings(config),
   badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
+  dossierSigningKey: dossierKey,
 });
 await app.listen({ port: config.API_PORT, host: config.API_HOST });
+logger.info(
+  { dossierPublicKey: publicKeyOf(dossierKey) },
+  `dossiers are signed by ${publicKeyOf(dossierKey)}`,
+);
 if (config.API_METRICS_PORT) {
   const url = await app.listenMetrics({ port: config.API_METRICS_PORT, host: config.API_HOST });
   logger.info({ url: `${url}/metrics` }, 'metrics listening');

@@ -114,7 +114,7 @@ export class TemporalOrders {
     private readonly taskQueue: string,
     private readonly timeoutMs: number,
     /** The supplier program: what protects an order at creation (docs/program.md#protection). */
-    private readonly program: Pick<SupplierProgram, 'reserve' | 'giveBack'>,
+    private readonly program: Pick<SupplierProgram, 'reserve' | 'probe' | 'giveBack'>,
     /** The read model of closed orders (their final event's snapshot in PostgreSQL), when there is one. */
     private readonly closedOrders?: { finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> },
     private readonly log: { warn(details: object, message: string): void } = console,
@@ -164,9 +164,21 @@ export class TemporalOrders {
     return { created: false, snapshot: await this.snapshot(input.orderId) };
   }
 
-  private async reserve(contract: Contract, now: Date): Promise<Reservation> {
+  private reserve(contract: Contract, now: Date): Promise<Reservation> {
+    return this.protection('reserve', contract, now);
+  }
+
+  /**
+   * The program's answer to a new order: reserved, or a NotProtected refusal. `probe` asks the
+   * same question and reserves nothing.
+   */
+  private async protection(
+    mode: 'reserve' | 'probe',
+    contract: Pick<Contract, 'orderId' | 'supplier' | 'currency' | 'amount'>,
+    now: Date,
+  ): Promise<Reservation> {
     const reservation = await withTimeout(
-      this.program.reserve(
+      this.program[mode](
         {
           orderId: contract.orderId,
           supplierId: contract.supplier.id,
@@ -183,6 +195,24 @@ export class TemporalOrders {
       throw new NotProtected(contract.supplier.id, contract.amount, coverage);
     }
     return reservation;
+  }
+
+  /**
+   * The refusals a create of this (schema-valid) contract would meet now, each as the create
+   * raises it: its contradictions (422), then the program's refusal (422 not-protected). It starts
+   * and reserves nothing. A create stops at the first; a check lists both, so that one answer
+   * names everything to fix.
+   */
+  async createRefusals(input: ParsedContractInput, now: Date): Promise<Error[]> {
+    const problems = contractProblems(input, now);
+    const refusals: Error[] = problems.length > 0 ? [new ContractContradiction(problems)] : [];
+    try {
+      await this.protection('probe', input, now);
+    } catch (err) {
+      if (!(err instanceof NotProtected)) throw err;
+      refusals.push(err);
+    }
+    return refusals;
   }
 
   /**

@@ -176,6 +176,12 @@ const EnvSchema = z.object({
     .optional()
     .refine((v) => v === undefined || isSecretKey(v), 'must be an Ed25519 private key (64 hex digits)'),
   EVENT_SIGNING_KEY_FILE: z.string().optional(),
+  // The Ed25519 key the API signs case dossiers with (docs/dossier.md#the-dossier-key).
+  DOSSIER_SIGNING_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || isSecretKey(v), 'must be an Ed25519 private key (64 hex digits)'),
+  DOSSIER_SIGNING_KEY_FILE: z.string().optional(),
   // One figure for every role; the per-role variables win over it; unset means the defaults of config/limits.ts.
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_MARKETPLACE: z.coerce.number().int().min(1).optional(),
@@ -427,6 +433,23 @@ export function eventSigningKey(config: Config): string {
   if (!isSecretKey(key)) {
     throw new ConfigError(
       'invalid configuration:\n  EVENT_SIGNING_KEY: required: the Ed25519 private key (64 hex digits) the API signs events with (docs/operations.md#signed-events)',
+    );
+  }
+  return key;
+}
+
+/** The API's private key for signing case dossiers: DOSSIER_SIGNING_KEY or DOSSIER_SIGNING_KEY_FILE. */
+export function dossierSigningKey(config: Config): string {
+  const key = (
+    config.DOSSIER_SIGNING_KEY ??
+    (config.DOSSIER_SIGNING_KEY_FILE && readFileSync(config.DOSSIER_SIGNING_KEY_FILE, 'utf8')) ??
+    ''
+  )
+    .trim()
+    .toLowerCase();
+  if (!isSecretKey(key)) {
+    throw new ConfigError(
+      'invalid configuration:\n  DOSSIER_SIGNING_KEY: required: the Ed25519 private key (64 hex digits) the API signs case dossiers with (docs/dossier.md#the-dossier-key)',
     );
   }
   return key;

@@ -542,44 +542,30 @@ export class SupplierProgram {
    * `program_reserve` of the migration). With the reservation comes the supplier's program snapshot
    * for the order's case file.
    */
-  async reserve(
-    order: { orderId: string; supplierId: string; currency: string; amount: number },
-    now: Date,
-  ): Promise<Reservation> {
-    const result = await this.pool.query(
-      `SELECT r.outcome, r.supplier_status, r.limit_amount, r.exposure,
-              CASE WHEN r.outcome = 'reserved' THEN (
-                SELECT json_build_object('transactions', COALESCE(SUM(t.n), 0),
-                  'value', COALESCE(json_agg(json_build_object('currency', t.currency, 'amount', t.value)), '[]'))
-                FROM (SELECT currency, COUNT(*) AS n, SUM(released) AS value FROM supplier_orders
-                      WHERE supplier_id = $2 AND transaction AND closed_at >= $5 AND closed_at <= $6
-                      GROUP BY currency ORDER BY currency) t) END AS year
-       FROM program_reserve($1, $2, $3, $4) r`,
-      [order.orderId, order.supplierId, order.currency, order.amount, windowStart(now, YEAR), now],
+  async reserve(order: ProtectedOrder, now: Date): Promise<Reservation> {
+    return toReservation((await this.pool.query(RESERVE, reserveParams(order, now))).rows[0], order, now);
+  }
+
+  /**
+   * What `reserve` would answer now, reserving nothing: the same function in a transaction that is
+   * rolled back (`POST /v1/contracts/check`). It holds the supplier's row lock for that moment
+   * only, as a create does.
+   */
+  async probe(order: ProtectedOrder, now: Date): Promise<Reservation> {
+    return this.transactionRolledBack(async (client) =>
+      toReservation((await client.query(RESERVE, reserveParams(order, now))).rows[0], order, now),
     );
-    const row = result.rows[0];
-    if (row.outcome === 'existing') return { outcome: 'existing' };
-    if (row.outcome === 'refused') {
-      const limit = row.limit_amount as number;
-      const exposure = row.exposure as number;
-      return {
-        outcome: 'refused',
-        supplierStatus: row.supplier_status,
-        currency: order.currency,
-        limit,
-        exposure,
-        available: Math.max(0, limit - exposure),
-      };
+  }
+
+  private async transactionRolledBack<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      return await run(client);
+    } finally {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
     }
-    const year = row.year as { transactions: number; value: { currency: string; amount: number }[] };
-    return {
-      outcome: 'reserved',
-      snapshot: {
-        status: row.supplier_status,
-        asOf: now.toISOString(),
-        last12Months: { transactions: Number(year.transactions), value: year.value },
-      },
-    };
   }
 
   /** Gives back the reservation of a create that did not start its order. */
@@ -603,6 +589,57 @@ export class SupplierProgram {
     );
     return result.rows.map((r) => r.order_id as string);
   }
+}
+
+/** What the program needs of a new order to protect it. */
+export interface ProtectedOrder {
+  orderId: string;
+  supplierId: string;
+  currency: string;
+  amount: number;
+}
+
+const RESERVE = `SELECT r.outcome, r.supplier_status, r.limit_amount, r.exposure,
+    CASE WHEN r.outcome = 'reserved' THEN (
+      SELECT json_build_object('transactions', COALESCE(SUM(t.n), 0),
+        'value', COALESCE(json_agg(json_build_object('currency', t.currency, 'amount', t.value)), '[]'))
+      FROM (SELECT currency, COUNT(*) AS n, SUM(released) AS value FROM supplier_orders
+            WHERE supplier_id = $2 AND transaction AND closed_at >= $5 AND closed_at <= $6
+            GROUP BY currency ORDER BY currency) t) END AS year
+  FROM program_reserve($1, $2, $3, $4) r`;
+
+const reserveParams = (order: ProtectedOrder, now: Date) => [
+  order.orderId,
+  order.supplierId,
+  order.currency,
+  order.amount,
+  windowStart(now, YEAR),
+  now,
+];
+
+function toReservation(row: Record<string, unknown>, order: ProtectedOrder, now: Date): Reservation {
+  if (row.outcome === 'existing') return { outcome: 'existing' };
+  if (row.outcome === 'refused') {
+    const limit = row.limit_amount as number;
+    const exposure = row.exposure as number;
+    return {
+      outcome: 'refused',
+      supplierStatus: row.supplier_status as SupplierStatus,
+      currency: order.currency,
+      limit,
+      exposure,
+      available: Math.max(0, limit - exposure),
+    };
+  }
+  const year = row.year as { transactions: number; value: { currency: string; amount: number }[] };
+  return {
+    outcome: 'reserved',
+    snapshot: {
+      status: row.supplier_status as SupplierStatus,
+      asOf: now.toISOString(),
+      last12Months: { transactions: Number(year.transactions), value: year.value },
+    },
+  };
 }
 
 const STATE_COLUMNS = `SELECT supplier_id, name, country, enrolled, status, status_reasons, member_since,

@@ -39,6 +39,13 @@ export interface DevPostgresOptions {
 }
 
 /** A PostgreSQL that cannot start here, with what to do about it: printed without a stack. */
+/** The port of `npm start`'s embedded PostgreSQL unless PGPORT moves it. */
+export const DEFAULT_DEV_POSTGRES_PORT = 54329;
+
+/** Where `npm start`'s embedded PostgreSQL listens: the tools that read its records default to it. */
+export const devDatabaseUrl = (port: number, database = 'escrow') =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
 export class DevPostgresError extends Error {
   override name = 'DevPostgresError';
 }
@@ -100,7 +107,7 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
     throw err;
   }
   return {
-    databaseUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${database}`,
+    databaseUrl: devDatabaseUrl(options.port, database),
     dataDir: dir,
     stop,
   };

@@ -8,6 +8,7 @@ import { apiClientInterceptors } from '../api/temporal-client.js';
 import { parseApiKeys } from '../config/api-keys.js';
 import {
   ConfigError,
+  dossierSigningKey,
   eventPublicKeys,
   eventSigningKey,
   loadConfig,
@@ -30,7 +31,12 @@ import { STATEMENT_CRON } from '../workflows/model/ledger.js';
 import { publicKeyOf } from '../workflows/rules/event-signature.js';
 import { apiKeysSpec, loadOrCreateDevApiKeys } from './dev-api-keys.js';
 import { loadOrCreateDevEventKeys } from './dev-event-keys.js';
-import { type DevPostgres, DevPostgresError, startDevPostgres } from './dev-postgres.js';
+import {
+  DEFAULT_DEV_POSTGRES_PORT,
+  type DevPostgres,
+  DevPostgresError,
+  startDevPostgres,
+} from './dev-postgres.js';
 import { type DevTemporal, startDevTemporal } from './dev-temporal-server.js';
 import { loadOrCreateDevWebhookSecret } from './dev-webhook-secret.js';
 import { acquireEngineLock, releaseEngineLock } from './engine-lock.js';
@@ -76,7 +82,7 @@ process.on('SIGTERM', () => void shutdown('SIGTERM'));
 const externalTemporal = process.env.TEMPORAL_ADDRESS;
 const temporalPort = Number(process.env.TEMPORAL_PORT ?? 7233);
 const uiPort = Number(process.env.TEMPORAL_UI_PORT ?? 8233);
-const pgPort = Number(process.env.PGPORT ?? 54329);
+const pgPort = Number(process.env.PGPORT ?? DEFAULT_DEV_POSTGRES_PORT);
 // Checked before anything starts; the addresses of the servers started below, and the development
 // webhook secret, are stand-ins here.
 const planned = loadConfigOrExit(
@@ -188,6 +194,12 @@ async function start() {
     config.EVENT_PUBLIC_KEYS || config.EVENT_PUBLIC_KEYS_FILE
       ? eventPublicKeys(config)
       : [publicKeyOf(signingKey)];
+  // DOSSIER_SIGNING_KEY(_FILE), when set, replaces the development dossier key.
+  const dossierKeyGiven = Boolean(config.DOSSIER_SIGNING_KEY || config.DOSSIER_SIGNING_KEY_FILE);
+  const devDossierKeyFile = join(dataDir, 'dev-dossier-key.json');
+  const dossierKey = dossierKeyGiven
+    ? dossierSigningKey(config)
+    : loadOrCreateDevEventKeys(devDossierKeyFile, log, 'dossier signing').secretKey;
 
   // The API and the worker in one process, each under its own service name.
   const apiTracing = tracingFromConfig(config, 'escrow-api');
@@ -253,6 +265,7 @@ async function start() {
     tracing: apiTracing,
     program: programSettings(config),
     badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
+    dossierSigningKey: dossierKey,
   });
   await app.listen({ port: config.API_PORT, host: config.API_HOST });
   stops.unshift(() => app.close());
@@ -282,6 +295,9 @@ async function start() {
     );
   log(
     `  Event keys   ${signingKeyGiven ? 'from EVENT_SIGNING_KEY' : `development pair in ${devEventKeysFile}`}; workers accept ${publicKeys.join(', ')}`,
+  );
+  log(
+    `  Dossier key  ${dossierKeyGiven ? 'from DOSSIER_SIGNING_KEY' : `development pair in ${devDossierKeyFile}`}; public key ${publicKeyOf(dossierKey)}`,
   );
   if (devWebhookSecret) {
     log(`  Webhooks     signed with the development secret (kept in ${devWebhookSecretFile})`);

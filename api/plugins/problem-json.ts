@@ -16,7 +16,7 @@ import {
 } from '../problem.js';
 import { isUnavailable } from '../upstream-errors.js';
 
-interface Problem extends ProblemExtensions {
+export interface Problem extends ProblemExtensions {
   type: string;
   title: string;
   status: number;
@@ -55,15 +55,26 @@ function fieldErrors(err: FastifyError): FieldError[] {
   });
 }
 
-/** Every failure as RFC 9457 problem details; internals of a 5xx go to the log only. */
-function toProblem(err: FastifyError, request: FastifyRequest): Problem {
+/**
+ * The problem of a refusal that says nothing of the request's transport: a schema error, an
+ * order's or the program's refusal. `POST /v1/contracts/check` lists these for the create it
+ * checks, so that its `problems` are the very answers the create would give.
+ */
+export function refusalProblem(err: unknown): Problem | undefined {
   const problem = err instanceof HttpProblem ? err : orderProblem(err);
   if (problem)
     return { ...fromKind(problem.kind, problem.detail, problem.extensions), headers: problem.headers };
   if (hasZodFastifySchemaValidationErrors(err)) {
-    const errors = fieldErrors(err);
+    const errors = fieldErrors(err as FastifyError);
     return fromKind('invalid-request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
   }
+  return undefined;
+}
+
+/** Every failure as RFC 9457 problem details; internals of a 5xx go to the log only. */
+function toProblem(err: FastifyError, request: FastifyRequest): Problem {
+  const refusal = refusalProblem(err);
+  if (refusal) return refusal;
   if (MALFORMED_BODY_CODES.has(err.code) || (err instanceof SyntaxError && err.statusCode === 400)) {
     return fromKind('malformed-body', err.message);
   }

@@ -74,3 +74,5 @@ export function toFeedEventResponse(
   const { id, type, supplierId, sequence, occurredAt, data, position } = event;
   return { id, type, supplierId, sequence, occurredAt, cursor: String(position), data };
 }
+
+export type OrderEventResponse = z.output<typeof OrderEventSchema>;

@@ -16,6 +16,7 @@ import { type Bench, setUp } from './setup.js';
 import { round } from './stats.js';
 import { stormSection } from './storm.js';
 import { Teardown } from './teardown.js';
+import { whatifSection } from './whatif.js';
 
 /**
  * `npm run bench`: the engine end to end, every figure a ratio to a ceiling measured in the same
@@ -88,6 +89,9 @@ async function runSections(
   const { client, taskQueue, orders, api, db } = bench;
   const run = Date.now().toString(36);
   if (sections.has('ledger')) report.ledger = await ledgerSection(bench.databaseUrl, settings, progress);
+  // In a database of its own: its generated orders are in no other section's way.
+  if (sections.has('whatif'))
+    report.whatif = await whatifSection(bench.databaseUrl, settings.whatifOrders, progress);
   let closedDispute: string | undefined;
   if (sections.has('lifecycle')) {
     const cpu = cpuSampler(bench.pids);

@@ -12,6 +12,7 @@ export interface Settings {
   suppliers: number;
   closedOrders: number;
   statementOrders: number;
+  whatifOrders: number;
   quick: boolean;
 }
 
@@ -35,6 +36,7 @@ export function parseOptions(root: string): Options {
       suppliers: { type: 'string' },
       'closed-orders': { type: 'string' },
       'statement-orders': { type: 'string' },
+      'whatif-orders': { type: 'string' },
       sections: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
@@ -55,7 +57,8 @@ export function parseOptions(root: string): Options {
   --closed-orders N  closed orders it generates into the read model (default 1000000)
   --statement-orders N  orders of the generated day the reconciliation section exports and
                    closes, four entries each (default 25000)
-  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program,reconciliation
+  --whatif-orders N  closed orders the whatif section generates and decides again (default 100000)
+  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif
   --out DIR        where the report goes (default docs/bench)
   --quick          small sizes for iterating (not a report to commit)
 TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev server and PostgreSQL.`);
@@ -76,10 +79,11 @@ TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev s
       suppliers: opt('suppliers', 100_000, 2_000),
       closedOrders: opt('closed-orders', 1_000_000, 20_000),
       statementOrders: opt('statement-orders', 25_000, 2_000),
+      whatifOrders: opt('whatif-orders', 100_000, 5_000),
       quick,
     },
     sections: new Set(
-      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program,reconciliation')
+      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif')
         .split(',')
         .map((s) => s.trim()),
     ),

@@ -5,6 +5,7 @@ import type { ProgramFigures } from './program.js';
 import type { ReconciliationFigures } from './reconciliation.js';
 import { type Distribution, round } from './stats.js';
 import { STORM_PHASES, type StormPhase } from './storm-phases.js';
+import type { WhatIfFigures } from './whatif.js';
 
 type Memory = { workerMiB?: number; apiMiB?: number; temporalServerMiB?: number };
 type ReadCase = Distribution & { failures: string[] };
@@ -49,6 +50,7 @@ export interface BenchReport {
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
   program?: ProgramFigures;
   reconciliation?: ReconciliationFigures;
+  whatif?: WhatIfFigures;
   /** Requests received, events stored, stored events never received by the end of the run. */
   webhooks?: { received: number; outOfOrder: number; orders: number; stored?: number; missing?: number };
 }
@@ -279,6 +281,15 @@ export function markdownTable(r: BenchReport): string {
       '',
     );
     add('ledger idempotent retry vs bare INSERT', '', '', x(r.ledger.retryRatio), '');
+  }
+  if (r.whatif) {
+    add(
+      `what-if: closed orders read and decided again (${r.whatif.closedOrders})`,
+      `${r.whatif.ordersPerSecond} orders/s`,
+      `${r.whatif.decidedPerSecond}/s deciding alone`,
+      x(round(r.whatif.ordersPerSecond / r.whatif.decidedPerSecond, 2)),
+      '',
+    );
   }
   const header = ['case', 'measured', 'ceiling', 'ratio', 'target'];
   const lines = [header, header.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`);

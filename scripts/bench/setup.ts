@@ -141,6 +141,7 @@ export async function setUp(options: {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       EVENT_PUBLIC_KEYS: eventKeys.publicKey,
       EVENT_SIGNING_KEY: eventKeys.secretKey,
+      DOSSIER_SIGNING_KEY: generateEventKeyPair().secretKey,
       WEBHOOK_URLS: webhooks.url,
       WEBHOOK_SECRETS: generateWebhookSecret(),
       // Coverage for the bench supplier's open orders: the memory section keeps 10,000 open at once.

@@ -79,6 +79,7 @@ try {
   const keys = loadOrCreateDevApiKeys(join(dir, 'dev-api-keys.json'), log);
   // The APIs sign marketplace events with the private key; the workers hold the public key only.
   const eventKeys = loadOrCreateDevEventKeys(join(dir, 'dev-event-keys.json'), log);
+  const dossierKeys = loadOrCreateDevEventKeys(join(dir, 'dev-dossier-key.json'), log, 'dossier signing');
   const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -119,6 +120,7 @@ try {
         API_METRICS_PORT: String(9563 + i),
         API_KEYS: apiKeysSpec(keys),
         EVENT_SIGNING_KEY: eventKeys.secretKey,
+        DOSSIER_SIGNING_KEY: dossierKeys.secretKey,
         ...clusterEngineAuthEnv(cluster, 'api'),
       }),
     );

@@ -164,6 +164,7 @@ async function run(cluster: Cluster): Promise<void> {
   await migrate(pool).finally(() => pool.end());
   const bundle = await writeWorkflowBundle(join(dir, 'workflow-bundle.js'));
   const eventKeys = loadOrCreateDevEventKeys(join(dir, 'dev-event-keys.json'), log);
+  const dossierKeys = loadOrCreateDevEventKeys(join(dir, 'dev-dossier-key.json'), log, 'dossier signing');
   const keys = { marketplace: generateApiKey(), arbitrator: generateApiKey() };
   const apiPort = await freePort();
   const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
@@ -197,6 +198,7 @@ async function run(cluster: Cluster): Promise<void> {
       API_KEYS: `marketplace:${keys.marketplace},arbitrator:${keys.arbitrator}`,
       RATE_LIMIT_PER_MINUTE: '100000',
       EVENT_SIGNING_KEY: eventKeys.secretKey,
+      DOSSIER_SIGNING_KEY: dossierKeys.secretKey,
       ...clusterEngineAuthEnv(cluster, 'api'),
     }),
   );

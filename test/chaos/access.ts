@@ -25,11 +25,20 @@ export const ACCESS: { method: string; route: string; roles: readonly Role[] | n
   { method: 'GET', route: '/v1/orders/:orderId', roles: READ_ROLES },
   { method: 'GET', route: '/v1/orders/:orderId/ledger', roles: READ_ROLES },
   { method: 'GET', route: '/v1/orders/:orderId/events', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/orders/:orderId/dossier', roles: READ_ROLES },
+  { method: 'GET', route: '/v1/dossier-key', roles: READ_ROLES },
   { method: 'GET', route: '/v1/events', roles: READ_ROLES },
   // The ledger for accounting (docs/ledger.md).
   { method: 'GET', route: '/v1/ledger/transactions', roles: READ_ROLES },
   { method: 'GET', route: '/v1/ledger/balances', roles: READ_ROLES },
   { method: 'GET', route: '/v1/ledger/statements/:date', roles: READ_ROLES },
+  // Creates nothing: a check of the target's own kind of contract.
+  {
+    method: 'POST',
+    route: '/v1/contracts/check',
+    roles: ['marketplace'],
+    body: { contract: { orderId: 'acl-check' }, reports: [] },
+  },
   ...EVENT_ROUTES,
   // The supplier program (docs/program.md): its routes name a supplier, not the target order.
   {

@@ -44,6 +44,7 @@ const keys = {
   webhookSecret: generateWebhookSecret(),
   eventSigningKey: eventKeys.secretKey,
   eventPublicKey: eventKeys.publicKey,
+  dossierSigningKey: generateEventKeyPair().secretKey,
 };
 const UNKNOWN_KEY = 'esk_not-a-key-of-this-deployment-0000';
 

@@ -109,6 +109,7 @@ export interface ClusterKeys {
   webhookSecret: string;
   /** The API's Ed25519 key for signing marketplace events (and its public half, for the workers). */
   eventSigningKey: string;
+  dossierSigningKey: string;
   eventPublicKey: string;
 }
 
@@ -200,6 +201,7 @@ export class ChaosCluster {
       LOG_LEVEL: 'info',
       EVENT_PUBLIC_KEYS: this.keys.eventPublicKey,
       EVENT_SIGNING_KEY: this.keys.eventSigningKey,
+      DOSSIER_SIGNING_KEY: this.keys.dossierSigningKey,
       ...TEST_PROGRAM_ENV,
       ...extra,
     });

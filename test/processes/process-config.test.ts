@@ -90,6 +90,18 @@ describe('production processes with a bad configuration fail like tools', () => 
       ],
     ],
     [
+      'api',
+      {
+        DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',
+        API_KEYS: 'marketplace:compose-marketplace-key',
+        TEMPORAL_CONFIG_FILE: '/dev/null',
+        EVENT_SIGNING_KEY: 'a'.repeat(64),
+      },
+      [
+        '  DOSSIER_SIGNING_KEY: required: the Ed25519 private key (64 hex digits) the API signs case dossiers with',
+      ],
+    ],
+    [
       'worker',
       {
         DATABASE_URL: 'postgres://escrow@127.0.0.1:1/escrow',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { freePort } from '../../scripts/free-port.js';
 import { spawnTied } from '../../scripts/tied-child.js';
-import { TEST_EVENT_KEYS } from './event-keys.js';
+import { TEST_DOSSIER_KEYS, TEST_EVENT_KEYS } from './event-keys.js';
 import { TEST_PROGRAM_ENV } from './test-suppliers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -39,6 +39,7 @@ export function engineEnv(
     LOG_LEVEL: 'warn',
     EVENT_PUBLIC_KEYS: TEST_EVENT_KEYS.publicKey,
     EVENT_SIGNING_KEY: TEST_EVENT_KEYS.secretKey,
+    DOSSIER_SIGNING_KEY: TEST_DOSSIER_KEYS.secretKey,
     ...TEST_PROGRAM_ENV,
     ...extra,
   };

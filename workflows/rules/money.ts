@@ -95,3 +95,20 @@ export function formatMoney(minor: number, currency: string): string {
 export function formatAmount(minor: number, currency: string): string {
   return `${formatMoney(minor, currency)} (${minor})`;
 }
+
+/** A marketplace commission on what the supplier is paid: basis points, with an optional floor. */
+export interface Commission {
+  commissionBps: number;
+  minimum?: number;
+}
+
+/**
+ * The commission on a release or the released part of a split:
+ * `min(released, max(minimum, floor(released × commissionBps / 10000)))`, in integers (the product
+ * can pass 2^53, so it is taken in BigInt). No commission, no fee; refunds carry none.
+ */
+export function commissionFee(released: number, commission?: Commission): number {
+  if (!commission || released <= 0) return 0;
+  const share = Number((BigInt(released) * BigInt(commission.commissionBps)) / 10000n);
+  return Math.min(released, Math.max(commission.minimum ?? 0, share));
+}
