@@ -12,6 +12,7 @@ import {
   type WorkerInterceptors,
 } from '@temporalio/worker';
 import type pg from 'pg';
+import { createCreditLineActivities } from '../activities/credit-line.js';
 import { createActivities } from '../activities/index.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
 import { createProgramActivities } from '../activities/program.js';
@@ -98,8 +99,8 @@ function activityTracing(tracing: Tracing): WorkerInterceptors['activity'] {
 }
 
 /**
- * The worker of the orders and of the supplier program's workflows (the assessment, the delivery of
- * supplier events), on one task queue.
+ * The worker of the orders, of the credit lines, and of the supplier program's workflows (the
+ * assessment, the delivery of supplier events), on one task queue.
  */
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const events = new OrderEventStore(options.pool);
@@ -125,6 +126,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         events,
         webhooks,
       }),
+      ...createCreditLineActivities({ pool: options.pool, ledger: new PostgresLedger(options.pool) }),
       ...createProgramActivities({
         program: new SupplierProgram(options.pool, options.program ?? DEFAULT_PROGRAM_SETTINGS),
         events,
