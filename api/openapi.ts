@@ -67,6 +67,11 @@ export const openApi = fp(async (app) => {
           name: 'suppliers',
           description: 'The supplier program: who is protected, for how much, and what storefronts show',
         },
+        {
+          name: 'credit lines',
+          description:
+            'e-Credit Line: a buyer applies, the scorecard decides, an underwriter verifies; draws, interest, repayments',
+        },
         { name: 'operations', description: 'Health and readiness: no API key needed' },
         {
           name: 'webhooks',
