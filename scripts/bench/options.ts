@@ -11,6 +11,8 @@ export interface Settings {
   ledgerOps: number;
   suppliers: number;
   closedOrders: number;
+  /** Applications the credit section sends at once. */
+  creditLines: number;
   quick: boolean;
 }
 
@@ -33,6 +35,7 @@ export function parseOptions(root: string): Options {
       'ledger-ops': { type: 'string' },
       suppliers: { type: 'string' },
       'closed-orders': { type: 'string' },
+      'credit-lines': { type: 'string' },
       sections: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
@@ -51,7 +54,8 @@ export function parseOptions(root: string): Options {
   --ledger-ops N   transactions per ledger case (default 1000)
   --suppliers S    suppliers the program section generates and assesses (default 100000)
   --closed-orders N  closed orders it generates into the read model (default 1000000)
-  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program
+  --credit-lines N applications the credit section sends at once (default 50)
+  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program,credit
   --out DIR        where the report goes (default docs/bench)
   --quick          small sizes for iterating (not a report to commit)
 TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev server and PostgreSQL.`);
@@ -71,10 +75,11 @@ TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev s
       ledgerOps: opt('ledger-ops', 1000, 200),
       suppliers: opt('suppliers', 100_000, 2_000),
       closedOrders: opt('closed-orders', 1_000_000, 20_000),
+      creditLines: opt('credit-lines', 50, 10),
       quick,
     },
     sections: new Set(
-      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program').split(',').map((s) => s.trim()),
+      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program,credit').split(',').map((s) => s.trim()),
     ),
     outDir: args.out ?? join(root, 'docs', 'bench'),
   };

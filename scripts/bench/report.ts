@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CreditFigures } from './credit.js';
 import type { ProgramFigures } from './program.js';
 import { type Distribution, round } from './stats.js';
 import { STORM_PHASES, type StormPhase } from './storm-phases.js';
@@ -47,6 +48,7 @@ export interface BenchReport {
   };
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
   program?: ProgramFigures;
+  credit?: CreditFigures;
   /** Requests received, events stored, stored events never received by the end of the run. */
   webhooks?: { received: number; outOfOrder: number; orders: number; stored?: number; missing?: number };
 }
@@ -226,6 +228,16 @@ export function markdownTable(r: BenchReport): string {
       '',
       '',
       `≥ ${round(p.assessment.assessed / 86_400, 2)}/s: all in a day`,
+    );
+  }
+  if (r.credit) {
+    const c = r.credit;
+    add(
+      `credit line: application → decision, ${c.applications} at once (p50 / p99)`,
+      `${ms(c.decision.p50)} / ${ms(c.decision.p99)} (${c.approved} approved, ${c.declined} declined${c.late.length ? `; late: ${c.late.length}` : ''})`,
+      `${ms(c.apply.p50)} / ${ms(c.apply.p99)} POST`,
+      '',
+      'p99 ≤ 60 s',
     );
   }
   const memoryRow = (label: string, m: Memory) =>
