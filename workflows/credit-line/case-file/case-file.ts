@@ -70,18 +70,14 @@ export function lineCaseFile(s: CreditLineSnapshot): string {
   if (waiting && s.offeredLimit !== null) {
     block(
       '### Decide with the `verify` Update',
+      'Copy a payload, then write your name in `underwriter` and what the documents showed in `notes`.',
       'Approve the offered limit (or a lower `limit`):',
       '```json',
-      JSON.stringify({
-        approve: true,
-        limit: s.offeredLimit,
-        underwriter: 'your name',
-        notes: 'what the documents showed',
-      }),
+      JSON.stringify({ approve: true, limit: s.offeredLimit, underwriter: '', notes: '' }),
       '```',
       'Decline:',
       '```json',
-      JSON.stringify({ approve: false, underwriter: 'your name', notes: 'why' }),
+      JSON.stringify({ approve: false, underwriter: '', notes: '' }),
       '```',
     );
   }
