@@ -1,5 +1,4 @@
 import type pg from 'pg';
-import type { CreditLineEvent } from '../workflows/credit-line/model/events.js';
 import type { BuyerRecord } from '../workflows/credit-line/rules/scorecard.js';
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -52,42 +51,4 @@ export async function buyerRecord(pool: pg.Pool, buyerId: string, asOf: Date): P
     fundingDue: row.funding_due,
     fundedOnTime: row.funded_on_time,
   };
-}
-
-/** Stores the line's events in the order given; those stored before (a retry) are left as they are. */
-export async function recordCreditLineEvents(
-  pool: pg.Pool,
-  events: readonly CreditLineEvent[],
-): Promise<void> {
-  if (events.length === 0) return;
-  await pool.query(
-    `INSERT INTO credit_line_events (id, line_id, sequence, type, occurred_at, payload)
-     SELECT id, line_id, sequence, type, occurred_at, payload
-       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::jsonb[])
-         WITH ORDINALITY AS e(id, line_id, sequence, type, occurred_at, payload, n)
-      ORDER BY n
-     ON CONFLICT DO NOTHING`,
-    [
-      events.map((e) => e.id),
-      events.map((e) => e.lineId),
-      events.map((e) => e.sequence),
-      events.map((e) => e.type),
-      events.map((e) => e.occurredAt),
-      events.map((e) => JSON.stringify({ line: e.line, ...(e.detail && { detail: e.detail }) })),
-    ],
-  );
-}
-
-export async function lineEvents(pool: pg.Pool, lineId: string) {
-  const result = await pool.query(
-    'SELECT id, sequence, type, occurred_at, payload FROM credit_line_events WHERE line_id = $1 ORDER BY sequence',
-    [lineId],
-  );
-  return result.rows.map((r) => ({
-    id: r.id as string,
-    sequence: r.sequence as number,
-    type: r.type as string,
-    occurredAt: new Date(r.occurred_at).toISOString(),
-    payload: r.payload as Record<string, unknown>,
-  }));
 }

@@ -126,7 +126,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         events,
         webhooks,
       }),
-      ...createCreditLineActivities({ pool: options.pool, ledger: new PostgresLedger(options.pool) }),
+      ...createCreditLineActivities({ pool: options.pool, ledger: new PostgresLedger(options.pool), events }),
       ...createProgramActivities({
         program: new SupplierProgram(options.pool, options.program ?? DEFAULT_PROGRAM_SETTINGS),
         events,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CREDIT_LINE_EVENT_TYPES } from '../../workflows/credit-line/model/events.js';
 import { CREDIT_LINE_STATUSES } from '../../workflows/credit-line/model/state.js';
 import { BANDS, FACTORS } from '../../workflows/credit-line/rules/scorecard.js';
 import {
@@ -112,3 +113,38 @@ export const CreditLineSchema = component(
   }),
 );
 export type CreditLineView = z.output<typeof CreditLineSchema>;
+
+export const CreditLineEventSchema = component(
+  'CreditLineEvent',
+  z.object({
+    id: z.string().describe('stable: a redelivery carries the same id'),
+    type: z.enum(CREDIT_LINE_EVENT_TYPES),
+    lineId: z.string(),
+    sequence: z.number().int().describe('1, 2, 3, … per line'),
+    occurredAt: TimestampSchema,
+    cursor: z.string().describe('pass as `after` to read the events stored after this one'),
+    data: z.object({
+      line: z
+        .object({
+          lineId: z.string(),
+          buyer: z.object({ id: z.string(), name: z.string().optional() }),
+          currency: z.string(),
+          status: z.enum(CREDIT_LINE_STATUSES),
+          limit: Amount,
+          monthlyRateBps: z.number().int().nullable(),
+          principal: Amount,
+          interestDue: Amount,
+          reserved: Amount,
+          available: Amount,
+        })
+        .describe('the line’s figures after the change'),
+      detail: z
+        .record(z.string(), z.unknown())
+        .optional()
+        .describe(
+          'what the event is about: the draw, the repayment and its allocation, the statement, the reasons',
+        ),
+    }),
+  }),
+  'Something that happened to a credit line; the same body a webhook receives, plus its feed cursor.',
+);

@@ -37,18 +37,13 @@ CREATE TABLE ledger_line_totals (
   CONSTRAINT interest_paid_never_exceeds_billed CHECK (interest_paid <= interest_billed)
 );
 
--- The lines' events (credit_line.*), one row per (line, sequence), stored by the line workflow.
-CREATE TABLE credit_line_events (
-  position bigserial PRIMARY KEY,
-  id text NOT NULL UNIQUE,
-  line_id text NOT NULL,
-  sequence integer NOT NULL CHECK (sequence > 0),
-  type text NOT NULL,
-  occurred_at timestamptz NOT NULL,
-  recorded_at timestamptz NOT NULL DEFAULT now(),
-  payload jsonb NOT NULL,
-  CONSTRAINT credit_line_events_once_per_sequence UNIQUE (line_id, sequence)
-);
+-- The lines' events (credit_line.*) share the feed, its positions and the delivery of supplier
+-- events with the others: a row names one order, one supplier or one line; `sequence` counts per line.
+ALTER TABLE order_events ADD COLUMN line_id text;
+ALTER TABLE order_events DROP CONSTRAINT order_events_one_subject;
+ALTER TABLE order_events ADD CONSTRAINT order_events_one_subject
+  CHECK (num_nonnulls(order_id, supplier_id, line_id) = 1);
+ALTER TABLE order_events ADD CONSTRAINT order_events_once_per_line_sequence UNIQUE (line_id, sequence);
 
 -- The buyer's record (docs/credit.md#the-buyers-record) reads the orders a buyer created.
 CREATE INDEX order_events_created_by_buyer_idx ON order_events ((payload #>> '{contract,buyer,id}'), occurred_at)

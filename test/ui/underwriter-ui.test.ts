@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { lineEvents } from '../../db/credit-lines.js';
+import { OrderEventStore } from '../../db/order-event-store.js';
 import { launchChromium } from '../support/chromium.js';
 import { startLine, waitForLine } from '../support/credit-lines.js';
 import { createHarness, type Harness } from '../support/harness.js';
@@ -107,7 +107,9 @@ describe.skipIf(!uiUrl)('underwriter in the Temporal Web UI', () => {
     expect((await h.ledger.lineEntries(line.lineId)).map((t) => [t.kind, t.amount])).toEqual([
       ['credit_open', 10_000_000],
     ]);
-    expect((await lineEvents(h.pool, line.lineId)).map((e) => e.type)).toContain('credit_line.verified');
+    expect((await new OrderEventStore(h.pool).forLine(line.lineId)).map((e) => e.type)).toContain(
+      'credit_line.verified',
+    );
     await handle.terminate('test done');
   });
 });

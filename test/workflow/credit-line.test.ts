@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lineEvents } from '../../db/credit-lines.js';
+import { OrderEventStore } from '../../db/order-event-store.js';
 import { LINE_UPDATES } from '../../workflows/credit-line/model/messages.js';
 import type { CreditLineSnapshot } from '../../workflows/credit-line/model/state.js';
 import { DENOMINATOR } from '../../workflows/credit-line/rules/interest.js';
@@ -100,7 +100,7 @@ describe('a credit line', () => {
       status: 'declined',
       declineReasons: ['score_below_threshold', 'years_trading', 'revenue_cover'],
     });
-    expect((await lineEvents(h.pool, result.lineId)).map((e) => e.type)).toEqual([
+    expect((await new OrderEventStore(h.pool).forLine(result.lineId)).map((e) => e.type)).toEqual([
       'credit_line.applied',
       'credit_line.scored',
       'credit_line.declined',
@@ -141,7 +141,7 @@ describe('a credit line', () => {
     const line = await handle.executeUpdate(verify, { args: [approve] });
     expect(line.status).toBe('active');
     expect((await handle.describe()).typedSearchAttributes.get(VerificationOverdueKey)).toBe(false);
-    const types = (await lineEvents(h.pool, line.lineId)).map((e) => e.type);
+    const types = (await new OrderEventStore(h.pool).forLine(line.lineId)).map((e) => e.type);
     expect(types).toEqual(
       expect.arrayContaining(['credit_line.verification_overdue', 'credit_line.verified']),
     );
@@ -268,7 +268,7 @@ describe('a credit line', () => {
     const closed = await handle.executeUpdate(close, { args: [{}] });
     expect(closed.status).toBe('closed');
     await handle.result();
-    const types = (await lineEvents(h.pool, closed.lineId)).map((e) => e.type);
+    const types = (await new OrderEventStore(h.pool).forLine(closed.lineId)).map((e) => e.type);
     expect(types).toEqual([
       'credit_line.applied',
       'credit_line.scored',
