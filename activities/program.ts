@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { OrderEventStore, StoredSupplierEvent } from '../db/order-event-store.js';
+import type { OrderEventStore, StoredOtherEvent } from '../db/order-event-store.js';
 import type { SupplierProgram } from '../db/supplier-program.js';
 import { webhookRetryDelayMs } from '../workflows/model/events.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
@@ -77,7 +77,7 @@ export function createProgramActivities({
           );
           done += delivered;
           if (failure === undefined) break;
-          const failed = pending[done] as StoredSupplierEvent;
+          const failed = pending[done] as StoredOtherEvent;
           if (!(await webhooks.givenUp(failed.id, new Date(), GIVE_UP_AFTER_MS)))
             throw new Error(`webhook delivery of ${failed.id} failed: ${failure}`);
           log.error('webhook delivery abandoned', { eventId: failed.id, error: failure });

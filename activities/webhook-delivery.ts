@@ -8,7 +8,12 @@ import {
   ATTR_URL_FULL,
 } from '@opentelemetry/semantic-conventions';
 import type pg from 'pg';
-import { isSupplierEvent, type OrderEventStore } from '../db/order-event-store.js';
+import {
+  isLineEvent,
+  isSupplierEvent,
+  type LineFeedEvent,
+  type OrderEventStore,
+} from '../db/order-event-store.js';
 import { type DeliveryRecord, WebhookDeliveryLog } from '../db/webhook-delivery-log.js';
 import type { OrderEvent } from '../workflows/model/events.js';
 import type { SupplierEvent } from '../workflows/model/program.js';
@@ -29,7 +34,11 @@ export interface WebhookSettings {
 }
 
 /** What a receiver gets: the body is signed as sent, byte for byte. */
-export function webhookBody(event: OrderEvent | SupplierEvent): string {
+export function webhookBody(event: OrderEvent | SupplierEvent | LineFeedEvent): string {
+  if (isLineEvent(event)) {
+    const { id, type, lineId, sequence, occurredAt, data } = event;
+    return JSON.stringify({ id, type, lineId, sequence, occurredAt, data });
+  }
   if (isSupplierEvent(event)) {
     const { id, type, supplierId, sequence, occurredAt, data } = event;
     return JSON.stringify({ id, type, supplierId, sequence, occurredAt, data });
@@ -93,7 +102,7 @@ export class WebhookDelivery {
    * endpoint does not acknowledge: answers how many came before it, and that event's failure.
    */
   async deliverInOrder(
-    events: readonly (OrderEvent | SupplierEvent)[],
+    events: readonly (OrderEvent | SupplierEvent | LineFeedEvent)[],
     { attempt, nextAttemptAt }: DeliveryAttempt,
     /** Called after each event: the activity's heartbeat. */
     progress: () => void = () => {},
@@ -159,7 +168,7 @@ export class WebhookDelivery {
   /** One HTTP client span per POST, whose context the receiver gets in `traceparent`. */
   private post(
     url: string,
-    event: OrderEvent | SupplierEvent,
+    event: OrderEvent | SupplierEvent | LineFeedEvent,
     body: string,
     budgetMs?: number,
   ): Promise<{ ok: boolean; status?: number; error?: string }> {

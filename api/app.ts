@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import type { ApiKey, Role } from '../config/api-keys.js';
+import { type CreditSettings, DEFAULT_CREDIT_SETTINGS } from '../config/credit.js';
 import {
   BODY_LIMIT_BYTES,
   DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE,
@@ -25,12 +26,14 @@ import { SupplierProgram } from '../db/supplier-program.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
 import { generateEventKeyPair, publicKeyOf } from '../workflows/rules/event-signature.js';
 import type { ProgramSettings } from '../workflows/rules/program.js';
+import { TemporalCreditLines } from './credit-lines.js';
 import { openApi } from './openapi.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
 import { clientError, frameworkError, problemJson } from './plugins/problem-json.js';
 import { badgeRoutes } from './routes/badge.js';
 import { contractRoutes } from './routes/contracts.js';
+import { creditLineRoutes } from './routes/credit-lines.js';
 import { dossierRoutes } from './routes/dossier.js';
 import { eventFeedRoutes } from './routes/event-feed.js';
 import { healthRoutes } from './routes/health.js';
@@ -65,6 +68,8 @@ export interface AppDeps {
    * start` keeps a development one; an app built without one (tools, tests) signs with a key of its own.
    */
   dossierSigningKey?: string;
+  /** The credit lines' settings (config/credit.ts); the defaults when absent. */
+  credit?: CreditSettings;
 }
 
 /**
@@ -152,6 +157,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         idempotency: new IdempotencyRecords(deps.pool),
         temporal: deps.temporal,
         taskQueue: deps.taskQueue,
+        timeoutMs,
+      });
+      await v1.register(creditLineRoutes, {
+        lines: new TemporalCreditLines(
+          deps.temporal,
+          deps.taskQueue,
+          timeoutMs,
+          deps.credit ?? DEFAULT_CREDIT_SETTINGS,
+        ),
+        idempotency: new IdempotencyRecords(deps.pool),
         timeoutMs,
       });
     },

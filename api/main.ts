@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { parseApiKeys } from '../config/api-keys.js';
+import { creditSettings } from '../config/credit.js';
 import {
   dossierSigningKey,
   eventSigningKey,
@@ -52,6 +53,7 @@ const app = await buildApp({
   metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
   tracing,
   program: programSettings(config),
+  credit: creditSettings(config),
   badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
   dossierSigningKey: dossierKey,
 });

@@ -1,3 +1,4 @@
+import { CREDIT_LINE_EVENT_TYPES, type CreditLineEventType } from '../workflows/credit-line/model/events.js';
 import { ORDER_EVENT_TYPES, type OrderEventType } from '../workflows/model/events.js';
 import { SUPPLIER_EVENT_TYPES, type SupplierEventType } from '../workflows/model/program.js';
 // Registers the components the webhooks below refer to.
@@ -38,6 +39,24 @@ const SUPPLIER_WHEN: Record<SupplierEventType, string> = {
     'An assessment (or leaving the program) changed the status: `data.from`, `data.to`, `data.reasons`.',
   'supplier.limit_changed':
     'An assessment changed a limit: `data.currency` (`*`: every other), `data.from`, `data.to`.',
+};
+
+/** The same for the credit lines' events (docs/credit.md#events). */
+const LINE_WHEN: Record<CreditLineEventType, string> = {
+  'credit_line.applied': 'A buyer applied: the line is `scoring`.',
+  'credit_line.scored':
+    'The scorecard decided: `data.detail.decision`, the score, an offer when approved in principle.',
+  'credit_line.verification_overdue': 'The underwriter’s target passed without a verification.',
+  'credit_line.verified': 'An underwriter approved the line: `active`, with its limit.',
+  'credit_line.declined': 'Declined by the scorecard (its reasons) or by the underwriter.',
+  'credit_line.drawn': 'A draw became principal: `data.detail` has the order, the amount and the due date.',
+  'credit_line.repaid':
+    'A repayment (interest first, then the oldest draws) or a refund of a financed order.',
+  'credit_line.statement': 'A statement period ended: `data.detail.statement`, its interest billed.',
+  'credit_line.overdue': 'A draw passed its due date unpaid.',
+  'credit_line.frozen': 'The line lends no more until its overdue draws are repaid.',
+  'credit_line.unfrozen': 'Its overdue draws repaid, the line lends again.',
+  'credit_line.closed': 'The line closed, nothing owed.',
 };
 
 const param = (name: string) => ({ $ref: `#/components/parameters/${name}` });
@@ -114,6 +133,12 @@ export function openApiWebhooks() {
       when: SUPPLIER_WHEN[type],
       per: 'supplier',
       schema: 'SupplierWebhookEvent',
+    })),
+    ...CREDIT_LINE_EVENT_TYPES.map((type) => ({
+      type,
+      when: LINE_WHEN[type],
+      per: 'line',
+      schema: 'CreditLineWebhookEvent',
     })),
   ];
   const events = Object.fromEntries(

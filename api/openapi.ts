@@ -71,6 +71,11 @@ export const openApi = fp(async (app) => {
           name: 'ledger',
           description: 'The ledger for accounting: the export in commit order, balances, daily statements',
         },
+        {
+          name: 'credit lines',
+          description:
+            'e-Credit Line: a buyer applies, the scorecard decides, an underwriter verifies; draws, interest, repayments',
+        },
         { name: 'operations', description: 'Health and readiness: no API key needed' },
         {
           name: 'webhooks',

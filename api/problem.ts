@@ -10,12 +10,15 @@ export const PROBLEM_KINDS = {
   forbidden: { status: 403, title: "The API key's role may not do this" },
   'order-not-found': { status: 404, title: 'No such order' },
   'supplier-not-found': { status: 404, title: 'No such supplier' },
+  'credit-line-not-found': { status: 404, title: 'No such credit line' },
   'not-found': { status: 404, title: 'No such route' },
   'statement-not-found': { status: 404, title: 'The day has no ledger statement' },
   'extension-not-found': { status: 404, title: 'No such extension on this order' },
   'wrong-state': { status: 409, title: "The order's status does not allow this" },
   'order-exists': { status: 409, title: 'The order exists with another contract' },
   'supplier-not-enrolled': { status: 409, title: 'The supplier is not enrolled in the program' },
+  'credit-line-exists': { status: 409, title: 'The credit line exists with another application' },
+  'credit-line-wrong-state': { status: 409, title: "The credit line's status does not allow this" },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
   'uri-too-long': { status: 414, title: 'A path segment is too long' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
@@ -26,6 +29,12 @@ export const PROBLEM_KINDS = {
     title: "The supplier's program coverage does not protect this order",
   },
   'record-contradiction': { status: 422, title: "The request contradicts the supplier's record" },
+  'credit-application-contradiction': {
+    status: 422,
+    title: 'The application is outside what the engine offers',
+  },
+  'credit-line-contradiction': { status: 422, title: 'The request contradicts the credit line' },
+  'credit-unavailable': { status: 422, title: 'The credit line cannot fund this' },
   'idempotency-key-reused': {
     status: 422,
     title: 'The Idempotency-Key was used on this route of the order with another body',
@@ -54,6 +63,8 @@ export interface ProblemExtensions {
   limit?: number;
   exposure?: number;
   available?: number;
+  /** The line's status on `credit-unavailable`. */
+  lineStatus?: string;
 }
 
 /** Seconds a client should wait before retrying after a 503. */

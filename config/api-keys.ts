@@ -6,7 +6,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * environment) or the key itself (at least 16 characters of the RFC 6750 token alphabet), hashed at
  * start. Only digests are kept in memory.
  */
-export const ROLES = ['marketplace', 'arbitrator', 'reader'] as const;
+export const ROLES = ['marketplace', 'arbitrator', 'underwriter', 'reader'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ApiKey {

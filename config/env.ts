@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { isSecretKey, parsePublicKeys } from '../workflows/rules/event-signature.js';
 import type { Role } from './api-keys.js';
 import { parseApiKeys } from './api-keys.js';
+import { creditSettings } from './credit.js';
 import {
   DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE,
   DEFAULT_METRICS_CACHE_SECONDS,
@@ -186,6 +187,7 @@ const EnvSchema = z.object({
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_MARKETPLACE: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_ARBITRATOR: z.coerce.number().int().min(1).optional(),
+  RATE_LIMIT_PER_MINUTE_UNDERWRITER: z.coerce.number().int().min(1).optional(),
   RATE_LIMIT_PER_MINUTE_READER: z.coerce.number().int().min(1).optional(),
   // The public badge: per client address, since it needs no key.
   RATE_LIMIT_PER_MINUTE_BADGE: z.coerce.number().int().min(1).default(DEFAULT_BADGE_RATE_LIMIT_PER_MINUTE),
@@ -219,6 +221,9 @@ const EnvSchema = z.object({
   ),
   // The supplier program (docs/program.md#settings): the same on the API and the worker.
   ...ProgramEnvShape,
+  // The credit lines (docs/credit.md#settings): read by the API, which starts the lines.
+  CREDIT_LINE_LIMITS: unsetIfEmpty(z.string().optional()),
+  CREDIT_VERIFICATION_TARGET: unsetIfEmpty(z.string().optional()),
 });
 type EnvConfig = z.output<typeof EnvSchema>;
 
@@ -260,6 +265,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
   const parsed = result.data;
   const problems = [...webhookProblems(parsed), ...programProblems(parsed).map((p) => `  ${p}`)];
+  try {
+    creditSettings(parsed);
+  } catch (err) {
+    problems.push(`  CREDIT_LINE_LIMITS / CREDIT_VERIFICATION_TARGET: ${(err as Error).message}`);
+  }
   if (parsed.API_METRICS_PORT === parsed.API_PORT) {
     problems.push('  API_METRICS_PORT: must differ from API_PORT: the metrics stay off the public port');
   }
@@ -363,6 +373,7 @@ export function rateLimitsPerMinute(config: Config): Partial<Record<Role, number
   for (const [role, value] of [
     ['marketplace', config.RATE_LIMIT_PER_MINUTE_MARKETPLACE],
     ['arbitrator', config.RATE_LIMIT_PER_MINUTE_ARBITRATOR],
+    ['underwriter', config.RATE_LIMIT_PER_MINUTE_UNDERWRITER],
     ['reader', config.RATE_LIMIT_PER_MINUTE_READER],
   ] as const) {
     const limit = value ?? config.RATE_LIMIT_PER_MINUTE;

@@ -5,11 +5,13 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 /**
  * Requests per minute per API key, by role. A marketplace backend sends every event of thousands
  * of orders through one key: 100 requests/s, Stripe's default per account. Arbitrators are people
+ * and underwriters are people
  * in a UI and readers poll; their budgets are smaller.
  */
 export const DEFAULT_RATE_LIMITS_PER_MINUTE: Readonly<Record<Role, number>> = {
   marketplace: 6000,
   arbitrator: 600,
+  underwriter: 600,
   reader: 1200,
 };
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 10_000;

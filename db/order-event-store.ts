@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { CreditLineEvent, CreditLineView } from '../workflows/credit-line/model/events.js';
 import { CLOSING_EVENTS, type OrderEvent } from '../workflows/model/events.js';
 import type { SupplierEvent } from '../workflows/model/program.js';
 import type { OrderSnapshot, Statement } from '../workflows/model/state.js';
@@ -12,13 +13,27 @@ interface Stored {
 }
 export interface StoredOrderEvent extends OrderEvent, Stored {}
 export interface StoredSupplierEvent extends SupplierEvent, Stored {}
-/** The feed holds the events of orders and of suppliers (docs/program.md#events). */
-export type StoredFeedEvent = StoredOrderEvent | StoredSupplierEvent;
+/** A credit line's event as the feed and the webhooks carry it (docs/credit.md#events). */
+export interface LineFeedEvent {
+  id: string;
+  lineId: string;
+  sequence: number;
+  type: CreditLineEvent['type'];
+  occurredAt: string;
+  data: { line: CreditLineView; detail?: Record<string, unknown> };
+}
+export interface StoredLineEvent extends LineFeedEvent, Stored {}
+/** The feed holds the events of orders, of suppliers (docs/program.md#events) and of credit lines. */
+export type StoredFeedEvent = StoredOrderEvent | StoredSupplierEvent | StoredLineEvent;
+/** What the delivery of supplier events sends: every event that names no order. */
+export type StoredOtherEvent = StoredSupplierEvent | StoredLineEvent;
 
-export const isSupplierEvent = <E extends OrderEvent | SupplierEvent>(e: E): e is Extract<E, SupplierEvent> =>
+type AnyEvent = OrderEvent | SupplierEvent | LineFeedEvent;
+export const isSupplierEvent = <E extends AnyEvent>(e: E): e is Extract<E, SupplierEvent> =>
   'supplierId' in e;
-export const isOrderEvent = <E extends OrderEvent | SupplierEvent>(e: E): e is Extract<E, OrderEvent> =>
-  !('supplierId' in e);
+export const isLineEvent = <E extends AnyEvent>(e: E): e is Extract<E, LineFeedEvent> => 'lineId' in e;
+export const isOrderEvent = <E extends AnyEvent>(e: E): e is Extract<E, OrderEvent> =>
+  !('supplierId' in e) && !('lineId' in e);
 
 /** Any constant shared by every process that records events. */
 const FEED_LOCK = 7_310_255_002;
@@ -74,6 +89,30 @@ export async function insertSupplierEvents(client: pg.ClientBase, events: readon
   );
 }
 
+/**
+ * Stores a line's events in the order given, each once per (line, sequence), after taking the
+ * feed's lock so that positions commit in the order they are assigned.
+ */
+async function insertLineEvents(client: pg.ClientBase, events: readonly CreditLineEvent[]) {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
+  await client.query(
+    `INSERT INTO order_events (id, line_id, sequence, type, occurred_at, payload)
+     SELECT id, line_id, sequence, type, occurred_at, payload
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::timestamptz[], $6::jsonb[])
+         WITH ORDINALITY AS e(id, line_id, sequence, type, occurred_at, payload, n)
+      ORDER BY n
+     ON CONFLICT DO NOTHING`,
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.lineId),
+      events.map((e) => e.sequence),
+      events.map((e) => e.type),
+      events.map((e) => e.occurredAt),
+      events.map((e) => JSON.stringify({ line: e.line, ...(e.detail && { detail: e.detail }) })),
+    ],
+  );
+}
+
 /** The order events in PostgreSQL: stored exactly once per (order, sequence). */
 export class OrderEventStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -116,6 +155,27 @@ export class OrderEventStore {
     }
   }
 
+  /** A credit line's events, in one transaction; those stored before (a retry) are left as they are. */
+  async recordLineEvents(events: readonly CreditLineEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await insertLineEvents(client, events);
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async forLine(lineId: string): Promise<StoredLineEvent[]> {
+    const result = await this.pool.query(`${SELECT} WHERE line_id = $1 ORDER BY sequence`, [lineId]);
+    return result.rows.map((row) => toFeedEvent(row) as StoredLineEvent);
+  }
+
   async get(id: string): Promise<StoredFeedEvent | undefined> {
     const result = await this.pool.query(`${SELECT} WHERE id = $1`, [id]);
     return result.rows[0] ? toFeedEvent(result.rows[0]) : undefined;
@@ -129,13 +189,16 @@ export class OrderEventStore {
     return result.rows.map(toFeedEvent);
   }
 
-  /** Supplier events after a feed position, in feed order (what the webhooks deliver next). */
-  async supplierEventsAfter(position: number, limit: number): Promise<StoredSupplierEvent[]> {
+  /**
+   * Supplier and credit-line events after a feed position, in feed order (what the webhooks
+   * deliver next): every event that names no order.
+   */
+  async supplierEventsAfter(position: number, limit: number): Promise<StoredOtherEvent[]> {
     const result = await this.pool.query(
-      `${SELECT} WHERE position > $1 AND supplier_id IS NOT NULL ORDER BY position LIMIT $2`,
+      `${SELECT} WHERE position > $1 AND order_id IS NULL ORDER BY position LIMIT $2`,
       [position, limit],
     );
-    return result.rows.map((row) => toFeedEvent(row) as StoredSupplierEvent);
+    return result.rows.map((row) => toFeedEvent(row) as StoredOtherEvent);
   }
 
   /** The feed position through which supplier events have gone to the webhooks. */
@@ -186,9 +249,21 @@ export class OrderEventStore {
 }
 
 const SELECT =
-  'SELECT position, id, order_id, supplier_id, sequence, type, occurred_at, recorded_at, payload, statement FROM order_events';
+  'SELECT position, id, order_id, supplier_id, line_id, sequence, type, occurred_at, recorded_at, payload, statement FROM order_events';
 
 function toFeedEvent(row: Record<string, unknown>): StoredFeedEvent {
+  if (row.line_id !== null && row.line_id !== undefined) {
+    return {
+      position: row.position as number,
+      id: row.id as string,
+      lineId: row.line_id as string,
+      sequence: row.sequence as number,
+      type: row.type as StoredLineEvent['type'],
+      occurredAt: (row.occurred_at as Date).toISOString(),
+      recordedAt: (row.recorded_at as Date).toISOString(),
+      data: row.payload as StoredLineEvent['data'],
+    };
+  }
   if (row.supplier_id === null) return toEvent(row);
   return {
     position: row.position as number,

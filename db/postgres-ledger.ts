@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { LinePosting } from '../workflows/credit-line/model/activities.js';
 import {
   IdempotencyKeyReusedError,
   LedgerInvariantError,
@@ -31,6 +32,88 @@ const SERIALIZATION_FAILURE = '40001';
 /** One retry is enough: the retry is created after the close, in an open day. */
 const CLOSED_DAY_RETRIES = 3;
 
+/**
+ * A transaction created in a day that its statement closed while it was in flight is refused at
+ * commit (db/migrations/005_ledger_reconciliation.sql); made again, it is created in the open day.
+ */
+async function againAfterClosedDay<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if ((err as { code?: string }).code !== SERIALIZATION_FAILURE || n >= CLOSED_DAY_RETRIES) throw err;
+    }
+  }
+}
+/** A posting that contradicts the line's record: never retried. */
+export class LineLedgerError extends Error {
+  override name = 'LineLedgerError';
+}
+
+interface Leg {
+  account: string;
+  kind: 'lender' | 'borrower' | 'income' | 'capital' | 'buyer';
+  owner: string;
+  amount: number;
+}
+
+/** The legs of a posting (docs/credit.md#ledger); they sum to zero. */
+function legsOf(p: LinePosting, lenderBalance: number): { amount: number; legs: Leg[] } {
+  const lender: Omit<Leg, 'amount'> = { account: `lender:${p.lineId}`, kind: 'lender', owner: p.lineId };
+  const borrower: Omit<Leg, 'amount'> = {
+    account: `borrower:${p.lineId}`,
+    kind: 'borrower',
+    owner: p.lineId,
+  };
+  const capital: Omit<Leg, 'amount'> = {
+    account: `capital:${p.currency}`,
+    kind: 'capital',
+    owner: p.currency,
+  };
+  switch (p.kind) {
+    case 'credit_open':
+      return {
+        amount: p.amount,
+        legs: [
+          { ...capital, amount: -p.amount },
+          { ...lender, amount: p.amount },
+        ],
+      };
+    case 'interest':
+      return {
+        amount: p.amount,
+        legs: [
+          { ...borrower, amount: -p.amount },
+          { account: `income:${p.lineId}`, kind: 'income', owner: p.lineId, amount: p.amount },
+        ],
+      };
+    case 'repayment': {
+      const total = p.interest + p.principal;
+      const legs: Leg[] = [
+        { account: `buyer:${p.buyerId}:${p.currency}`, kind: 'buyer', owner: p.buyerId, amount: -total },
+      ];
+      if (p.interest > 0) legs.push({ ...borrower, amount: p.interest });
+      if (p.principal > 0) legs.push({ ...lender, amount: p.principal });
+      return { amount: total, legs };
+    }
+    case 'credit_close':
+      return {
+        amount: lenderBalance,
+        legs: [
+          { ...lender, amount: -lenderBalance },
+          { ...capital, amount: lenderBalance },
+        ],
+      };
+  }
+}
+
+const TOTALS: Record<LinePosting['kind'], string | undefined> = {
+  credit_open: 'opened = opened + $2',
+  interest: 'interest_billed = interest_billed + $2',
+  repayment: 'interest_paid = interest_paid + $2, principal_repaid = principal_repaid + $3',
+  credit_close: undefined,
+};
+
 /** The double-entry ledger in PostgreSQL: the payments system of record. */
 export class PostgresLedger implements PaymentsGateway {
   constructor(private readonly pool: pg.Pool) {}
@@ -47,22 +130,11 @@ export class PostgresLedger implements PaymentsGateway {
     return this.move('release', m);
   }
 
-  /**
-   * A movement created in a day that its statement closed while the movement was in flight is
-   * refused at commit (db/migrations/005_ledger_reconciliation.sql); made again, it is created now.
-   */
   private async move(kind: Kind, m: Movement): Promise<MovementResult> {
     if (!Number.isSafeInteger(m.amount) || m.amount <= 0) {
       throw new LedgerInvariantError(`amount must be a positive integer of minor units, got ${m.amount}`);
     }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.moveOnce(kind, m);
-      } catch (err) {
-        if ((err as { code?: string }).code !== SERIALIZATION_FAILURE || attempt >= CLOSED_DAY_RETRIES)
-          throw err;
-      }
-    }
+    return againAfterClosedDay(() => this.moveOnce(kind, m));
   }
 
   private async moveOnce(kind: Kind, m: Movement): Promise<MovementResult> {
@@ -175,6 +247,119 @@ export class PostgresLedger implements PaymentsGateway {
       memo: r.memo,
       createdAt: new Date(r.created_at).toISOString(),
       legs: r.legs,
+    }));
+  }
+
+  /**
+   * A line's ledger transaction, exactly once per business key: a key posted before answers with
+   * its first transaction; the same key for another posting is an error. The database refuses any
+   * that would take `lender:<lineId>` below zero or pay more interest than was billed.
+   */
+  postLine(p: LinePosting): Promise<{ transactionId: string; replayed: boolean }> {
+    return againAfterClosedDay(() => this.postLineOnce(p));
+  }
+
+  private async postLineOnce(p: LinePosting): Promise<{ transactionId: string; replayed: boolean }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query(
+        'INSERT INTO ledger_line_totals (line_id, currency) VALUES ($1, $2) ON CONFLICT (line_id) DO NOTHING',
+        [p.lineId, p.currency],
+      );
+      // Serialises a line's movements, so that concurrent retries see each other's keys.
+      await client.query('SELECT 1 FROM ledger_line_totals WHERE line_id = $1 FOR UPDATE', [p.lineId]);
+      const existing = await client.query(
+        'SELECT id, line_id, kind FROM ledger_transactions WHERE idempotency_key = $1',
+        [p.key],
+      );
+      if (existing.rows[0]) {
+        await client.query('ROLLBACK');
+        const row = existing.rows[0];
+        if (row.line_id !== p.lineId || row.kind !== p.kind) {
+          throw new LineLedgerError(
+            `ledger key ${p.key} was used for ${row.kind} of ${row.line_id ?? 'an order'}`,
+          );
+        }
+        return { transactionId: String(row.id), replayed: true };
+      }
+      const balance = await client.query('SELECT balance FROM ledger_accounts WHERE id = $1', [
+        `lender:${p.lineId}`,
+      ]);
+      const { amount, legs } = legsOf(p, Number(balance.rows[0]?.balance ?? 0));
+      if (amount <= 0) {
+        await client.query('ROLLBACK');
+        return { transactionId: '', replayed: false };
+      }
+      const tx = await client.query(
+        `INSERT INTO ledger_transactions (idempotency_key, line_id, kind, amount, currency, reference, memo)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [
+          p.key,
+          p.lineId,
+          p.kind,
+          amount,
+          p.currency,
+          p.kind === 'repayment' ? p.reference : null,
+          `${p.kind} ${p.lineId}`,
+        ],
+      );
+      const txId = tx.rows[0].id;
+      for (const leg of legs) {
+        await client.query(
+          `INSERT INTO ledger_accounts (id, kind, owner_id, currency) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+          [leg.account, leg.kind, leg.owner, p.currency],
+        );
+        await client.query(
+          'INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ($1, $2, $3)',
+          [txId, leg.account, leg.amount],
+        );
+        await client.query('UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1', [
+          leg.account,
+          leg.amount,
+        ]);
+      }
+      const totals = TOTALS[p.kind];
+      if (totals) {
+        await client.query(
+          `UPDATE ledger_line_totals SET ${totals} WHERE line_id = $1`,
+          p.kind === 'repayment' ? [p.lineId, p.interest, p.principal] : [p.lineId, amount],
+        );
+      }
+      await client.query('COMMIT');
+      return { transactionId: String(txId), replayed: false };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      if ((err as { code?: string }).code === '23514') {
+        throw new LineLedgerError(`${p.kind} on line ${p.lineId} refused: ${(err as Error).message}`);
+      }
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** The line's ledger transactions with their legs, in commit order. */
+  async lineEntries(lineId: string) {
+    const result = await this.pool.query(
+      `SELECT t.id, t.idempotency_key, t.kind, t.amount, t.currency, t.reference, t.created_at,
+            json_agg(json_build_object('accountId', e.account_id, 'amount', e.amount) ORDER BY e.id) AS legs
+       FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+      WHERE t.line_id = $1 GROUP BY t.id ORDER BY t.id`,
+      [lineId],
+    );
+    return result.rows.map((r) => ({
+      transactionId: String(r.id),
+      idempotencyKey: r.idempotency_key as string,
+      kind: r.kind as LinePosting['kind'],
+      amount: Number(r.amount),
+      currency: (r.currency as string).trim(),
+      reference: r.reference as string | null,
+      createdAt: new Date(r.created_at).toISOString(),
+      legs: (r.legs as { accountId: string; amount: string | number }[]).map((l) => ({
+        accountId: l.accountId,
+        amount: Number(l.amount),
+      })),
     }));
   }
 }

@@ -211,7 +211,7 @@ export async function startUiGate(options: UiGateOptions): Promise<UiGate> {
         403,
         'Action not allowed',
         `${req.method} ${new URL(req.url ?? '/', 'http://gate').pathname} is refused: arbitrators decide ` +
-          'with the `arbitrate` Update; Terminate, Cancel, Reset, Signal, Start, batch and activity ' +
+          'with the `arbitrate` Update and underwriters with `verify`; Terminate, Cancel, Reset, Signal, Start, batch and activity ' +
           'actions go through the escrow API or an operator (docs/operations.md#the-ui-gate).',
       );
     }

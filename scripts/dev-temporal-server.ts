@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeFlags } from '../worker/search-attributes.js';
-import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/model/search-attributes.js';
+import { ENGINE_SEARCH_ATTRIBUTES } from '../workflows/model/search-attributes.js';
 import { provisionTemporalCli } from './temporal-cli.js';
 import { spawnTied } from './tied-child.js';
 
@@ -133,7 +133,7 @@ async function startWithSdkDownload(
       ui: Boolean(options.uiPort),
       uiPort: options.uiPort,
       dbFilename: options.dbFilename,
-      searchAttributes: [...ORDER_SEARCH_ATTRIBUTES],
+      searchAttributes: [...ENGINE_SEARCH_ATTRIBUTES],
     },
   });
   return { address, uiUrl, stop: () => env.teardown() };

@@ -6,6 +6,7 @@ import { webhookNotifier } from '../activities/webhook-notifier.js';
 import { buildApp } from '../api/app.js';
 import { apiClientInterceptors } from '../api/temporal-client.js';
 import { parseApiKeys } from '../config/api-keys.js';
+import { creditSettings } from '../config/credit.js';
 import {
   ConfigError,
   dossierSigningKey,
@@ -264,6 +265,7 @@ async function start() {
     metricsCacheSeconds: config.API_METRICS_CACHE_SECONDS,
     tracing: apiTracing,
     program: programSettings(config),
+    credit: creditSettings(config),
     badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
     dossierSigningKey: dossierKey,
   });

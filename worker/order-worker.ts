@@ -12,6 +12,7 @@ import {
   type WorkerInterceptors,
 } from '@temporalio/worker';
 import type pg from 'pg';
+import { createCreditLineActivities } from '../activities/credit-line.js';
 import { createActivities } from '../activities/index.js';
 import { createLedgerActivities } from '../activities/ledger.js';
 import { logNotifier, type Notifier } from '../activities/notifier.js';
@@ -100,8 +101,8 @@ function activityTracing(tracing: Tracing): WorkerInterceptors['activity'] {
 }
 
 /**
- * The worker of the orders, of the supplier program's workflows (the assessment, the delivery of
- * supplier events) and of the ledger's daily statement, on one task queue.
+ * The worker of the orders, of the credit lines, of the supplier program's workflows (the
+ * assessment, the delivery of supplier events) and of the ledger's daily statement, on one task queue.
  */
 export async function createOrderWorker(options: OrderWorkerOptions): Promise<Worker> {
   const events = new OrderEventStore(options.pool);
@@ -127,6 +128,7 @@ export async function createOrderWorker(options: OrderWorkerOptions): Promise<Wo
         events,
         webhooks,
       }),
+      ...createCreditLineActivities({ pool: options.pool, ledger: new PostgresLedger(options.pool), events }),
       ...createProgramActivities({
         program: new SupplierProgram(options.pool, options.program ?? DEFAULT_PROGRAM_SETTINGS),
         events,

@@ -31,10 +31,11 @@ export const eventFeedRoutes: FastifyPluginAsyncZod<EventFeedRouteOptions> = asy
       schema: {
         tags: ['events'],
         operationId: 'listEvents',
-        summary: 'Order and supplier events in the order they were stored, from a cursor',
+        summary: 'Order, supplier and credit line events in the order they were stored, from a cursor',
         description:
           'Start with no `after`, then pass the `cursor` of each answer as `after`. Events of one order, and of ' +
-          'one supplier, come in their sequence. An order event has `orderId`, a supplier event `supplierId`.',
+          'one supplier or line, come in their sequence. An order event has `orderId`, a supplier event `supplierId`, a ' +
+          'credit line event `lineId`.',
         querystring: EventFeedQuerySchema,
         response: {
           200: json('A page of events', EventFeedSchema),

@@ -1,7 +1,13 @@
 import { z } from 'zod';
-import { isSupplierEvent, type StoredFeedEvent, type StoredOrderEvent } from '../../db/order-event-store.js';
+import {
+  isLineEvent,
+  isSupplierEvent,
+  type StoredFeedEvent,
+  type StoredOrderEvent,
+} from '../../db/order-event-store.js';
 import { ORDER_EVENT_TYPES } from '../../workflows/model/events.js';
 import { TimestampSchema } from '../../workflows/schemas/contract.js';
+import { CreditLineEventSchema } from './credit-lines.js';
 import { OrderSnapshotSchema, StatementSchema } from './order-snapshot.js';
 import { component } from './registry.js';
 import { SupplierEventSchema } from './suppliers.js';
@@ -41,9 +47,9 @@ export const EventFeedQuerySchema = z.strictObject({
 
 export const EventFeedSchema = z.object({
   events: z
-    .array(z.union([OrderEventSchema, SupplierEventSchema]))
+    .array(z.union([OrderEventSchema, SupplierEventSchema, CreditLineEventSchema]))
     .describe(
-      "orders' events (with `orderId`) and suppliers' events (with `supplierId`), in the order they were stored",
+      "orders' events (with `orderId`), suppliers' events (with `supplierId`) and credit lines' events (with `lineId`), in the order they were stored",
     ),
   cursor: z
     .string()
@@ -69,7 +75,14 @@ export function toOrderEventResponse(event: StoredOrderEvent): z.output<typeof O
 
 export function toFeedEventResponse(
   event: StoredFeedEvent,
-): z.output<typeof OrderEventSchema> | z.output<typeof SupplierEventSchema> {
+):
+  | z.output<typeof OrderEventSchema>
+  | z.output<typeof SupplierEventSchema>
+  | z.output<typeof CreditLineEventSchema> {
+  if (isLineEvent(event)) {
+    const { id, type, lineId, sequence, occurredAt, data, position } = event;
+    return { id, type, lineId, sequence, occurredAt, cursor: String(position), data };
+  }
   if (!isSupplierEvent(event)) return toOrderEventResponse(event);
   const { id, type, supplierId, sequence, occurredAt, data, position } = event;
   return { id, type, supplierId, sequence, occurredAt, cursor: String(position), data };

@@ -27,7 +27,14 @@ export const ProblemSchema = component(
       .int()
       .optional()
       .describe("422 not-protected: the amounts of the supplier's open orders in that currency"),
-    available: z.number().int().optional().describe('422 not-protected: max(0, limit − exposure)'),
+    available: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        '422 not-protected: max(0, limit − exposure); 422 credit-unavailable: what the line can still lend',
+      ),
+    lineStatus: z.string().optional().describe("422 credit-unavailable: the credit line's status"),
   }),
   'RFC 9457 problem details, served as application/problem+json',
 );

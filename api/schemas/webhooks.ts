@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TimestampSchema } from '../../workflows/schemas/contract.js';
+import { CreditLineEventSchema } from './credit-lines.js';
 import { OrderEventSchema } from './event-feed.js';
 import { component } from './registry.js';
 import { SupplierEventSchema } from './suppliers.js';
@@ -15,6 +16,13 @@ export const SupplierWebhookEventSchema = component(
   'SupplierWebhookEvent',
   SupplierEventSchema.omit({ cursor: true }),
   'The body of a supplier event webhook: the event as the feed serves it, without the feed cursor. ' +
+    'Signed as sent: verify the raw bytes before parsing them.',
+);
+
+export const CreditLineWebhookEventSchema = component(
+  'CreditLineWebhookEvent',
+  CreditLineEventSchema.omit({ cursor: true }),
+  'The body of a credit line event webhook: the event as the feed serves it, without the feed cursor. ' +
     'Signed as sent: verify the raw bytes before parsing them.',
 );
 

@@ -2,6 +2,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DevPostgresError } from '../dev-postgres.js';
 import { cpuSampler } from './cpu.js';
+import { creditSection } from './credit.js';
 import { ledgerSection } from './ledger.js';
 import { lifecycleSection } from './lifecycle.js';
 import { memoryMeter, memorySection } from './memory.js';
@@ -147,6 +148,7 @@ async function runSections(
       progress,
     });
   }
+  if (sections.has('credit')) report.credit = await creditSection({ api, client, settings, run, progress });
   // Last: a restarted worker starts cold, which any section after it would measure.
   if (closedOrder) {
     const closedNoWorker = await closedWithoutWorker(readsOptions, closedOrder, bench.engines.withoutWorker);

@@ -13,6 +13,8 @@ export interface Settings {
   closedOrders: number;
   statementOrders: number;
   whatifOrders: number;
+  /** Applications the credit section sends at once. */
+  creditLines: number;
   quick: boolean;
 }
 
@@ -37,6 +39,7 @@ export function parseOptions(root: string): Options {
       'closed-orders': { type: 'string' },
       'statement-orders': { type: 'string' },
       'whatif-orders': { type: 'string' },
+      'credit-lines': { type: 'string' },
       sections: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
@@ -58,7 +61,8 @@ export function parseOptions(root: string): Options {
   --statement-orders N  orders of the generated day the reconciliation section exports and
                    closes, four entries each (default 25000)
   --whatif-orders N  closed orders the whatif section generates and decides again (default 100000)
-  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif
+  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif,credit
+  --credit-lines N applications the credit section sends at once (default 50)
   --out DIR        where the report goes (default docs/bench)
   --quick          small sizes for iterating (not a report to commit)
 TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev server and PostgreSQL.`);
@@ -80,10 +84,11 @@ TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev s
       closedOrders: opt('closed-orders', 1_000_000, 20_000),
       statementOrders: opt('statement-orders', 25_000, 2_000),
       whatifOrders: opt('whatif-orders', 100_000, 5_000),
+      creditLines: opt('credit-lines', 50, 10),
       quick,
     },
     sections: new Set(
-      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif')
+      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif,credit')
         .split(',')
         .map((s) => s.trim()),
     ),

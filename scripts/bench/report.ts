@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { CreditFigures } from './credit.js';
 import type { ProgramFigures } from './program.js';
 import type { ReconciliationFigures } from './reconciliation.js';
 import { type Distribution, round } from './stats.js';
@@ -51,6 +52,7 @@ export interface BenchReport {
   program?: ProgramFigures;
   reconciliation?: ReconciliationFigures;
   whatif?: WhatIfFigures;
+  credit?: CreditFigures;
   /** Requests received, events stored, stored events never received by the end of the run. */
   webhooks?: { received: number; outOfOrder: number; orders: number; stored?: number; missing?: number };
 }
@@ -247,6 +249,16 @@ export function markdownTable(r: BenchReport): string {
       '',
       '',
       '',
+    );
+  }
+  if (r.credit) {
+    const c = r.credit;
+    add(
+      `credit line: application → decision, ${c.applications} at once (p50 / p99)`,
+      `${ms(c.decision.p50)} / ${ms(c.decision.p99)} (${c.approved} approved, ${c.declined} declined${c.late.length ? `; late: ${c.late.length}` : ''})`,
+      `${ms(c.apply.p50)} / ${ms(c.apply.p99)} POST`,
+      '',
+      'p99 ≤ 60 s',
     );
   }
   const memoryRow = (label: string, m: Memory) =>

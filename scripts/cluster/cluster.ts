@@ -9,7 +9,7 @@ import pg from 'pg';
 import { type ClientCredentials, fetchClientCredentialsToken } from '../../config/temporal-token.js';
 import { startUiGate } from '../../gate/ui-gate.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
+import { ENGINE_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
 import { type OidcUser, startDevOidcProvider } from '../dev-oidc-provider.js';
 import { startDevPostgres } from '../dev-postgres.js';
 import {
@@ -574,7 +574,7 @@ async function ensureNamespace(info: ClusterInfo, log: (line: string) => void): 
         workflowExecutionRetentionPeriod: msToTs(`${NAMESPACE_RETENTION_DAYS} days`),
       });
     }
-    const query = ORDER_SEARCH_ATTRIBUTES.map((key) => `${key.name} IS NOT NULL`).join(' OR ');
+    const query = ENGINE_SEARCH_ATTRIBUTES.map((key) => `${key.name} IS NOT NULL`).join(' OR ');
     const deadline = Date.now() + 60_000;
     let added: string[] | undefined;
     for (;;) {

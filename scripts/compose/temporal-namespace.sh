@@ -1,5 +1,5 @@
 #!/bin/sh
-# One-shot job of docker-compose.yml: the namespace and the search attributes of SPEC §7.
+# One-shot job of docker-compose.yml: the namespace and the search attributes of the orders and the credit lines.
 # The worker registers missing search attributes itself too; doing it here as well lets the
 # Web UI's saved searches work before the first worker starts.
 set -eu
@@ -15,7 +15,8 @@ temporal operator namespace describe -n "$namespace" --address "$address" >/dev/
 
 existing=$(temporal operator search-attribute list -n "$namespace" --address "$address")
 for pair in OrderStatus=Keyword OrderOutcome=Keyword BuyerId=Keyword SupplierId=Keyword \
-  ShipBy=Datetime ArbitrationDueAt=Datetime EscrowAmount=Int OrderCurrency=Keyword ArbitrationOverdue=Bool; do
+  ShipBy=Datetime ArbitrationDueAt=Datetime EscrowAmount=Int OrderCurrency=Keyword ArbitrationOverdue=Bool \
+  CreditLineStatus=Keyword VerificationOverdue=Bool; do
   name=${pair%%=*}
   type=${pair#*=}
   if echo "$existing" | grep -qw "$name"; then

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CREDIT_LINE_EVENT_TYPES } from '../../workflows/credit-line/model/events.js';
 import { ORDER_EVENT_TYPES } from '../../workflows/model/events.js';
 import { SUPPLIER_EVENT_TYPES } from '../../workflows/model/program.js';
 import { type ApiUnderTest, eventually, withApi } from '../support/api-client.js';
@@ -73,6 +74,7 @@ describe('operations routes, without an API key', () => {
     expect(Object.keys(spec.body.webhooks)).toEqual([
       ...ORDER_EVENT_TYPES,
       ...SUPPLIER_EVENT_TYPES,
+      ...CREDIT_LINE_EVENT_TYPES,
       'arbitration_overdue',
     ]);
     const shipped = spec.body.webhooks['order.shipped'].post;

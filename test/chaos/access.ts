@@ -4,7 +4,7 @@ import type { ChaosClient } from './client.js';
 import type { FuzzRequest } from './fuzz.js';
 import type { OrderModel } from './order-paths.js';
 
-const READ_ROLES: readonly Role[] = ['marketplace', 'arbitrator', 'reader'];
+const READ_ROLES: readonly Role[] = ['marketplace', 'arbitrator', 'underwriter', 'reader'];
 
 /** Every event route, from the API's command registry: one per Update, a new one included. */
 const EVENT_ROUTES = (Object.values(COMMAND_ROUTES) as CommandRoute[])
@@ -59,13 +59,39 @@ export const ACCESS: { method: string; route: string; roles: readonly Role[] | n
   { method: 'GET', route: '/v1/suppliers/:supplierId/profile', roles: READ_ROLES },
   // Public: storefronts embed it with no key.
   { method: 'GET', route: '/v1/suppliers/:supplierId/badge.svg', roles: null },
+  // The credit lines (docs/credit.md): their routes name a line of the matrix's own, none of the soak's.
+  { method: 'POST', route: '/v1/credit-lines', roles: ['marketplace'], body: 'application' },
+  { method: 'GET', route: '/v1/credit-lines/:lineId', roles: READ_ROLES },
+  {
+    method: 'POST',
+    route: '/v1/credit-lines/:lineId/verification',
+    roles: ['underwriter'],
+    body: { approve: false, underwriter: 'acl', notes: 'access matrix' },
+  },
+  {
+    method: 'POST',
+    route: '/v1/credit-lines/:lineId/repayments',
+    roles: ['marketplace'],
+    body: { amount: 1, reference: 'acl-repayment' },
+  },
+  { method: 'POST', route: '/v1/credit-lines/:lineId/close', roles: ['marketplace'], body: {} },
 ];
+
+/** The line the matrix calls the credit routes on. */
+const ACCESS_LINE = 'acl-line';
 
 /** The supplier the matrix calls the program's routes on: none of the soak's, so that an assessment changes none of theirs. */
 const ACCESS_SUPPLIER = 'acl-supplier';
 
 export type Credential = 'none' | 'unknown' | Role;
-export const CREDENTIALS: Credential[] = ['none', 'unknown', 'marketplace', 'arbitrator', 'reader'];
+export const CREDENTIALS: Credential[] = [
+  'none',
+  'unknown',
+  'marketplace',
+  'arbitrator',
+  'underwriter',
+  'reader',
+];
 
 export interface AccessResult {
   cells: number;
@@ -105,10 +131,22 @@ export async function accessMatrix(
               shipBy: new Date(Date.now() + 86_400_000).toISOString(),
               quantity: { ordered: 1, unit: 'kg' },
             }
-          : // A payment of its own each time, small enough to leave the target awaiting funding.
-            entry.route.endsWith('/payments')
-            ? { amount: 1000 + n, reference: `acl-${n}` }
-            : entry.body;
+          : entry.body === 'application'
+            ? {
+                lineId: `${ACCESS_LINE}-${n}`,
+                buyer: { id: 'acl-buyer' },
+                country: 'AU',
+                currency: 'AUD',
+                requestedLimit: 500_000,
+                business: { registrationNumber: 'ACL', yearsTrading: 0, annualRevenue: 0 },
+                documents: [
+                  { kind: 'other', uri: 'https://files.example.com/acl.pdf', sha256: '0'.repeat(64) },
+                ],
+              }
+            : // A payment of its own each time, small enough to leave the target awaiting funding.
+              entry.route.endsWith('/payments')
+              ? { amount: 1000 + n, reference: `acl-${n}` }
+              : entry.body;
       const request: FuzzRequest = {
         route: `${entry.method} ${entry.route}`,
         method: entry.method,
@@ -116,7 +154,9 @@ export async function accessMatrix(
           .replace(':orderId', target.orderId)
           .replace(':extensionId', 'ext-1')
           .replace(':supplierId', ACCESS_SUPPLIER)
-          .replace(':date', '2026-01-01'),
+          .replace(':date', '2026-01-01')
+
+          .replace(':lineId', ACCESS_LINE),
         body,
         key,
         mayPass: true,

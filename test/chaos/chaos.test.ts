@@ -40,6 +40,7 @@ const eventKeys = generateEventKeyPair();
 const keys = {
   marketplace: generateApiKey(),
   arbitrator: generateApiKey(),
+  underwriter: generateApiKey(),
   reader: generateApiKey(),
   webhookSecret: generateWebhookSecret(),
   eventSigningKey: eventKeys.secretKey,

@@ -105,6 +105,7 @@ export interface ApiReplica {
 export interface ClusterKeys {
   marketplace: string;
   arbitrator: string;
+  underwriter: string;
   reader: string;
   webhookSecret: string;
   /** The API's Ed25519 key for signing marketplace events (and its public half, for the workers). */
@@ -231,7 +232,7 @@ export class ChaosCluster {
           env({
             API_PORT: String(port),
             API_HOST: HOST,
-            API_KEYS: `marketplace:${this.keys.marketplace},arbitrator:${this.keys.arbitrator},reader:${this.keys.reader}`,
+            API_KEYS: `marketplace:${this.keys.marketplace},arbitrator:${this.keys.arbitrator},underwriter:${this.keys.underwriter},reader:${this.keys.reader}`,
             // The soak's clients all use one key: the limit must not be what is tested here.
             RATE_LIMIT_PER_MINUTE: '1000000',
             // The soak shares 2 cores with everything it starts: a slow answer under that load is

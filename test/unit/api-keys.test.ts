@@ -19,7 +19,7 @@ describe('API_KEYS', () => {
 
   it('refuses unknown roles and weak keys without echoing them', () => {
     expect(() => parseApiKeys('admin:0123456789abcdef0123')).toThrow(
-      'entry 1: must start with one of marketplace:, arbitrator:, reader:',
+      'entry 1: must start with one of marketplace:, arbitrator:, underwriter:, reader:',
     );
     let message = '';
     try {

@@ -15,15 +15,25 @@ const LAYERS: readonly (readonly string[])[] = [
   // The order itself, deterministic code only, no I/O; from the ground up:
   // the schemas of what comes in (contract, commands, reports) and of the snapshot;
   ['workflows/schemas'],
+  // The credit line (docs/credit.md) is a second workflow in the same layers, each just above the
+  // order's, so that it builds on the order's schemas, rules and formatting and never the reverse.
+  ['workflows/credit-line/schemas'],
   // pure rules: the quality evaluation, settlement arithmetic, the events' signatures;
   ['workflows/rules'],
+  // the line's: the scorecard, interest, the order of repayments;
+  ['workflows/credit-line/rules'],
   // the model: state, the lifecycle table, messages, events, versions, the activities' interface;
   ['workflows/model'],
+  ['workflows/credit-line/model'],
   // what the order shows and sends: the arbitrator's case file, the outbound event stream;
   ['workflows/case-file', 'workflows/stream'],
-  // the handlers of the Updates and timers, around the Order they share;
-  ['workflows/handlers'],
-  // the workflow function and the bundle's entry points.
+  // the underwriter's case file;
+  ['workflows/credit-line/case-file'],
+  // the handlers of the Updates and timers, around the Order (the CreditLine) they share;
+  ['workflows/handlers', 'workflows/credit-line/handlers'],
+  // the line's workflow function;
+  ['workflows/credit-line'],
+  // the order's workflow function and the bundle's entry points.
   ['workflows'],
   // What every process shares: configuration, logs and limits; PostgreSQL (pool, migrations,
   // ledger, event store).
@@ -208,9 +218,10 @@ describe('architecture: folders depend one way', () => {
       /\.workflow\.(start|execute|signalWithStart)\b/.test(readFileSync(join(ROOT, file), 'utf8')),
     );
     // The benchmark starts its ceilings (bare workflows beside the order), and its orders through the API's code;
-    // the supplier program starts the delivery of its events in one place too.
+    // the supplier program starts the delivery of its events in one place too, and the credit lines theirs.
     expect(starting).toEqual([
       'activities/program-workflows.ts',
+      'api/credit-line-start.ts',
       'api/order-start.ts',
       'scripts/bench/ceilings.ts',
     ]);
@@ -244,6 +255,15 @@ describe('architecture: folders depend one way', () => {
       ]),
     ).toHaveLength(3);
     expect(folderOf('workflows/elsewhere/x.ts')).toBe('workflows/elsewhere');
+    expect(folderOf('workflows/credit-line/workflow.ts')).toBe('workflows/credit-line');
+    expect(folderOf('workflows/credit-line/rules/interest.ts')).toBe('workflows/credit-line/rules');
+    expect(
+      violations([
+        { from: 'workflows/credit-line/rules/interest.ts', to: 'workflows/credit-line/model/state.ts' },
+        { from: 'workflows/handlers/order.ts', to: 'workflows/credit-line/handlers/credit-line.ts' },
+        { from: 'workflows/credit-line/handlers/credit-line.ts', to: 'workflows/credit-line/workflow.ts' },
+      ]),
+    ).toHaveLength(3);
     expect(folderOf('api/routes/orders.ts')).toBe('api');
     expect(
       circles([

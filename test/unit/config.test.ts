@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { creditSettings } from '../../config/credit.js';
 import { loadConfig, rateLimitsPerMinute, temporalConnectionSettings } from '../../config/env.js';
 import { tracingEnabled } from '../../config/tracing.js';
 
@@ -29,15 +30,32 @@ describe('configuration', () => {
     expect(rateLimitsPerMinute(loadConfig({ ...minimal, RATE_LIMIT_PER_MINUTE: '300' }))).toEqual({
       marketplace: 300,
       arbitrator: 300,
+      underwriter: 300,
       reader: 300,
     });
     expect(
       rateLimitsPerMinute(
         loadConfig({ ...minimal, RATE_LIMIT_PER_MINUTE: '300', RATE_LIMIT_PER_MINUTE_MARKETPLACE: '12000' }),
       ),
-    ).toEqual({ marketplace: 12000, arbitrator: 300, reader: 300 });
+    ).toEqual({ marketplace: 12000, arbitrator: 300, underwriter: 300, reader: 300 });
     expect(() => loadConfig({ ...minimal, RATE_LIMIT_PER_MINUTE_READER: '0' })).toThrow(
       /RATE_LIMIT_PER_MINUTE_READER/,
+    );
+  });
+
+  it('reads the credit lines’ settings and refuses a malformed range', () => {
+    expect(
+      creditSettings(loadConfig({ ...minimal, CREDIT_LINE_LIMITS: 'AUD:500000-30000000,USD:100-200' }))
+        .limits,
+    ).toEqual({
+      AUD: { min: 500000, max: 30000000 },
+      USD: { min: 100, max: 200 },
+    });
+    expect(() => loadConfig({ ...minimal, CREDIT_LINE_LIMITS: 'AUD:9-1' })).toThrow(
+      /CREDIT_LINE_LIMITS \/ CREDIT_VERIFICATION_TARGET: AUD:9-1: the range must be 0 < min ≤ max/,
+    );
+    expect(() => loadConfig({ ...minimal, CREDIT_VERIFICATION_TARGET: 'tomorrow' })).toThrow(
+      /"tomorrow" is not an ISO 8601 duration/,
     );
   });
 

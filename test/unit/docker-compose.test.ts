@@ -11,7 +11,7 @@ import {
 } from '../../scripts/cluster/cluster.js';
 import { PERMISSIONS_CLAIM, UI_ACTIONS_DISABLED } from '../../scripts/cluster/server-config.js';
 import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../../scripts/cluster/temporal-server.js';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
+import { ENGINE_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
 
 /** No Docker engine runs here, so the deployment files are checked for what a `docker compose up` needs. */
 const root = join(import.meta.dirname, '..', '..');
@@ -274,7 +274,7 @@ describe('docker-compose.yml runs what the cluster tests run', () => {
     const typeName = (type: string) =>
       ({ DATETIME: 'Datetime', KEYWORD: 'Keyword', INT: 'Int', BOOL: 'Bool' })[type] ?? type;
     expect(pairs.sort()).toEqual(
-      ORDER_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${typeName(key.type)}`).sort(),
+      ENGINE_SEARCH_ATTRIBUTES.map((key) => `${key.name}=${typeName(key.type)}`).sort(),
     );
   });
 });

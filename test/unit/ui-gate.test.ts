@@ -136,6 +136,18 @@ describe('the UI gate', () => {
     expect(Number(forwarded?.headers['content-length'])).toBe(Buffer.byteLength(forwarded?.body ?? ''));
   });
 
+  it("stamps the underwriter's `verify` of a credit line as it stamps the arbitrator's decision", async () => {
+    const line = '/api/v1/namespaces/default/workflows/credit-line-L-1';
+    const response = await call('POST', `${line}/update/verify`, update, {
+      authorization: 'Bearer opaque-access-token',
+      'authorization-extras': idToken(),
+    });
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.upstream[0]?.body ?? '').request.meta.identity).toBe(
+      'web-ui:alice@arbitration.example (oidc sub alice)',
+    );
+  });
+
   it('refuses an Update with 401 whose token is missing, forged or not for the Web UI', async () => {
     const other = rsaKey('key-1');
     const [header, payload] = idToken().split('.');

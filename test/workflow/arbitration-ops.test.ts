@@ -8,7 +8,11 @@ import { type ArbitrationOverduePayload, webhookNotifier } from '../../activitie
 import { generateWebhookSecret } from '../../config/webhook-secrets.js';
 import { ensureSearchAttributes } from '../../worker/search-attributes.js';
 import { arbitrateUpdate } from '../../workflows/model/messages.js';
-import { ArbitrationOverdueKey, ORDER_SEARCH_ATTRIBUTES } from '../../workflows/model/search-attributes.js';
+import {
+  ArbitrationOverdueKey,
+  ENGINE_SEARCH_ATTRIBUTES,
+  ORDER_SEARCH_ATTRIBUTES,
+} from '../../workflows/model/search-attributes.js';
 import { createHarness, type Harness, waitForSnapshot } from '../support/harness.js';
 import { disputedOrder } from '../support/scenarios.js';
 
@@ -80,12 +84,15 @@ describe('search attributes at worker start', () => {
   it('registers every order attribute once; a second start adds nothing', async () => {
     const namespace = await freshNamespace();
     const names = ORDER_SEARCH_ATTRIBUTES.map((k) => k.name);
+    // The credit lines' (docs/credit.md) are registered with them.
+    const engine = ENGINE_SEARCH_ATTRIBUTES.map((k) => k.name);
+    expect(engine).toEqual(expect.arrayContaining([...names, 'CreditLineStatus', 'VerificationOverdue']));
 
-    expect((await ensureSearchAttributes(connection, namespace)).sort()).toEqual([...names].sort());
+    expect((await ensureSearchAttributes(connection, namespace)).sort()).toEqual([...engine].sort());
     expect(await ensureSearchAttributes(connection, namespace)).toEqual([]);
 
     const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
-    expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(names));
+    expect(Object.keys(customAttributes ?? {})).toEqual(expect.arrayContaining(engine));
   });
 
   it('refuses to start on an attribute registered with another type', async () => {

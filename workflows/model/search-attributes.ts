@@ -24,3 +24,23 @@ export const ORDER_SEARCH_ATTRIBUTES = [
   OrderCurrencyKey,
   ArbitrationOverdueKey,
 ] as const;
+
+/** The credit lines' (docs/credit.md#underwriters): underwriters build their saved searches on these and BuyerId. */
+export const CreditLineStatusKey = defineSearchAttributeKey('CreditLineStatus', SearchAttributeType.KEYWORD);
+export const VerificationOverdueKey = defineSearchAttributeKey(
+  'VerificationOverdue',
+  SearchAttributeType.BOOL,
+);
+
+export const CREDIT_LINE_SEARCH_ATTRIBUTES = [
+  CreditLineStatusKey,
+  VerificationOverdueKey,
+  BuyerIdKey,
+] as const;
+
+/** Every search attribute the engine's workflows set: what startup registers. */
+export const ENGINE_SEARCH_ATTRIBUTES = [
+  ...ORDER_SEARCH_ATTRIBUTES,
+  CreditLineStatusKey,
+  VerificationOverdueKey,
+] as const;

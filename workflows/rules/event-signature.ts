@@ -13,8 +13,8 @@ export const SIGNATURE_HEADER = 'escrow-event-signature';
 /** Failure type of a refused event. From the API it means a misconfiguration: its key is not among the workers'. */
 export const UNSIGNED_EVENT = 'OrderEventNotFromApi';
 
-/** Updates that people send from the Temporal UI, authorized by the UI's login instead. */
-export const UNSIGNED_UPDATES = new Set(['arbitrate']);
+/** Updates that people send from the Temporal UI (the arbitrator's, the underwriter's), authorized by the UI's login instead. */
+export const UNSIGNED_UPDATES = new Set(['arbitrate', 'verify']);
 
 /*
  * No expiry: a Reset reapplies an order's accepted Updates, signatures and all, to the new run,
