@@ -1,32 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LedgerBooks } from '../../db/ledger-books.js';
 import { createPool } from '../../db/pool.js';
 import { generateLedgerDay } from '../../scripts/bench/ledger-data.js';
 import { STATEMENT_SCHEDULE_ID, STATEMENT_WORKFLOW_TYPE } from '../../workflows/model/ledger.js';
 import { eventually } from '../support/api-client.js';
-import { createDatabase } from '../support/databases.js';
-import { type EngineProcess, startWorkerProcess } from '../support/engine-processes.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { type EngineProcess, withOwnWorker } from '../support/engine-processes.js';
+import type { Harness } from '../support/harness.js';
 
 /**
  * The ledger's Schedule on the real cluster: `npm run worker` creates `ledger-statement` at start
  * (with the worker's own credentials, under JWT authorization), and a run of it closes the days of
  * the worker's database, one of its own, so that no other file's ledger is closed.
  */
-const taskQueue = `ledger-${randomUUID()}`;
-let db: Awaited<ReturnType<typeof createDatabase>>;
+let taskQueue: string;
+let databaseUrl: string;
 let worker: EngineProcess;
 let h: Harness;
-beforeAll(async () => {
-  db = await createDatabase();
-  worker = await startWorkerProcess(taskQueue, { DATABASE_URL: db.url });
-  h = await createHarness({ databaseUrl: db.url });
-}, 180_000);
-afterAll(async () => {
-  await h?.close();
-  await worker?.kill();
-  await db?.drop();
+withOwnWorker('ledger', (under) => {
+  ({ taskQueue, databaseUrl, worker, h } = under);
 });
 
 describe('the ledger statement on the cluster', () => {
@@ -37,7 +29,7 @@ describe('the ledger statement on the cluster', () => {
     expect(described.action).toMatchObject({ workflowType: STATEMENT_WORKFLOW_TYPE, taskQueue });
     expect(described.spec.calendars?.length).toBeGreaterThan(0);
 
-    const pool = createPool(db.url, 1);
+    const pool = createPool(databaseUrl, 1);
     try {
       const date = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
       await generateLedgerDay(pool, { date, prefix: `cluster-${randomUUID().slice(0, 8)}-`, orders: 3 });

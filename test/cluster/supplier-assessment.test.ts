@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPool } from '../../db/pool.js';
 import { generatedId, generateSuppliers } from '../../scripts/bench/program-data.js';
 import { ASSESSMENT_SCHEDULE_ID, ASSESSMENT_WORKFLOW_TYPE } from '../../workflows/model/program.js';
 import { eventually } from '../support/api-client.js';
-import { createDatabase } from '../support/databases.js';
-import { type EngineProcess, startWorkerProcess } from '../support/engine-processes.js';
-import { createHarness, type Harness } from '../support/harness.js';
+import { type EngineProcess, withOwnWorker } from '../support/engine-processes.js';
+import type { Harness } from '../support/harness.js';
 
 /**
  * The supplier program's Schedule on the real cluster: `npm run worker` creates `supplier-assessment`
@@ -14,19 +13,12 @@ import { createHarness, type Harness } from '../support/harness.js';
  * the suppliers of the worker's database. The worker's database is one of its own, so that the
  * assessment changes none of the suppliers of the other files.
  */
-const taskQueue = `program-${randomUUID()}`;
-let db: Awaited<ReturnType<typeof createDatabase>>;
+let taskQueue: string;
+let databaseUrl: string;
 let worker: EngineProcess;
 let h: Harness;
-beforeAll(async () => {
-  db = await createDatabase();
-  worker = await startWorkerProcess(taskQueue, { DATABASE_URL: db.url });
-  h = await createHarness({ databaseUrl: db.url });
-}, 180_000);
-afterAll(async () => {
-  await h?.close();
-  await worker?.kill();
-  await db?.drop();
+withOwnWorker('program', (under) => {
+  ({ taskQueue, databaseUrl, worker, h } = under);
 });
 
 describe('the supplier assessment on the cluster', () => {
@@ -37,7 +29,7 @@ describe('the supplier assessment on the cluster', () => {
     expect(described.action).toMatchObject({ workflowType: ASSESSMENT_WORKFLOW_TYPE, taskQueue });
     expect(described.spec.calendars?.length).toBeGreaterThan(0);
 
-    const pool = createPool(db.url, 1);
+    const pool = createPool(databaseUrl, 1);
     try {
       const prefix = `cluster-${randomUUID().slice(0, 8)}-`;
       await generateSuppliers(pool, { prefix, count: 3, status: 'qualified' });

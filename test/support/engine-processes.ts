@@ -1,10 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { freePort } from '../../scripts/free-port.js';
 import { spawnTied } from '../../scripts/tied-child.js';
+import { createDatabase } from './databases.js';
 import { TEST_DOSSIER_KEYS, TEST_EVENT_KEYS } from './event-keys.js';
+import { createHarness, type Harness } from './harness.js';
 import { TEST_PROGRAM_ENV } from './test-suppliers.js';
 
 const ROOT = join(import.meta.dirname, '../..');
@@ -151,4 +153,34 @@ export async function call(base: string | (() => string), method: string, path: 
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** `npm run worker` on a database of its own, with a harness on that database, for one test file. */
+export interface OwnWorker {
+  taskQueue: string;
+  databaseUrl: string;
+  worker: EngineProcess;
+  h: Harness;
+}
+
+/**
+ * Starts `npm run worker` on a new database before the file's tests and stops and drops both after
+ * them: a Schedule's run acts on every row of its worker's database, and no other file's must change.
+ */
+export function withOwnWorker(queuePrefix: string, ready: (under: OwnWorker) => void): void {
+  const taskQueue = `${queuePrefix}-${randomUUID()}`;
+  let db: Awaited<ReturnType<typeof createDatabase>> | undefined;
+  let worker: EngineProcess | undefined;
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    db = await createDatabase();
+    worker = await startWorkerProcess(taskQueue, { DATABASE_URL: db.url });
+    h = await createHarness({ databaseUrl: db.url });
+    ready({ taskQueue, databaseUrl: db.url, worker, h });
+  }, 180_000);
+  afterAll(async () => {
+    await h?.close();
+    await worker?.kill();
+    await db?.drop();
+  });
 }
