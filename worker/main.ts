@@ -17,6 +17,7 @@ import { createPool } from '../db/pool.js';
 import { STATEMENT_CRON } from '../workflows/model/ledger.js';
 import { ensureAssessmentSchedule } from './assessment-schedule.js';
 import { createOrderWorker } from './order-worker.js';
+import { untilItSucceeds } from './schedules.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { ensureStatementSchedule } from './statement-schedule.js';
 
@@ -61,25 +62,33 @@ try {
   logger.warn({ err }, 'could not check the search attributes; make sure they exist');
 }
 const schedules = new Client({ connection: client, namespace: config.TEMPORAL_NAMESPACE });
-try {
-  const schedule = await ensureAssessmentSchedule(schedules, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    cron: config.PROGRAM_ASSESSMENT_SCHEDULE,
-  });
-  logger.info({ schedule, cron: config.PROGRAM_ASSESSMENT_SCHEDULE }, 'supplier assessment scheduled');
-} catch (err) {
-  // Orders go on without it; only the program's statuses and limits wait for the next start.
-  logger.error({ err }, 'could not create the supplier-assessment schedule');
-}
-try {
-  const schedule = await ensureStatementSchedule(schedules, { taskQueue: config.TEMPORAL_TASK_QUEUE });
-  logger.info({ schedule, cron: STATEMENT_CRON }, 'ledger statement scheduled');
-} catch (err) {
-  // Orders go on without it; the days wait for the next start or run, which closes them all in order.
-  logger.error({ err }, 'could not create the ledger-statement schedule');
-} finally {
-  await client.close();
-}
+// Orders go on without the Schedules: only the program's statuses and the days' closing wait, so the
+// worker polls at once and the Schedules are made in the background for as long as it takes.
+const stopScheduling = new AbortController();
+const scheduling = Promise.all([
+  untilItSucceeds(
+    () =>
+      ensureAssessmentSchedule(schedules, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        cron: config.PROGRAM_ASSESSMENT_SCHEDULE,
+      }),
+    {
+      signal: stopScheduling.signal,
+      onFailure: (err, retryInMs) =>
+        logger.error({ err, retryInMs }, 'could not create the supplier-assessment schedule; trying again'),
+    },
+  ).then((schedule) => {
+    if (schedule)
+      logger.info({ schedule, cron: config.PROGRAM_ASSESSMENT_SCHEDULE }, 'supplier assessment scheduled');
+  }),
+  untilItSucceeds(() => ensureStatementSchedule(schedules, { taskQueue: config.TEMPORAL_TASK_QUEUE }), {
+    signal: stopScheduling.signal,
+    onFailure: (err, retryInMs) =>
+      logger.error({ err, retryInMs }, 'could not create the ledger-statement schedule; trying again'),
+  }).then((schedule) => {
+    if (schedule) logger.info({ schedule, cron: STATEMENT_CRON }, 'ledger statement scheduled');
+  }),
+]);
 
 const connection = await NativeConnection.connect({
   ...settings,
@@ -128,6 +137,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => logger.info({ signal }, 'draining: finishing the activities in flight'));
 }
 await worker.run();
+stopScheduling.abort();
+await scheduling;
+await client.close();
 await connection.close();
 tokens?.stop();
 await pool.end();

@@ -47,3 +47,47 @@ export async function ensureSchedule(
     }
   }
 }
+
+export interface BackgroundAttempts {
+  /** First wait after a failure; doubled after each one up to `maxDelayMs`. */
+  firstDelayMs?: number;
+  maxDelayMs?: number;
+  signal: AbortSignal;
+  onFailure: (err: unknown, nextAttemptInMs: number) => void;
+}
+
+/**
+ * Runs `attempt` until it succeeds or `signal` aborts, waiting longer after each failure. A worker
+ * that starts while Temporal cannot serve its Schedule calls (a frontend restarting, a namespace
+ * still replicating) polls for orders at once and keeps asking here: a Schedule tried only at start
+ * would stay missing until someone restarted a worker, and the days or assessments with it.
+ * Resolves with the result, or `undefined` once aborted.
+ */
+export async function untilItSucceeds<T>(
+  attempt: () => Promise<T>,
+  { firstDelayMs = 1_000, maxDelayMs = 60_000, signal, onFailure }: BackgroundAttempts,
+): Promise<T | undefined> {
+  for (let delay = firstDelayMs; !signal.aborted; delay = Math.min(delay * 2, maxDelayMs)) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (signal.aborted) return undefined;
+      onFailure(err, delay);
+      await abortableDelay(delay, signal);
+    }
+  }
+  return undefined;
+}
+
+function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
