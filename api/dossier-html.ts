@@ -23,6 +23,9 @@ const KIND_COLOURS: [RegExp, string, string][] = [
 ];
 const colourOf = (type: string) => KIND_COLOURS.find(([re]) => re.test(type)) ?? [/./, '#7f7f7f', 'order'];
 
+/** Where a label may go, from its mark's lane: above, below, then further out (lanes are 44 apart). */
+const LABEL_OFFSETS = [-9, 17, -20];
+
 /** Events worth a label on the timeline; the others are marks on their lane. */
 const MILESTONES =
   /created|funded|shipped|delivered|dispute_opened|claim_filed|arbitration_opened|arbitration_decided|released|refunded|split|cancelled/;
@@ -34,7 +37,7 @@ function timeline(d: Dossier): string {
   const left = 110;
   const right = 30;
   const lanes = ['money', 'goods', 'dispute', 'arbitration', 'closed', 'order'];
-  const laneY = (lane: string) => 40 + lanes.indexOf(lane) * 34;
+  const laneY = (lane: string) => 40 + lanes.indexOf(lane) * 44;
   const times = events.map((e) => Date.parse(e.occurredAt));
   const from = Math.min(...times);
   const span = Math.max(1, Math.max(...times) - from);
@@ -49,20 +52,30 @@ function timeline(d: Dossier): string {
       `<line x1="${left}" x2="${width - right}" y1="${laneY(lane)}" y2="${laneY(lane)}" stroke="#ddd"/>`,
     );
   }
-  let labelled = 0;
+  // A label goes to the first place beside its mark that no earlier label takes; with none free it
+  // stays off, and the mark's tooltip still names it.
+  const placed: { x1: number; x2: number; y: number }[] = [];
+  const charWidth = 6.2;
   events.forEach((e, i) => {
     const [, colour, lane] = colourOf(e.type);
-    const cx = x(times[i] as number).toFixed(1);
+    const cx = x(times[i] as number);
     const cy = laneY(lane);
     parts.push(
-      `<circle cx="${cx}" cy="${cy}" r="5" fill="${colour}"><title>#${e.sequence} ${esc(e.type)} ${esc(e.occurredAt)}</title></circle>`,
+      `<circle cx="${cx.toFixed(1)}" cy="${cy}" r="5" fill="${colour}"><title>#${e.sequence} ${esc(e.type)} ${esc(e.occurredAt)}</title></circle>`,
     );
-    if (MILESTONES.test(e.type)) {
-      const dy = labelled++ % 2 === 0 ? -9 : 17;
-      parts.push(
-        `<text x="${cx}" y="${cy + dy}" text-anchor="middle" fill="${colour}">${esc(e.type.replace('order.', ''))}</text>`,
-      );
-    }
+    if (!MILESTONES.test(e.type)) return;
+    const text = e.type.replace('order.', '');
+    const half = (text.length * charWidth) / 2 + 3;
+    // Kept inside the drawing: a label at either end is pulled in, not cut off.
+    const lx = Math.min(Math.max(cx, half + 2), width - half);
+    const free = (y: number) =>
+      placed.every((p) => Math.abs(p.y - y) >= 12 || lx + half <= p.x1 || lx - half >= p.x2);
+    const y = LABEL_OFFSETS.map((dy) => cy + dy).find(free);
+    if (y === undefined) return;
+    placed.push({ x1: lx - half, x2: lx + half, y });
+    parts.push(
+      `<text x="${lx.toFixed(1)}" y="${y}" text-anchor="middle" fill="${colour}">${esc(text)}</text>`,
+    );
   });
   const axisY = height - 24;
   parts.push(
@@ -74,12 +87,23 @@ function timeline(d: Dossier): string {
   return parts.join('\n');
 }
 
-const rows = (cells: unknown[][]) =>
-  cells.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('\n');
-
-function table(head: string[], body: unknown[][]): string {
+/**
+ * `columns.wrap`: identifiers with no spaces (keys, digests, URIs), which may break anywhere;
+ * `columns.whole`: times and amounts, which never break (a time has hyphens, an amount a space).
+ * Other columns break between words.
+ */
+function table(
+  head: string[],
+  body: unknown[][],
+  columns: { wrap?: number[]; whole?: number[] } = {},
+): string {
   if (body.length === 0) return '<p class="none">None.</p>';
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows(body)}</tbody></table>`;
+  const classOf = (i: number) =>
+    columns.wrap?.includes(i) ? ' class="wrap"' : columns.whole?.includes(i) ? ' class="whole"' : '';
+  const rows = body
+    .map((r) => `<tr>${r.map((c, i) => `<td${classOf(i)}>${esc(c)}</td>`).join('')}</tr>`)
+    .join('\n');
+  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export function dossierHtml(d: Dossier, order: OrderSnapshot | undefined): string {
@@ -104,11 +128,13 @@ export function dossierHtml(d: Dossier, order: OrderSnapshot | undefined): strin
     table(
       ['at', 'party', 'text', 'evidence'],
       statements.map((s) => [s.at, s.party, s.text, s.evidence.length]),
+      { whole: [0] },
     ),
     '<h2>Offers</h2>',
     table(
       ['offered at', 'party', 'refund', 'status'],
       (order?.offers ?? []).map((o) => [o.offeredAt, o.party ?? '', money(o.refundAmount), o.status]),
+      { whole: [0, 2] },
     ),
     '<h2>Decision</h2>',
     decision
@@ -127,11 +153,13 @@ export function dossierHtml(d: Dossier, order: OrderSnapshot | undefined): strin
         l.idempotencyKey,
         l.memo ?? '',
       ]),
+      { whole: [0, 1, 2], wrap: [3] },
     ),
     '<h2>Evidence</h2>',
     table(
       ['source', 'party', 'uri', 'sha256'],
       d.evidence.map((e) => [e.source, e.party ?? '', e.uri, e.sha256 ?? '(none given)']),
+      { wrap: [2, 3] },
     ),
     '<h2>Verification</h2>',
     `<p>${d.entries.length} events chained with SHA-256 over RFC 8785 JSON; head <code>${esc(d.head)}</code>; Ed25519 signature <code class="wrap">${esc(d.signature)}</code> by the key <code>${esc(d.publicKey)}</code>. The JSON dossier (<code>Accept: application/json</code>) holds every event to check it.</p>`,
@@ -141,10 +169,10 @@ export function dossierHtml(d: Dossier, order: OrderSnapshot | undefined): strin
 <style>
 body { font-family: system-ui, sans-serif; margin: 24px; color: #222; max-width: 1000px; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin-bottom: 8px; }
-th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; word-break: break-word; }
+th, td { border: 1px solid #ccc; padding: 4px 6px; text-align: left; vertical-align: top; overflow-wrap: break-word; }
 th { background: #f3f3f3; }
 blockquote { border-left: 3px solid #ccc; margin: 4px 0 12px; padding: 2px 10px; white-space: pre-wrap; }
-code { font-size: 12px; } .wrap { word-break: break-all; } .none { color: #777; }
+code { font-size: 12px; } .wrap { word-break: break-all; } .whole { white-space: nowrap; } .none { color: #777; }
 @media print { body { margin: 0; } h2 { break-after: avoid; } }
 </style></head><body>
 ${sections.join('\n')}

@@ -41,6 +41,25 @@ describe('the case report in Chromium', () => {
       const box = await svg.boundingBox();
       expect(box?.width).toBeGreaterThan(900);
       expect(await svg.locator('circle').count()).toBeGreaterThan(10);
+      // Every label of the timeline can be read: none overlaps another, none leaves the drawing.
+      const labels = await svg.locator('text').evaluateAll((texts) =>
+        texts.map((t) => {
+          const r = t.getBoundingClientRect();
+          return { text: t.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom };
+        }),
+      );
+      const overlapping = labels.flatMap((a, i) =>
+        labels
+          .slice(i + 1)
+          .filter((b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom)
+          .map((b) => `${a.text} / ${b.text}`),
+      );
+      expect(overlapping).toEqual([]);
+      for (const l of labels) {
+        expect(l.left).toBeGreaterThanOrEqual((box?.x ?? 0) - 0.5);
+        expect(l.right).toBeLessThanOrEqual((box?.x ?? 0) + (box?.width ?? 0) + 0.5);
+      }
+      expect(labels.map((l) => l.text)).toEqual(expect.arrayContaining(['funded', 'claim_filed', 'split']));
       const headings = await page.locator('h2').allTextContents();
       expect(headings).toEqual([
         'Timeline',
@@ -56,6 +75,22 @@ describe('the case report in Chromium', () => {
       // The supplier's statement carries a script tag: shown as text, never run.
       expect(await page.getByText('<script>alert("x")</script>', { exact: false }).count()).toBe(1);
       expect(dialogs).toEqual([]);
+      // A time, a kind and an amount of the money table each stay on one line.
+      const lines = await page
+        .locator('table')
+        .nth(2)
+        .locator('tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((row) =>
+            [...row.querySelectorAll('td')].slice(0, 3).map((cell) => {
+              const range = cell.ownerDocument.createRange();
+              range.selectNodeContents(cell);
+              return range.getClientRects().length;
+            }),
+          ),
+        );
+      expect(lines.length).toBeGreaterThan(1);
+      expect(lines).toEqual(lines.map(() => [1, 1, 1]));
       await mkdir('test-results', { recursive: true });
       const file = 'test-results/case-report.png';
       await page.screenshot({ path: file, fullPage: true });
