@@ -16,10 +16,8 @@ export const IdempotencyHeadersSchema = z.looseObject({
     .optional(),
 });
 
-export const OrderListQuerySchema = z.strictObject({
-  status: z.enum(ORDER_STATUSES).optional(),
-  buyerId: z.string().trim().min(1).max(128).optional(),
-  supplierId: z.string().trim().min(1).max(128).optional(),
+/** `limit` and `cursor` of a list answered in pages of at most 100, as every such list of the API is. */
+export const PageQueryFields = {
   limit: z.coerce
     .number('must be a number')
     .int('must be an integer')
@@ -31,4 +29,11 @@ export const OrderListQuerySchema = z.strictObject({
     .regex(/^[A-Za-z0-9_.-]{1,4096}$/, 'must be a nextCursor of a previous page')
     .describe('nextCursor of the previous page')
     .optional(),
+};
+
+export const OrderListQuerySchema = z.strictObject({
+  status: z.enum(ORDER_STATUSES).optional(),
+  buyerId: z.string().trim().min(1).max(128).optional(),
+  supplierId: z.string().trim().min(1).max(128).optional(),
+  ...PageQueryFields,
 });

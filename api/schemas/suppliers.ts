@@ -3,6 +3,7 @@ import { SUPPLIER_EVENT_TYPES } from '../../workflows/model/program.js';
 import { ANY_CURRENCY, STATUS_REASONS, SUPPLIER_STATUSES } from '../../workflows/rules/program.js';
 import { ORDER_ID_PATTERN, TimestampSchema } from '../../workflows/schemas/contract.js';
 import { component } from './registry.js';
+import { PageQueryFields } from './requests.js';
 
 /** New ids follow the rule of order ids. */
 const IdSchema = z
@@ -142,17 +143,7 @@ export const SupplierRecordSchema = component(
 
 export const SupplierListQuerySchema = z.strictObject({
   status: SupplierStatusSchema.optional(),
-  limit: z.coerce
-    .number('must be a number')
-    .int('must be an integer')
-    .min(1, 'must be at least 1')
-    .max(100, 'must be at most 100')
-    .default(20),
-  cursor: z
-    .string()
-    .regex(/^[A-Za-z0-9_.-]{1,4096}$/, 'must be a nextCursor of a previous page')
-    .describe('nextCursor of the previous page')
-    .optional(),
+  ...PageQueryFields,
 });
 
 export const SupplierListSchema = z.object({
