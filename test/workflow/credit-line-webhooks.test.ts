@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateWebhookSecret } from '../../config/webhook-secrets.js';
@@ -7,36 +5,21 @@ import { OrderEventStore } from '../../db/order-event-store.js';
 import { eventually } from '../support/api-client.js';
 import { startLine } from '../support/credit-lines.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { RawReceiver } from '../support/webhook-receiver.js';
 
-/** A marketplace's webhook endpoint that keeps each delivery as it came. */
-const deliveries: { headers: Record<string, string>; body: string }[] = [];
+const receiver = new RawReceiver();
+const { deliveries } = receiver;
 const secret = generateWebhookSecret();
-let receiver: Server;
 let h: Harness;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      deliveries.push({
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  await receiver.start();
   h = await createHarness();
-  await h.startWorker({ webhooks: { urls: [url], secrets: [secret] } });
+  await h.startWorker({ webhooks: { urls: [receiver.url('/hooks')], secrets: [secret] } });
 });
 afterAll(async () => {
   await h?.close();
-  await new Promise((resolve) => {
-    receiver.close(resolve);
-    receiver.closeAllConnections();
-  });
+  await receiver.stop();
 });
 
 describe("a credit line's events", () => {

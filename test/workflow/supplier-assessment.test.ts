@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSupplierAssessment } from '../../activities/program-workflows.js';
@@ -12,40 +10,20 @@ import { ASSESSMENT_WORKFLOW_TYPE, supplierEventsWorkflowId } from '../../workfl
 import { eventually } from '../support/api-client.js';
 import { historyToJSON } from '../support/histories.js';
 import { type ProgramUnderTest, withProgram } from '../support/program.js';
+import { RawReceiver } from '../support/webhook-receiver.js';
 
-/** A marketplace's webhook endpoint that keeps each delivery as it came. */
-const deliveries: { headers: Record<string, string>; body: string }[] = [];
-let receiver: Server;
-let receiverUrl = '';
+const receiver = new RawReceiver();
+const { deliveries } = receiver;
 const secret = generateWebhookSecret();
-beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      deliveries.push({
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
-});
-afterAll(async () => {
-  await new Promise((resolve) => {
-    receiver.close(resolve);
-    receiver.closeAllConnections();
-  });
-});
+beforeAll(() => receiver.start());
+afterAll(() => receiver.stop());
 
 let p: ProgramUnderTest;
 withProgram(
   (ready) => {
     p = ready;
   },
-  { webhooks: () => ({ urls: [receiverUrl], secrets: [secret] }) },
+  { webhooks: () => ({ urls: [receiver.url('/hooks')], secrets: [secret] }) },
 );
 
 /** Suppliers whose status was `qualified` with no order in the window: an assessment makes them provisional. */
@@ -139,7 +117,10 @@ describe('the supplier assessment', () => {
     expect((await handle.describe()).status.name).toBe('RUNNING');
     const partway = (await statuses(ids)).filter((s) => s.status === 'provisional').length;
     expect(partway).toBeLessThan(3000);
-    await p.h.startWorker({ program: p.settings, webhooks: { urls: [receiverUrl], secrets: [secret] } });
+    await p.h.startWorker({
+      program: p.settings,
+      webhooks: { urls: [receiver.url('/hooks')], secrets: [secret] },
+    });
     const result = await handle.result();
     const after = await statuses(ids);
     expect(after.every((s) => s.status === 'provisional' && s.assessed_at.toISOString() === result.at)).toBe(

@@ -1,6 +1,4 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArbitrationOverdueNoticeSchema, WebhookEventSchema } from '../../api/schemas/webhooks.js';
@@ -15,6 +13,7 @@ import {
 import { type EngineProcess, startWorkerProcess } from '../support/engine-processes.js';
 import { createHarness, type Harness, waitForSnapshot } from '../support/harness.js';
 import { conformingReport, disputedOrder, shippedOrder } from '../support/scenarios.js';
+import { type Delivery, RawReceiver } from '../support/webhook-receiver.js';
 
 /**
  * Real deliveries, checked the way a marketplace checks them: with the `standardwebhooks`
@@ -25,60 +24,6 @@ import { conformingReport, disputedOrder, shippedOrder } from '../support/scenar
 const NEXT = generateWebhookSecret();
 const CURRENT = generateWebhookSecret();
 const LEGACY_SECRET = 'the-secret-of-the-last-release';
-
-interface Delivery {
-  path: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A marketplace's endpoint on a socket that keeps every request as it arrived, raw body and all. */
-class RawReceiver {
-  private server: Server | undefined;
-  readonly deliveries: Delivery[] = [];
-  port = 0;
-
-  async start() {
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        this.deliveries.push({
-          path: req.url ?? '',
-          headers: flatten(req.headers),
-          body: Buffer.concat(chunks).toString('utf8'),
-        });
-        res.writeHead(204).end();
-      });
-    });
-    this.server = server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    this.port = (server.address() as AddressInfo).port;
-  }
-
-  url(path: string) {
-    return `http://127.0.0.1:${this.port}${path}`;
-  }
-
-  on(path: string, id: string) {
-    return this.deliveries.filter((d) => d.path === path && JSON.parse(d.body).id === id);
-  }
-
-  async stop() {
-    await new Promise((resolve) => {
-      this.server?.close(resolve);
-      this.server?.closeAllConnections();
-    });
-  }
-}
-
-function flatten(headers: IncomingHttpHeaders): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).flatMap(([k, v]) =>
-      v === undefined ? [] : [[k, Array.isArray(v) ? v.join(', ') : v]],
-    ),
-  );
-}
 
 const receiver = new RawReceiver();
 const taskQueue = `webhooks-standard-${randomUUID()}`;
