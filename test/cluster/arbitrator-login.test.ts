@@ -5,6 +5,7 @@ import { type ApiUnderTest, startApi } from '../support/api-client.js';
 import { launchChromium } from '../support/chromium.js';
 import { createHarness, type Harness, waitForStatus } from '../support/harness.js';
 import { disputedOrder } from '../support/scenarios.js';
+import { openUiPage, UI_TIMEOUT } from '../support/web-ui.js';
 
 /**
  * The cluster's Web UI as production runs it: arbitrators log in through the OpenID provider
@@ -17,7 +18,6 @@ import { disputedOrder } from '../support/scenarios.js';
 const uiUrl = inject('temporalUiUrl');
 const arbitrator = inject('oidcArbitrator');
 // UI pages render client-side after several API calls: slow on a loaded 2-core machine.
-const UI_TIMEOUT = 60_000;
 
 describe('arbitrator logged in to the cluster’s Web UI', () => {
   let h: Harness;
@@ -50,10 +50,8 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
   }
 
   async function newPage(): Promise<{ context: BrowserContext; page: Page }> {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
-    const page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
-    return { context, page };
+    const page = await openUiPage(browser, uiUrl);
+    return { context: page.context(), page };
   }
 
   it('shows a visitor who is not logged in the login page and no order', { timeout: 180_000 }, async () => {

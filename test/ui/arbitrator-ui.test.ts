@@ -20,6 +20,7 @@ import {
   waitForStatus,
 } from '../support/harness.js';
 import { deliveredOrder, type OrderHandle, shippedOrder } from '../support/scenarios.js';
+import { openUiPage, openUpdateDialog, refused, signPastedPayload } from '../support/web-ui.js';
 
 /**
  * An arbitrator's day in the real Temporal Web UI of the run's dev server, driven through Chromium:
@@ -36,7 +37,6 @@ const SCREENSHOTS = {
 } as const;
 const uiUrl = inject('temporalUiUrl');
 // UI pages render client-side after several API calls: slow on a loaded 2-core machine.
-const UI_TIMEOUT = 60_000;
 const FUNDED = 1_250_000;
 
 const MY_QUEUE = "WorkflowType = 'order' AND OrderStatus = 'arbitration'";
@@ -53,11 +53,7 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
     await h.startWorker();
     api = await startApi(h);
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
-    // The arbitrator copies a payload with Ctrl+C and pastes it with Ctrl+V.
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: uiUrl });
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
+    page = await openUiPage(browser, uiUrl);
   });
   afterAll(async () => {
     await browser?.close();
@@ -317,7 +313,7 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
 
     // The case file's payload, pasted without the arbitrator's id and reason.
     const refund = await copyPayload(page, caseFile, '"outcome":"refund"');
-    let dialog = await openUpdateDialog(page);
+    let dialog = await openUpdateDialog(page, 'arbitrate');
     await page.keyboard.press('Control+V');
     await submit(page, dialog, refund.outcome);
     await refused(dialog, 'arbitrator: arbitrator must not be empty; rationale: rationale must not be empty');
@@ -330,7 +326,7 @@ describe.skipIf(!uiUrl)('arbitrator in the Temporal Web UI', () => {
       arbitrator: 'arb-ui-2',
       rationale: 'all of it',
     };
-    dialog = await openUpdateDialog(page);
+    dialog = await openUpdateDialog(page, 'arbitrate');
     await page.keyboard.insertText(JSON.stringify(everything));
     await submit(page, dialog, everything.outcome);
     await refused(
@@ -431,25 +427,6 @@ async function copyPayload(page: Page, caseFile: FrameLocator, fragment: string)
   return JSON.parse(copied) as Record<string, unknown> & { outcome: string };
 }
 
-/**
- * Workflow page → History tab → More Actions → Send an Update → arbitrate, with the cursor in
- * Data. Not from the User Metadata tab: while it is open, the UI takes every "r" typed anywhere on
- * the page, the dialog included, as "refresh the current details".
- */
-async function openUpdateDialog(page: Page): Promise<Locator> {
-  await page.getByRole('tab', { name: /^History\b/ }).click();
-  await page.getByRole('button', { name: 'More Actions' }).click();
-  await page.getByRole('menuitem', { name: 'Send an Update' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Send an Update' });
-  await dialog.getByRole('button', { name: 'Select an Update' }).click();
-  await dialog.getByRole('option').first().waitFor();
-  // The UI lists the Updates as the workflow registered them: the arbitrator's comes first.
-  expect((await dialog.getByRole('option').first().textContent())?.trim()).toMatch(/^arbitrate\b/);
-  await dialog.getByRole('option', { name: /^arbitrate\b/ }).click();
-  await dialog.getByRole('textbox').last().click();
-  return dialog;
-}
-
 async function submit(page: Page, dialog: Locator, outcome: string) {
   // The editor re-formats the JSON when it loses focus and the dialog grows: a click on Submit
   // that also takes the focus away would land where the button was, not where it is.
@@ -458,28 +435,14 @@ async function submit(page: Page, dialog: Locator, outcome: string) {
   await page.getByRole('dialog', { name: 'Send an Update' }).getByRole('button', { name: 'Submit' }).click();
 }
 
-/** The validator's message in the dialog's error box, and nothing of the worker under it. */
-async function refused(dialog: Locator, message: string) {
-  await dialog.getByText(message).first().waitFor();
-  expect(await dialog.textContent()).not.toMatch(/workflows\/|\.ts:\d+|\bat \S+ \(/);
-}
-
 /**
  * Pastes the copied payload into the arbitrate Update and types the arbitrator's id and reason
  * between the empty quotes it leaves for them (the payload ends `"arbitrator":"","rationale":""}`).
  */
 async function decideInUi(page: Page, sign: { arbitrator: string; rationale: string }, shot?: string) {
-  const dialog = await openUpdateDialog(page);
+  const dialog = await openUpdateDialog(page, 'arbitrate');
   await page.keyboard.press('Control+V');
-  // The copied line may end with a line break: to the end of the first line, then into the quotes.
-  await page.keyboard.press('Control+Home');
-  await page.keyboard.press('End');
-  await page.keyboard.press('ArrowLeft');
-  await page.keyboard.press('ArrowLeft');
-  await page.keyboard.type(sign.rationale);
-  for (let i = 0; i < sign.rationale.length + '","rationale":"'.length; i++)
-    await page.keyboard.press('ArrowLeft');
-  await page.keyboard.type(sign.arbitrator);
+  await signPastedPayload(page, { who: sign.arbitrator, why: { key: 'rationale', value: sign.rationale } });
   await dialog.getByRole('textbox').last().blur();
   await dialog.getByText(`"arbitrator": "${sign.arbitrator}"`).waitFor();
   await dialog.getByText(`"rationale": "${sign.rationale}"`).waitFor();

@@ -4,6 +4,7 @@ import { OrderEventStore } from '../../db/order-event-store.js';
 import { launchChromium } from '../support/chromium.js';
 import { startLine, waitForLine } from '../support/credit-lines.js';
 import { createHarness, type Harness } from '../support/harness.js';
+import { openUiPage, openUpdateDialog, refused, signPastedPayload } from '../support/web-ui.js';
 
 /**
  * An underwriter in the real Temporal Web UI of the run's dev server, driven through Chromium:
@@ -11,7 +12,6 @@ import { createHarness, type Harness } from '../support/harness.js';
  * the approval out of it into the `verify` Update, be refused for an empty name, then approve.
  */
 const uiUrl = inject('temporalUiUrl');
-const UI_TIMEOUT = 60_000;
 
 describe.skipIf(!uiUrl)('underwriter in the Temporal Web UI', () => {
   let h: Harness;
@@ -22,10 +22,7 @@ describe.skipIf(!uiUrl)('underwriter in the Temporal Web UI', () => {
     h = await createHarness();
     await h.startWorker();
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, timezoneId: 'UTC' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: uiUrl });
-    page = await context.newPage();
-    page.setDefaultTimeout(UI_TIMEOUT);
+    page = await openUiPage(browser, uiUrl);
   });
   afterAll(async () => {
     await browser?.close();
@@ -61,35 +58,19 @@ describe.skipIf(!uiUrl)('underwriter in the Temporal Web UI', () => {
     const copied = JSON.parse(String(await page.evaluate('navigator.clipboard.readText()')));
     expect(copied).toEqual({ approve: true, limit: 10_000_000, underwriter: '', notes: '' });
 
-    await page.getByRole('tab', { name: /^History\b/ }).click();
-    await page.getByRole('button', { name: 'More Actions' }).click();
-    await page.getByRole('menuitem', { name: 'Send an Update' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Send an Update' });
-    await dialog.getByRole('button', { name: 'Select an Update' }).click();
-    // The underwriter's Update comes first, as the line registers it.
-    await dialog.getByRole('option').first().waitFor();
-    expect((await dialog.getByRole('option').first().textContent())?.trim()).toMatch(/^verify\b/);
-    await dialog.getByRole('option', { name: /^verify\b/ }).click();
-    await dialog.getByRole('textbox').last().click();
+    const dialog = await openUpdateDialog(page, 'verify');
     await page.keyboard.press('Control+V');
     await dialog.getByRole('textbox').last().blur();
     await dialog.getByRole('button', { name: 'Submit' }).click();
     // Unsigned as it is: refused by the validator with its message, nothing in history.
-    await dialog.getByText('underwriter must not be empty').first().waitFor();
-    expect(await dialog.textContent()).not.toMatch(/workflows\/|\.ts:\d+|\bat \S+ \(/);
+    await refused(dialog, 'underwriter must not be empty');
 
     // Into the empty quotes the payload leaves: the notes, then the underwriter's name.
     const notes = 'bank statements match the declared revenue';
     await dialog.getByRole('textbox').last().click();
     await page.keyboard.press('Control+A');
     await page.keyboard.press('Control+V');
-    await page.keyboard.press('Control+Home');
-    await page.keyboard.press('End');
-    await page.keyboard.press('ArrowLeft');
-    await page.keyboard.press('ArrowLeft');
-    await page.keyboard.type(notes);
-    for (let i = 0; i < notes.length + '","notes":"'.length; i++) await page.keyboard.press('ArrowLeft');
-    await page.keyboard.type('uw-ui-1');
+    await signPastedPayload(page, { who: 'uw-ui-1', why: { key: 'notes', value: notes } });
     await dialog.getByRole('textbox').last().blur();
     await dialog.getByText('"underwriter": "uw-ui-1"').waitFor();
     await dialog.getByRole('button', { name: 'Submit' }).click();
