@@ -44,68 +44,73 @@ export interface FactorScore {
   weak: boolean;
 }
 
-/** One row per step: `atLeast` is compared with the value; the first step that holds gives its points. */
-interface Step {
-  atLeast: number;
-  points: number;
-}
+/**
+ * A factor's ladder, best rung first, `[threshold, points]`: the first rung the value reaches gives
+ * its points (reaches: `≥ threshold`, or `≤ threshold` where lower is better).
+ */
+type Ladder = readonly (readonly [threshold: number, points: number])[];
 
 export interface FactorRule {
   factor: Factor;
   why: string;
-  /** Highest first. */
-  steps: Step[];
-  /** A value below this is weak. */
+  /** The value the ladder reads; `null` when it cannot be measured (no record yet). */
+  measure: (input: ScorecardInput) => number | null;
+  ladder: Ladder;
+  /** A value below this (above it where lower is better) is weak. */
   good: number;
-  /** Points when the value cannot be measured (no record yet). */
+  /** Points when the value cannot be measured. */
   unmeasured?: number;
-  /** Lower is better: the value is compared as `≤ atLeast` instead. */
   lowerIsBetter?: boolean;
 }
 
+/** The model, one row per factor; `score` walks it and docs/credit.md prints it. */
 export const SCORECARD: readonly FactorRule[] = [
   {
     factor: 'years_trading',
     why: 'a business that has traded through several cycles has shown it can pay its suppliers',
-    steps: [
-      { atLeast: 10, points: 40 },
-      { atLeast: 5, points: 30 },
-      { atLeast: 3, points: 20 },
-      { atLeast: 1, points: 10 },
-      { atLeast: 0, points: 0 },
+    measure: (input) => input.yearsTrading,
+    ladder: [
+      [10, 40],
+      [5, 30],
+      [3, 20],
+      [1, 10],
+      [0, 0],
     ],
     good: 3,
   },
   {
     factor: 'revenue_cover',
     why: 'annual revenue over the requested limit: how many times the business turns over what it asks for',
-    steps: [
-      { atLeast: 50, points: 40 },
-      { atLeast: 20, points: 30 },
-      { atLeast: 10, points: 20 },
-      { atLeast: 5, points: 10 },
-      { atLeast: 0, points: 0 },
+    measure: (input) => mulDiv(input.annualRevenue, 1, input.requestedLimit),
+    ladder: [
+      [50, 40],
+      [20, 30],
+      [10, 20],
+      [5, 10],
+      [0, 0],
     ],
     good: 10,
   },
   {
     factor: 'trading_record',
     why: 'orders as buyer in the engine over the last 12 months: a record the engine has seen itself',
-    steps: [
-      { atLeast: 20, points: 20 },
-      { atLeast: 5, points: 15 },
-      { atLeast: 1, points: 10 },
-      { atLeast: 0, points: 0 },
+    measure: (input) => input.record.orders,
+    ladder: [
+      [20, 20],
+      [5, 15],
+      [1, 10],
+      [0, 0],
     ],
     good: 0,
   },
   {
     factor: 'claims_rejected',
     why: 'claims the buyer filed that ended against it: a buyer who claims without cause is a risk to the lender too',
-    steps: [
-      { atLeast: 0, points: 20 },
-      { atLeast: 1, points: 5 },
-      { atLeast: Number.POSITIVE_INFINITY, points: 0 },
+    measure: (input) => input.record.claimsRejected,
+    ladder: [
+      [0, 20],
+      [1, 5],
+      [Number.POSITIVE_INFINITY, 0],
     ],
     lowerIsBetter: true,
     good: 0,
@@ -113,17 +118,19 @@ export const SCORECARD: readonly FactorRule[] = [
   {
     factor: 'payment_punctuality',
     why: 'per mille of deposits paid by their fundBy: how the buyer has paid escrow is how it will repay',
-    steps: [
-      { atLeast: 950, points: 20 },
-      { atLeast: 800, points: 10 },
-      { atLeast: 0, points: 0 },
+    measure: ({ record }) =>
+      record.fundingDue === 0 ? null : mulDiv(record.fundedOnTime, 1000, record.fundingDue),
+    ladder: [
+      [950, 20],
+      [800, 10],
+      [0, 0],
     ],
     good: 800,
     unmeasured: 5,
   },
 ];
 
-export const MAX_SCORE = SCORECARD.reduce((sum, rule) => sum + (rule.steps[0]?.points ?? 0), 0);
+export const MAX_SCORE = SCORECARD.reduce((sum, rule) => sum + (rule.ladder[0]?.[1] ?? 0), 0);
 
 /** The bands, best first: the share of the requested limit offered and the monthly rate. */
 export interface Band {
@@ -157,30 +164,16 @@ export function mulDiv(a: number, b: number, c: number): number {
   return Number((BigInt(a) * BigInt(b)) / BigInt(c));
 }
 
-function measure(factor: Factor, input: ScorecardInput): number | null {
-  const { record } = input;
-  switch (factor) {
-    case 'years_trading':
-      return input.yearsTrading;
-    case 'revenue_cover':
-      return mulDiv(input.annualRevenue, 1, input.requestedLimit);
-    case 'trading_record':
-      return record.orders;
-    case 'claims_rejected':
-      return record.claimsRejected;
-    case 'payment_punctuality':
-      return record.fundingDue === 0 ? null : mulDiv(record.fundedOnTime, 1000, record.fundingDue);
-  }
-}
-
 export function scoreFactor(rule: FactorRule, value: number | null): FactorScore {
-  const max = rule.steps[0]?.points ?? 0;
+  const max = rule.ladder[0]?.[1] ?? 0;
   if (value === null) {
     return { factor: rule.factor, value, points: rule.unmeasured ?? 0, max, weak: false };
   }
-  const step = rule.steps.find((s) => (rule.lowerIsBetter ? value <= s.atLeast : value >= s.atLeast));
+  const rung = rule.ladder.find(([threshold]) =>
+    rule.lowerIsBetter ? value <= threshold : value >= threshold,
+  );
   const weak = rule.lowerIsBetter ? value > rule.good : value < rule.good;
-  return { factor: rule.factor, value, points: step?.points ?? 0, max, weak };
+  return { factor: rule.factor, value, points: rung?.[1] ?? 0, max, weak };
 }
 
 /**
@@ -188,7 +181,7 @@ export function scoreFactor(rule: FactorRule, value: number | null): FactorScore
  * line the currency allows: an offer below it is a decline.
  */
 export function score(input: ScorecardInput, minLimit: number): Scorecard {
-  const factors = SCORECARD.map((rule) => scoreFactor(rule, measure(rule.factor, input)));
+  const factors = SCORECARD.map((rule) => scoreFactor(rule, rule.measure(input)));
   const total = factors.reduce((sum, f) => sum + f.points, 0);
   const band = BANDS.find((b) => total >= b.minScore);
   const weak = factors.filter((f) => f.weak).map((f) => f.factor);
