@@ -3,7 +3,7 @@ import type { CreditLineEvent, CreditLineView } from '../workflows/credit-line/m
 import { CLOSING_EVENTS, type OrderEvent } from '../workflows/model/events.js';
 import type { SupplierEvent } from '../workflows/model/program.js';
 import type { OrderSnapshot, Statement } from '../workflows/model/state.js';
-import { SqlParams } from './pool.js';
+import { inTransaction, SqlParams } from './pool.js';
 import { readModelParts, updateMoves } from './program-read-model.js';
 
 interface Stored {
@@ -119,9 +119,7 @@ export class OrderEventStore {
 
   /** Stores the event unless its (order, sequence) is already there, and answers with what is stored. */
   async record(event: OrderEvent): Promise<StoredOrderEvent> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    return inTransaction(this.pool, async (client) => {
       // Serialises writers so that feed positions commit in the order they are assigned.
       await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
       await insert(client, [event]);
@@ -129,46 +127,22 @@ export class OrderEventStore {
         event.orderId,
         event.sequence,
       ]);
-      await client.query('COMMIT');
       return toEvent(stored.rows[0]);
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** Stores the events, in the order given, in one transaction; those already stored are left as they are. */
   async recordAll(events: readonly OrderEvent[]): Promise<void> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1)', [FEED_LOCK]);
       if (events.length > 0) await insert(client, events);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   /** A credit line's events, in one transaction; those stored before (a retry) are left as they are. */
   async recordLineEvents(events: readonly CreditLineEvent[]): Promise<void> {
     if (events.length === 0) return;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      await insertLineEvents(client, events);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    await inTransaction(this.pool, (client) => insertLineEvents(client, events));
   }
 
   async forLine(lineId: string): Promise<StoredLineEvent[]> {
@@ -252,41 +226,36 @@ const SELECT =
   'SELECT position, id, order_id, supplier_id, line_id, sequence, type, occurred_at, recorded_at, payload, statement FROM order_events';
 
 function toFeedEvent(row: Record<string, unknown>): StoredFeedEvent {
-  if (row.line_id !== null && row.line_id !== undefined) {
-    return {
-      position: row.position as number,
-      id: row.id as string,
-      lineId: row.line_id as string,
-      sequence: row.sequence as number,
-      type: row.type as StoredLineEvent['type'],
-      occurredAt: (row.occurred_at as Date).toISOString(),
-      recordedAt: (row.recorded_at as Date).toISOString(),
-      data: row.payload as StoredLineEvent['data'],
-    };
-  }
+  if (row.line_id !== null && row.line_id !== undefined)
+    return { ...stored(row, { lineId: row.line_id as string }), data: row.payload } as StoredLineEvent;
   if (row.supplier_id === null) return toEvent(row);
   return {
-    position: row.position as number,
-    id: row.id as string,
-    supplierId: row.supplier_id as string,
-    sequence: row.sequence as number,
-    type: row.type as StoredSupplierEvent['type'],
-    occurredAt: (row.occurred_at as Date).toISOString(),
-    recordedAt: (row.recorded_at as Date).toISOString(),
-    data: row.payload as StoredSupplierEvent['data'],
-  };
+    ...stored(row, { supplierId: row.supplier_id as string }),
+    data: row.payload,
+  } as StoredSupplierEvent;
 }
 
 function toEvent(row: Record<string, unknown>): StoredOrderEvent {
   return {
+    ...stored(row, { orderId: row.order_id as string }),
+    snapshot: row.payload,
+    ...(row.statement ? { statement: row.statement } : {}),
+  } as StoredOrderEvent;
+}
+
+/**
+ * What every stored event has, with the one it is about (`orderId`, `supplierId` or `lineId`) in
+ * its place after the id, in the order the API has always answered with. Its caller says which kind
+ * of event the row is, by the subject it has.
+ */
+function stored<Subject extends Record<string, string>>(row: Record<string, unknown>, subject: Subject) {
+  return {
     position: row.position as number,
     id: row.id as string,
-    orderId: row.order_id as string,
+    ...subject,
     sequence: row.sequence as number,
-    type: row.type as StoredOrderEvent['type'],
+    type: row.type as string,
     occurredAt: (row.occurred_at as Date).toISOString(),
     recordedAt: (row.recorded_at as Date).toISOString(),
-    snapshot: row.payload as StoredOrderEvent['snapshot'],
-    ...(row.statement ? { statement: row.statement as StoredOrderEvent['statement'] } : {}),
   };
 }

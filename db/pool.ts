@@ -44,3 +44,25 @@ export class SqlParams {
     return `(${values.map((v) => this.add(v)).join(', ')})`;
   }
 }
+
+/**
+ * Runs `run` in one transaction on a client of its own: committed when it resolves, rolled back
+ * when it throws (a rollback that fails too, on a lost connection, leaves the first error to tell).
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  run: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const result = await run(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -26,6 +26,7 @@ import {
 } from '../workflows/rules/program.js';
 import { parseDuration } from '../workflows/schemas/duration.js';
 import { insertSupplierEvents } from './order-event-store.js';
+import { inTransaction } from './pool.js';
 
 /** What the marketplace says of a supplier (`PUT /v1/suppliers/:supplierId`). */
 export interface SupplierInput {
@@ -188,19 +189,8 @@ export class SupplierProgram {
     readonly settings: ProgramSettings,
   ) {}
 
-  private async transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await run(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+  private transaction<T>(run: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, run);
   }
 
   /**
