@@ -1,5 +1,4 @@
-import type { UpdateDefinition } from '@temporalio/common';
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   AcceptanceEventSchema,
@@ -15,6 +14,7 @@ import {
   StatementEventSchema,
 } from '../schemas/commands.js';
 import { InspectionReportSchema } from '../schemas/inspection-report.js';
+import { updateRegistry } from './registry.js';
 import type { OrderSnapshot } from './state.js';
 
 /**
@@ -39,16 +39,9 @@ export const COMMAND_SCHEMAS = {
   answerExtension: ExtensionAnswerCommandSchema,
 } as const;
 export type UpdateName = keyof typeof COMMAND_SCHEMAS;
-export const UPDATE_NAMES = Object.keys(COMMAND_SCHEMAS) as UpdateName[];
 /** The argument an Update's handler gets, once its schema has parsed it. */
 export type CommandOf<N extends UpdateName> = z.output<(typeof COMMAND_SCHEMAS)[N]>;
-
-export type OrderUpdates = {
-  [N in UpdateName]: UpdateDefinition<OrderSnapshot, [CommandOf<N>], N>;
-};
-export const UPDATES = Object.fromEntries(
-  UPDATE_NAMES.map((name) => [name, defineUpdate(name)]),
-) as unknown as OrderUpdates;
+export const { names: UPDATE_NAMES, updates: UPDATES } = updateRegistry<OrderSnapshot>()(COMMAND_SCHEMAS);
 
 export const {
   arbitrate: arbitrateUpdate,

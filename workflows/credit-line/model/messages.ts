@@ -1,6 +1,6 @@
-import type { UpdateDefinition } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery } from '@temporalio/workflow';
 import type { z } from 'zod';
+import { updateRegistry } from '../../model/registry.js';
 import {
   CloseLineSchema,
   DrawRefundSchema,
@@ -26,15 +26,9 @@ export const LINE_COMMAND_SCHEMAS = {
   close: CloseLineSchema,
 } as const;
 export type LineUpdateName = keyof typeof LINE_COMMAND_SCHEMAS;
-export const LINE_UPDATE_NAMES = Object.keys(LINE_COMMAND_SCHEMAS) as LineUpdateName[];
 export type LineCommandOf<N extends LineUpdateName> = z.output<(typeof LINE_COMMAND_SCHEMAS)[N]>;
-
-export type LineUpdates = {
-  [N in LineUpdateName]: UpdateDefinition<LineAnswer, [LineCommandOf<N>], N>;
-};
-export const LINE_UPDATES = Object.fromEntries(
-  LINE_UPDATE_NAMES.map((name) => [name, defineUpdate(name)]),
-) as unknown as LineUpdates;
+export const { names: LINE_UPDATE_NAMES, updates: LINE_UPDATES } =
+  updateRegistry<LineAnswer>()(LINE_COMMAND_SCHEMAS);
 
 export const creditLineQuery = defineQuery<CreditLineSnapshot>('creditLine');
 
