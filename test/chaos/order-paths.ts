@@ -35,7 +35,12 @@ export type Step =
   /** Sleeps until a contract deadline is well past: what follows only works if an extension moved it. */
   | { kind: 'pass'; deadline: (m: OrderModel) => string }
   | { kind: 'cancel'; party: 'buyer' | 'supplier' }
-  | { kind: 'arbitrate'; outcome: 'refund' | 'release' | 'split'; refund?: (m: OrderModel) => number }
+  | {
+      kind: 'arbitrate';
+      outcome: 'refund' | 'release' | 'split';
+      refund?: (m: OrderModel) => number;
+      returnGoods?: boolean;
+    }
   /** Waits for a timer of the engine to move the order (a lapse, an escalation). */
   | { kind: 'await'; status: string }
   /** Waits for `balanceOverdue: true` (docs/spec.md#delivery-and-balance-deadlines) in the snapshot. */
@@ -168,7 +173,7 @@ export const PATHS = {
   },
   claim_accepted: {
     contract: LONG,
-    steps: [...disputed, settle(() => ({ party: 'supplier', action: 'accept_claim' }))],
+    steps: [...disputed, settle(() => ({ party: 'supplier', action: 'accept_claim', returnGoods: false }))],
     outcome: 'refunded',
     reason: 'claim_accepted',
   },
@@ -180,7 +185,7 @@ export const PATHS = {
   },
   arbitration_refund: {
     contract: (s) => ({ ...LONG(s), negotiationWindow: 'PT0S' }),
-    steps: [...disputed, { kind: 'arbitrate', outcome: 'refund' }],
+    steps: [...disputed, { kind: 'arbitrate', outcome: 'refund', returnGoods: false }],
     outcome: 'refunded',
     reason: 'arbitration',
   },
