@@ -2,7 +2,7 @@ import { allows, isOpen } from '../model/lifecycle.js';
 import type { SupplierProgramSnapshot } from '../model/program.js';
 import type { OrderSnapshot } from '../model/state.js';
 import { covered, formatAmount, formatMoney } from '../rules/money.js';
-import { whyNoReturn } from '../rules/returns.js';
+import { returnWindows, whyNoReturn } from '../rules/returns.js';
 import { DEFAULT_TRANSIT_WINDOW, type QualityTerm } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import {
@@ -204,7 +204,7 @@ function decide(s: OrderSnapshot, held: number, md: Markdown) {
   const returned = whyNoReturn(s) === undefined;
   md.block(
     returned
-      ? `**Refund after the goods come back**: the buyer ships them back within ${md.window(s.contract.returns?.window ?? 'PT0S')}; once the supplier confirms them as sent, the buyer gets back everything in escrow, ${md.money(s.funded)}.`
+      ? `**Refund after the goods come back**: the buyer ships them back within ${md.window(returnWindows(s.contract).window)}; once the supplier confirms them as sent, the buyer gets back everything in escrow, ${md.money(s.funded)}.`
       : `**Refund**: the buyer gets back everything in escrow, ${md.money(s.funded)}${s.return ? ', at once: the goods came back once already, this refund takes no second return' : ''}.`,
     ...payload({ outcome: 'refund' }),
   );

@@ -1,4 +1,5 @@
 import type { OrderSnapshot } from '../model/state.js';
+import { returnWindows } from '../rules/returns.js';
 import { DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
 import type { Markdown } from './dispute.js';
 
@@ -71,7 +72,7 @@ export function returnDeadlines(s: OrderSnapshot, md: Markdown): string[] {
   const c = s.contract;
   if (!r.shipment)
     return [
-      `- the buyer ships the goods back by ${md.time(r.deadlines.shipBy)} (return window ${md.window(c.returns?.window ?? 'PT0S')})`,
+      `- the buyer ships the goods back by ${md.time(r.deadlines.shipBy)} (return window ${md.window(returnWindows(c).window)})`,
     ];
   if (!r.delivery && r.deadlines.deliverBy)
     return [
@@ -79,7 +80,7 @@ export function returnDeadlines(s: OrderSnapshot, md: Markdown): string[] {
     ];
   if (r.deadlines.receiptBy)
     return [
-      `- the supplier confirms what came back by ${md.time(r.deadlines.receiptBy)} (receipt window ${md.window(c.returns?.receiptWindow ?? 'PT0S')}); silent, the refund is paid`,
+      `- the supplier confirms what came back by ${md.time(r.deadlines.receiptBy)} (receipt window ${md.window(returnWindows(c).receiptWindow)}); silent, the refund is paid`,
     ];
   return [];
 }

@@ -39,9 +39,11 @@ export class Negotiation {
 
   constructor(private readonly order: Order) {
     // An open offer lapses when the negotiation ends without it: by escalation, the window, or a
-    // late delivery that sends the order back to inspection. A settlement leaves it as it was.
+    // late delivery that sends the order back to inspection. A decision leaves it as it was, also
+    // one whose refund waits for the goods.
     order.onLeave((from, to) => {
-      if (from === 'negotiation' && to !== 'settling') supersedeOpenOffers(order.state);
+      if (from === 'negotiation' && to !== 'settling' && to !== 'return_pending')
+        supersedeOpenOffers(order.state);
     });
   }
 
@@ -54,7 +56,7 @@ export class Negotiation {
     },
     settle: {
       description:
-        'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim; buyer withdraw_claim.',
+        'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim { returnGoods? }; buyer withdraw_claim.',
       validate: (e) => this.validateSettle(e),
       handle: (e) => this.settle(e),
     },

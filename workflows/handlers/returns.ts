@@ -1,6 +1,6 @@
 import { formatTime } from '../case-file/format.js';
 import type { OrderSnapshot, Return } from '../model/state.js';
-import { whyNoReturn } from '../rules/returns.js';
+import { returnWindows, whyNoReturn } from '../rules/returns.js';
 import { MAX_EVIDENCE_ITEMS } from '../schemas/caps.js';
 import type { ReturnDeliveryEvent, ReturnReceiptEvent, ReturnShipmentEvent } from '../schemas/commands.js';
 import { DEFAULT_TRANSIT_WINDOW } from '../schemas/contract.js';
@@ -51,7 +51,7 @@ export class Returns implements RefundGate {
     if (!this.order.versions.returnsBeforeRefund()) return false;
     const { order } = this;
     const { state, contract } = order;
-    const window = contract.returns?.window ?? '';
+    const window = returnWindows(contract).window;
     const shipBy = new Date(Date.now() + durationMs(window)).toISOString();
     state.return = {
       requested: {
@@ -128,7 +128,7 @@ export class Returns implements RefundGate {
     const ret = this.ret;
     const deliveredAt = new Date(delivery.deliveredAt ?? order.now()).toISOString();
     ret.delivery = { deliveredAt };
-    const window = contract.returns?.receiptWindow ?? '';
+    const window = returnWindows(contract).receiptWindow;
     ret.deadlines.receiptBy = new Date(Date.parse(deliveredAt) + durationMs(window)).toISOString();
     this.runUntil(ret.deadlines.receiptBy);
     order.note(

@@ -1,3 +1,9 @@
+import {
+  type Contract,
+  DEFAULT_RETURN_RECEIPT_WINDOW,
+  DEFAULT_RETURN_WINDOW,
+  type Returns,
+} from '../schemas/contract.js';
 import type { OrderSnapshot } from '../schemas/snapshot.js';
 
 /**
@@ -11,4 +17,12 @@ export function whyNoReturn(s: OrderSnapshot): string | undefined {
   if (!s.delivery || s.dispute?.kind === 'non_delivery')
     return 'the goods were not delivered: a refund before delivery takes no return';
   return undefined;
+}
+
+/**
+ * The contract's return windows. Only an order whose contract has them ever holds a return; the
+ * defaults stand in so that no reader has to handle their absence.
+ */
+export function returnWindows(c: Contract): Returns {
+  return c.returns ?? { window: DEFAULT_RETURN_WINDOW, receiptWindow: DEFAULT_RETURN_RECEIPT_WINDOW };
 }
