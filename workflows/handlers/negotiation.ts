@@ -88,8 +88,7 @@ export class Negotiation {
       order.invalid(`the order holds the most offers an order may have (${MAX_OFFERS})`);
     }
     if (event.action === 'accept_claim' && event.returnGoods === true) {
-      const claim = order.state.dispute?.claim;
-      if (Math.min(claim?.requestedRefund ?? order.covered(), order.covered()) < order.covered())
+      if (this.claimRefund() < order.covered())
         order.invalid(
           'the claim asks for less than escrow covers: its refund is a split, which takes no return',
         );
@@ -110,8 +109,7 @@ export class Negotiation {
     const claim = state.dispute?.claim;
     switch (event.action) {
       case 'accept_claim': {
-        // The claim's amount was fixed when filed; escrow may cover less of it now, never more is paid.
-        const refund = Math.min(claim?.requestedRefund ?? order.covered(), order.covered());
+        const refund = this.claimRefund();
         if (claim) claim.status = 'accepted';
         const decision: Decision = {
           ...this.refundOf(refund),
@@ -168,6 +166,12 @@ export class Negotiation {
         break;
     }
     return state;
+  }
+
+  /** What accepting the claim refunds: its amount was fixed when filed; escrow may cover less of it now, never more is paid. */
+  private claimRefund(): number {
+    const { order } = this;
+    return Math.min(order.state.dispute?.claim?.requestedRefund ?? order.covered(), order.covered());
   }
 
   private amount(minor: number): string {
