@@ -9,6 +9,7 @@ import {
   settleUpdate,
   submitInspectionUpdate,
 } from '../../workflows/model/messages.js';
+import { OrderStatusKey } from '../../workflows/model/search-attributes.js';
 import { ContractInputSchema, normalizeContract } from '../../workflows/schemas/contract.js';
 import {
   acceptedUpdateIds,
@@ -74,6 +75,7 @@ describe('a full refund after delivery', () => {
     expect(pending.deadlines.returnDueAt).toBe(pending.return?.deadlines.shipBy);
     expect(await caseFileOf(handle)).toContain('return_pending: the refund waits for the goods to come back');
     expect(await ledgerOf(input.orderId)).toEqual([['funding', FUNDED]]);
+    expect((await handle.describe()).typedSearchAttributes.get(OrderStatusKey)).toBe('return_pending');
 
     const shipped = await handle.executeUpdate(recordReturnShipmentUpdate, { args: [back] });
     const shippedAt = Date.parse(shipped.return?.shipment?.shippedAt ?? '');
