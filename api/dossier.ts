@@ -86,6 +86,8 @@ const BY_REASON: Partial<Record<NonNullable<OrderSnapshot['reason']>, DossierDec
   claim_accepted: 'supplier',
   supplier_cancelled: 'supplier',
   balance_unpaid: 'supplier',
+  // The supplier's receipt of the returned goods as sent (docs/spec.md#returns).
+  returned: 'supplier',
 };
 
 /** Who decided what an event announces: the arbitrator (as recorded), a party, or a deadline. */

@@ -25,6 +25,11 @@ const WHEN: Record<OrderEventType, string> = {
   'order.payout': 'One ledger movement out of escrow (`payouts` in the snapshot).',
   'order.claim_filed': 'A claim was filed, by the buyer or automatically (report, missed delivery).',
   'order.statement_added': "A party's statement; the statement is `data.statement`.",
+  'order.return_requested': 'A full refund after delivery waits for the goods: `return_pending`.',
+  'order.return_shipped': 'The buyer shipped the goods back (`return.shipment`).',
+  'order.return_delivered': 'The returned goods reached the supplier; the receipt window runs.',
+  'order.return_received':
+    'The supplier said what came back (`return.receipt`): refunded when `as_sent`, otherwise arbitration.',
   'order.released': 'The order closed with outcome `released` (`reason` in the snapshot).',
   'order.refunded': 'The order closed with outcome `refunded` (`reason` in the snapshot).',
   'order.split': 'The order closed with outcome `split` (`reason` in the snapshot).',

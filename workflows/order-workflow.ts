@@ -5,6 +5,7 @@ import { Extensions } from './handlers/extensions.js';
 import { Fulfilment } from './handlers/fulfilment.js';
 import { Negotiation } from './handlers/negotiation.js';
 import { type Decision, Order, type UpdateHandler, type UpdateHandlers } from './handlers/order.js';
+import { Returns } from './handlers/returns.js';
 import { payOut } from './handlers/settlement.js';
 import { Statements } from './handlers/statements.js';
 import { allows, isOpen } from './model/lifecycle.js';
@@ -56,6 +57,8 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   const claims = new Claims(order, negotiation);
   const statements = new Statements(order);
   const extensions = new Extensions(order);
+  const returns = new Returns(order, negotiation);
+  negotiation.refunds = returns;
   order.start();
   void fulfilment.watchBalance();
 
@@ -65,6 +68,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     ...claims.updates,
     ...statements.updates,
     ...extensions.updates,
+    ...returns.updates,
     // During a non-delivery dispute a delivery is a late one (docs/spec.md#delivery-and-balance-deadlines).
     recordDelivery: {
       description:
@@ -96,6 +100,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
     inspection: () => void claims.inspectionLapsed(),
     negotiation: () => void negotiation.negotiationLapsed(),
     arbitration: () => negotiation.arbitrationOverdue(),
+    return_pending: () => void returns.deadlinePassed(),
   };
   const until = (deadline: string) => Math.max(1, Date.parse(deadline) - Date.now());
 
@@ -118,8 +123,10 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
 
   await condition(() => fulfilment.paymentsInFlight === 0);
   const final = order.decision as Decision;
-  // Orders decided before 'decision-sender' were paid out without the sender in the memo.
-  if (final.reason === 'arbitration' && versions.decisionSender()) await negotiation.recordSender(final);
+  // Orders decided before 'decision-sender' were paid out without the sender in the memo. A refund
+  // an arbitrator decided that waited for a return names the sender too (no older order has one).
+  const arbitrated = final.reason === 'arbitration' || order.state.return?.requested.by === 'arbitrator';
+  if (arbitrated && versions.decisionSender()) await negotiation.recordSender(final);
   await payOut(order, final);
   order.state.outcome = final.outcome;
   order.state.reason = final.reason;

@@ -25,6 +25,9 @@ import {
   ExtensionAnswerSchema,
   ExtensionProposalSchema,
   PaymentEventSchema,
+  ReturnDeliveryEventSchema,
+  ReturnReceiptEventSchema,
+  ReturnShipmentEventSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
   StatementEventSchema,
@@ -148,7 +151,8 @@ export const COMMAND_ROUTES = {
     description:
       'Either party: `offer` a refund (supersedes any open offer), `accept_offer` (the other side’s open ' +
       'offer: split, or refunded when it is everything escrow covers), `escalate` to arbitration at once. ' +
-      'Supplier: `accept_claim` (refund of the claim’s `requestedRefund`, at most what escrow covers). ' +
+      'Supplier: `accept_claim` (refund of the claim’s `requestedRefund`, at most what escrow covers; a full ' +
+      'refund after delivery waits in `return_pending` for the goods unless `returnGoods: false` waives it). ' +
       `Buyer: \`withdraw_claim\` (release). An order takes at most ${MAX_OFFERS} offers (422 past it).`,
     example: { party: 'buyer', action: 'withdraw_claim' },
   }),
@@ -166,7 +170,10 @@ export const COMMAND_ROUTES = {
     body: ArbitrationDecisionSchema,
     roles: ['arbitrator'],
     summary: "The arbitrator's decision",
-    description: 'Only while the order is in arbitration. `refundAmount` is for a split only.',
+    description:
+      'Only while the order is in arbitration. `refundAmount` is for a split only. A `refund` of delivered ' +
+      'goods waits in `return_pending` for them to come back unless `returnGoods: false`; a second decision ' +
+      'after a contested return takes no return.',
     example: { outcome: 'release', arbitrator: 'arb-017', rationale: 'The photos show the bags intact.' },
   }),
   proposeExtension: route({
@@ -196,6 +203,44 @@ export const COMMAND_ROUTES = {
       'Accepted, the deadline in force (`deadlines.*`) moves and its timer with it; an accepted `shipBy` ' +
       'extension moves `deliverBy` by as much. Rejected, nothing changes. 404 for an unknown extensionId.',
     example: { party: 'buyer', action: 'accept' },
+  }),
+  recordReturnShipment: route({
+    path: 'returns/shipment',
+    body: ReturnShipmentEventSchema,
+    roles: ['marketplace'],
+    summary: 'The buyer shipped the goods back',
+    description:
+      'Only in `return_pending`, once. `shippedAt` (default now) must not be in the future, before the ' +
+      'delivery of the goods, nor after `return.deadlines.shipBy`. The return is then due at the supplier ' +
+      'within the order’s transit window (`return.deadlines.deliverBy`; past it, arbitration). Event ' +
+      '`order.return_shipped`.',
+    example: { carrier: 'DHL', trackingNumber: 'JD014600006281230001' },
+  }),
+  recordReturnDelivery: route({
+    path: 'returns/delivery',
+    body: ReturnDeliveryEventSchema,
+    roles: ['marketplace'],
+    summary: 'The returned goods reached the supplier',
+    description:
+      'Only in `return_pending`, after the return’s shipment, once. `deliveredAt` defaults to now. The ' +
+      'supplier then has `returns.receiptWindow` to confirm what came (`return.deadlines.receiptBy`; past it, ' +
+      'the refund is paid, `return_receipt_lapsed`). Event `order.return_delivered`.',
+    example: {},
+  }),
+  recordReturnReceipt: route({
+    path: 'returns/receipt',
+    body: ReturnReceiptEventSchema,
+    roles: ['marketplace'],
+    summary: 'The supplier says what came back',
+    description:
+      'Only in `return_pending`, after the return’s delivery (409 before). `as_sent` pays the refund ' +
+      '(`refunded`, reason `returned`); `damaged`, `missing_items`, `wrong_item` or `empty` sends the order ' +
+      'back to arbitration with the supplier’s evidence (up to ' +
+      `${MAX_DISPUTE_EVIDENCE} items), whose refund then takes no second return. Event \`order.return_received\`.`,
+    example: {
+      condition: 'as_sent',
+      evidence: [{ uri: 'https://files.example.com/returns/unpacked.jpg' }],
+    },
   }),
 } satisfies Record<UpdateName, CommandRoute>;
 

@@ -383,7 +383,11 @@ async function finish(api: Api, order: Order): Promise<void> {
   const path = `/v1/orders/${order.id}`;
   if (order.kind === 'accepted') await api.ok('POST', `${path}/acceptance`, {});
   if (order.kind === 'claim')
-    await api.ok('POST', `${path}/settlement`, { party: 'supplier', action: 'accept_claim' });
+    await api.ok('POST', `${path}/settlement`, {
+      party: 'supplier',
+      action: 'accept_claim',
+      returnGoods: false,
+    });
   if (order.kind === 'arbitrated') {
     await api.ok(
       'POST',

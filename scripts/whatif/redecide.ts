@@ -46,6 +46,10 @@ const HUMAN_REASONS: ReadonlySet<CloseReason> = new Set<CloseReason>([
   'buyer_cancelled',
   'supplier_cancelled',
   'balance_unpaid',
+  // A refund decided by a person, then settled by its return (docs/spec.md#returns).
+  'returned',
+  'return_not_shipped',
+  'return_receipt_lapsed',
 ]);
 
 export function restedOnPerson(s: OrderSnapshot): boolean {

@@ -318,7 +318,7 @@ describe('the dossier of other orders', () => {
     await post('settlement', { party: 'buyer', action: 'escalate' });
     await api.call('POST', `/v1/orders/${orderId}/arbitration`, {
       as: 'arbitrator',
-      body: { outcome: 'refund', arbitrator: 'arb-1', rationale: 'capped' },
+      body: { outcome: 'refund', arbitrator: 'arb-1', rationale: 'capped', returnGoods: false },
     });
     await eventually(
       () => api.call('GET', `/v1/orders/${orderId}/events`, { as: 'reader' }),
@@ -384,7 +384,7 @@ describe('the dossier of other orders', () => {
         action: 'reject',
       });
     }
-    await post('settlement', { party: 'supplier', action: 'accept_claim' });
+    await post('settlement', { party: 'supplier', action: 'accept_claim', returnGoods: false });
     await eventually(
       () => api.call('GET', `/v1/orders/${orderId}/events`, { as: 'reader' }),
       (r) => r.body.events.some((e: { type: string }) => /order\.(split|refunded)/.test(e.type)),

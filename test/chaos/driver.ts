@@ -185,6 +185,7 @@ export async function driveOrder(m: OrderModel, o: DriverOptions): Promise<void>
           body: {
             outcome: step.outcome,
             ...(step.refund ? { refundAmount: step.refund(m) } : {}),
+            ...(step.returnGoods !== undefined && { returnGoods: step.returnGoods }),
             arbitrator: 'arb-chaos',
             rationale: 'decided by the chaos soak',
           },

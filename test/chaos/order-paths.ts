@@ -19,7 +19,14 @@ export type Step =
    */
   | {
       kind: 'post';
-      route: 'claims' | 'acceptance' | 'statements' | 'settlement';
+      route:
+        | 'claims'
+        | 'acceptance'
+        | 'statements'
+        | 'settlement'
+        | 'returns/shipment'
+        | 'returns/delivery'
+        | 'returns/receipt';
       body: (m: OrderModel) => Record<string, unknown>;
     }
   /**
@@ -35,7 +42,12 @@ export type Step =
   /** Sleeps until a contract deadline is well past: what follows only works if an extension moved it. */
   | { kind: 'pass'; deadline: (m: OrderModel) => string }
   | { kind: 'cancel'; party: 'buyer' | 'supplier' }
-  | { kind: 'arbitrate'; outcome: 'refund' | 'release' | 'split'; refund?: (m: OrderModel) => number }
+  | {
+      kind: 'arbitrate';
+      outcome: 'refund' | 'release' | 'split';
+      refund?: (m: OrderModel) => number;
+      returnGoods?: boolean;
+    }
   /** Waits for a timer of the engine to move the order (a lapse, an escalation). */
   | { kind: 'await'; status: string }
   /** Waits for `balanceOverdue: true` (docs/spec.md#delivery-and-balance-deadlines) in the snapshot. */
@@ -90,6 +102,17 @@ const statement = (party: 'buyer' | 'supplier'): Step => ({
   route: 'statements',
   body: () => ({ party, text: `the ${party}'s account of the damage`, evidence: [] }),
 });
+// docs/spec.md#returns: the supplier accepts the whole claim, and the refund waits for the goods.
+const returnRequested: Step[] = [...disputed, settle(() => ({ party: 'supplier', action: 'accept_claim' }))];
+const shippedBack: Step[] = [
+  ...returnRequested,
+  {
+    kind: 'post',
+    route: 'returns/shipment',
+    body: (m) => ({ carrier: 'DHL', trackingNumber: `RET${m.orderId.slice(-6)}` }),
+  },
+  { kind: 'post', route: 'returns/delivery', body: () => ({}) },
+];
 const later = (deadline: string, seconds: number) =>
   new Date(Date.parse(deadline) + seconds * 1000).toISOString();
 
@@ -168,7 +191,7 @@ export const PATHS = {
   },
   claim_accepted: {
     contract: LONG,
-    steps: [...disputed, settle(() => ({ party: 'supplier', action: 'accept_claim' }))],
+    steps: [...disputed, settle(() => ({ party: 'supplier', action: 'accept_claim', returnGoods: false }))],
     outcome: 'refunded',
     reason: 'claim_accepted',
   },
@@ -180,7 +203,7 @@ export const PATHS = {
   },
   arbitration_refund: {
     contract: (s) => ({ ...LONG(s), negotiationWindow: 'PT0S' }),
-    steps: [...disputed, { kind: 'arbitrate', outcome: 'refund' }],
+    steps: [...disputed, { kind: 'arbitrate', outcome: 'refund', returnGoods: false }],
     outcome: 'refunded',
     reason: 'arbitration',
   },
@@ -305,6 +328,27 @@ export const PATHS = {
     ],
     outcome: 'refunded',
     reason: 'balance_unpaid',
+  },
+  returned: {
+    contract: LONG,
+    steps: [
+      ...shippedBack,
+      { kind: 'post', route: 'returns/receipt', body: () => ({ condition: 'as_sent', evidence: [] }) },
+    ],
+    outcome: 'refunded',
+    reason: 'returned',
+  },
+  return_not_shipped: {
+    contract: (s) => ({ ...LONG(s), returns: { window: 'PT2S' } }),
+    steps: [...returnRequested, { kind: 'await', status: 'closed' }],
+    outcome: 'released',
+    reason: 'return_not_shipped',
+  },
+  return_receipt_lapsed: {
+    contract: (s) => ({ ...LONG(s), returns: { receiptWindow: 'PT2S' } }),
+    steps: [...shippedBack, { kind: 'await', status: 'closed' }],
+    outcome: 'refunded',
+    reason: 'return_receipt_lapsed',
   },
 } satisfies Record<string, PathDef>;
 

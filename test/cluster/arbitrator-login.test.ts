@@ -104,6 +104,7 @@ describe('arbitrator logged in to the cluster’s Web UI', () => {
         outcome: 'refund',
         arbitrator: 'arb-9',
         rationale: 'the goods never matched the contract',
+        returnGoods: false,
       };
       await page.getByRole('menuitem', { name: 'Send an Update' }).click();
       const dialog = page.getByRole('dialog', { name: 'Send an Update' });

@@ -656,3 +656,89 @@ describe('case file: the supplier program', () => {
     expect(caseFile(s)).not.toContain('Supplier program');
   });
 });
+
+describe('the case file of a return (docs/spec.md#returns)', () => {
+  const delivered = () => ({ ...inArbitration(), delivery: { deliveredAt: '2026-03-30T10:00:00.000Z' } });
+
+  it('offers the refund that waits for the goods and the one that waives them', () => {
+    const md = caseFile(delivered());
+    expect(templates(md).filter((t) => t.outcome === 'refund')).toEqual([
+      { outcome: 'refund', arbitrator: '', rationale: '' },
+      { outcome: 'refund', returnGoods: false, arbitrator: '', rationale: '' },
+    ]);
+    expect(md).toContain('**Refund after the goods come back**: the buyer ships them back within 14 days');
+    expect(
+      ArbitrationDecisionSchema.safeParse({
+        outcome: 'refund',
+        returnGoods: false,
+        arbitrator: 'a',
+        rationale: 'r',
+      }).success,
+    ).toBe(true);
+  });
+
+  it('shows a contested return with the supplier’s evidence, and a refund without a second return', () => {
+    const s: OrderSnapshot = {
+      ...delivered(),
+      arbitration: {
+        openedAt: '2026-04-08T12:00:00.000Z',
+        dueAt: '2026-04-13T12:00:00.000Z',
+        overdue: false,
+        cause: 'return_contested',
+      },
+      return: {
+        requested: {
+          at: '2026-04-05T10:00:00.000Z',
+          by: 'supplier',
+          reason: 'claim_accepted',
+          memo: 'supplier accepted the claim',
+        },
+        shipment: { carrier: 'DHL', trackingNumber: 'JD01', shippedAt: '2026-04-06T10:00:00.000Z' },
+        delivery: { deliveredAt: '2026-04-08T10:00:00.000Z' },
+        receipt: {
+          condition: 'wrong_item',
+          evidence: [{ uri: 'https://files.example.com/r.jpg', description: 'a pallet of bricks' }],
+          note: 'not our goods',
+          receivedAt: '2026-04-08T12:00:00.000Z',
+        },
+        deadlines: { shipBy: '2026-04-19T10:00:00.000Z', deliverBy: '2026-06-05T10:00:00.000Z' },
+      },
+    };
+    const md = caseFile(s);
+    expect(md).toContain('### Return of the goods');
+    expect(md).toContain('- shipped back on 6 Apr 2026, 10:00 UTC: DHL JD01');
+    expect(md).toContain('- **the supplier received the wrong item** (8 Apr 2026, 12:00 UTC)');
+    expect(md).toContain("Supplier's note: not our goods");
+    expect(md).toContain('a pallet of bricks');
+    expect(md).toContain('The supplier contests the return');
+    expect(templates(md).filter((t) => t.outcome === 'refund')).toEqual([
+      { outcome: 'refund', arbitrator: '', rationale: '' },
+    ]);
+    expect(md).toContain('this refund takes no second return');
+  });
+
+  it('heads a pending return with the step due next', () => {
+    const s: OrderSnapshot = {
+      ...delivered(),
+      status: 'return_pending',
+      deadlines: { ...delivered().deadlines, returnDueAt: '2026-04-19T10:00:00.000Z' },
+      return: {
+        requested: {
+          at: '2026-04-05T10:00:00.000Z',
+          by: 'arbitrator',
+          reason: 'arbitration',
+          memo: 'refund',
+        },
+        deadlines: { shipBy: '2026-04-19T10:00:00.000Z' },
+      },
+    };
+    const md = caseFile(s);
+    expect(md).toContain(
+      '## Order PO-2026-0042: return_pending: the refund waits for the goods to come back, next step due by 19 Apr 2026, 10:00 UTC',
+    );
+    expect(md).toContain(
+      '- the buyer ships the goods back by 19 Apr 2026, 10:00 UTC (return window 14 days)',
+    );
+    expect(templates(md)).toEqual([]);
+  });
+});

@@ -109,3 +109,24 @@ describe('settlement arithmetic', () => {
     expect(formatMoney(1_234_567, 'KWD')).toBe('KWD 1,234.567');
   });
 });
+
+describe('the returns field (docs/spec.md#returns)', () => {
+  it('defaults to a 14-day return window and a 7-day receipt window, resolved at creation', () => {
+    const parsed = ContractInputSchema.parse(base);
+    // Left out of the parsed body: an identical create of an order from before the field fingerprints alike.
+    expect(parsed.returns).toBeUndefined();
+    expect(normalizeContract(parsed, NOW).returns).toEqual({ window: 'P14D', receiptWindow: 'P7D' });
+    const own = ContractInputSchema.parse({ ...base, returns: { window: 'P3D' } });
+    expect(normalizeContract(own, NOW).returns).toEqual({ window: 'P3D', receiptWindow: 'P7D' });
+  });
+
+  it('refuses windows that are not durations (400), zero or beyond P30D (422)', () => {
+    expect(ContractInputSchema.safeParse({ ...base, returns: { window: '14 days' } }).success).toBe(false);
+    expect(ContractInputSchema.safeParse({ ...base, returns: { other: 'P1D' } }).success).toBe(false);
+    const parsed = ContractInputSchema.parse({ ...base, returns: { window: 'PT0S', receiptWindow: 'P31D' } });
+    expect(contractProblems(parsed, NOW)).toEqual([
+      { path: 'returns.window', message: 'returns.window must be longer than PT0S' },
+      { path: 'returns.receiptWindow', message: 'returns.receiptWindow must be at most P30D' },
+    ]);
+  });
+});

@@ -241,6 +241,34 @@ describe('the program: responsiveness', () => {
     ]);
   });
 
+  it("counts the supplier's acceptance of a claim that waited for a return as its answer, when it was made", () => {
+    const s = order('disputed_split');
+    s.dispute = {
+      kind: 'quality',
+      openedAt: at(50),
+      claim: {
+        reason: 'damaged',
+        description: 'torn',
+        requestedRefund: 100_000,
+        evidence: [],
+        filedAt: at(50),
+        source: 'buyer',
+        status: 'accepted',
+      },
+    };
+    s.deadlines.negotiationEndsAt = at(122);
+    s.offers = [];
+    s.reason = 'returned';
+    s.timeline.splice(-1, 1, { at: at(80), event: 'return_pending' }, { at: at(199), event: 'settling' });
+    s.return = {
+      requested: { at: at(80), by: 'supplier', reason: 'claim_accepted', memo: 'accepted' },
+      deadlines: { shipBy: at(416) },
+    };
+    expect(orderMoves(s, [])).toEqual([
+      { moveId: `o-1:claim:${at(50)}`, receivedAt: at(50), windowEndsAt: at(80), respondedAt: at(80) },
+    ]);
+  });
+
   it('measures answered moves and those whose window ended; the median of the answer times', () => {
     const now = new Date(at(100));
     const moves = [

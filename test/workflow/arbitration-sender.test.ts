@@ -20,6 +20,7 @@ const decision = {
   outcome: 'refund',
   arbitrator: 'arb-7',
   rationale: 'goods never matched the contract',
+  returnGoods: false,
 } as const;
 
 /** The case file as the Web UI shows it: the workflow's current details. */

@@ -134,7 +134,12 @@ describe('the negotiation deadline racing an arbitration', () => {
     const decision = api.call('POST', `/v1/orders/${input.orderId}/arbitration`, {
       as: 'arbitrator',
       headers: { 'idempotency-key': 'decided-at-the-deadline' },
-      body: { outcome: 'refund', arbitrator: 'arb-7', rationale: 'goods contradict the contract' },
+      body: {
+        outcome: 'refund',
+        arbitrator: 'arb-7',
+        rationale: 'goods contradict the contract',
+        returnGoods: false,
+      },
     });
     await admitted(handle.workflowId, 'arbitration:decided-at-the-deadline');
     await h.startWorker();

@@ -121,7 +121,7 @@ describe('size caps (docs/spec.md#size-caps)', () => {
 
     const handle = h.client.workflow.getHandle(workflowIdFor(orderId));
     await handle.executeUpdate('arbitrate', {
-      args: [{ outcome: 'refund', arbitrator: 'arb-1', rationale: 'capped' }],
+      args: [{ outcome: 'refund', arbitrator: 'arb-1', rationale: 'capped', returnGoods: false }],
     });
     await handle.result();
     const { events, total, largest } = await historySizes(orderId);
@@ -207,7 +207,9 @@ describe('size caps (docs/spec.md#size-caps)', () => {
     expect(snapshot.payments).toHaveLength(MAX_PAYMENTS);
     expect(snapshot.offers).toHaveLength(MAX_OFFERS);
     expect(snapshot.extensions).toHaveLength(MAX_EXTENSIONS);
-    expect((await post('settlement', { party: 'supplier', action: 'accept_claim' })).status).toBe(200);
+    expect(
+      (await post('settlement', { party: 'supplier', action: 'accept_claim', returnGoods: false })).status,
+    ).toBe(200);
     await h.client.workflow.getHandle(workflowIdFor(orderId)).result();
     const { events, total, largest } = await historySizes(orderId);
     console.log(

@@ -25,7 +25,14 @@ describe('arbitration overdue notice', () => {
     await expect.poll(() => notices, { timeout: 20_000 }).toBeGreaterThan(1);
 
     await handle.executeUpdate(arbitrateUpdate, {
-      args: [{ outcome: 'refund', arbitrator: 'arb-9', rationale: 'late decision, still binding' }],
+      args: [
+        {
+          outcome: 'refund',
+          arbitrator: 'arb-9',
+          rationale: 'late decision, still binding',
+          returnGoods: false,
+        },
+      ],
     });
     expect(await handle.result()).toMatchObject({
       status: 'closed',

@@ -17,6 +17,9 @@ import {
   proposeExtensionUpdate,
   recordDeliveryUpdate,
   recordPaymentUpdate,
+  recordReturnDeliveryUpdate,
+  recordReturnReceiptUpdate,
+  recordReturnShipmentUpdate,
   recordShipmentUpdate,
   settleUpdate,
   submitInspectionUpdate,
@@ -108,7 +111,9 @@ const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
     file: 'refunded-claim_accepted',
     async drive(h) {
       const { handle } = await disputedOrder(h);
-      await handle.executeUpdate(settleUpdate, { args: [{ party: 'supplier', action: 'accept_claim' }] });
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'supplier', action: 'accept_claim', returnGoods: false }],
+      });
       return handle;
     },
   },
@@ -315,6 +320,80 @@ const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
   },
 ];
 
+const returned = { carrier: 'DHL', trackingNumber: 'JD0146000062' };
+const unpacked = [{ uri: 'https://files.example.com/returns/unpacked.jpg' }];
+
+/**
+ * docs/spec.md#returns, recorded into returns/ (untraced): a full refund after delivery that waited
+ * for the goods, through each of its ends.
+ */
+const RETURN_SCENARIOS: typeof SCENARIOS = [
+  {
+    file: 'refunded-returned',
+    async drive(h) {
+      const { handle } = await disputedOrder(h);
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'supplier', action: 'accept_claim' }] });
+      await handle.executeUpdate(recordReturnShipmentUpdate, { args: [returned] });
+      await handle.executeUpdate(recordReturnDeliveryUpdate, { args: [{}] });
+      await handle.executeUpdate(recordReturnReceiptUpdate, {
+        args: [{ condition: 'as_sent', evidence: unpacked }],
+      });
+      return handle;
+    },
+  },
+  {
+    file: 'released-return_not_shipped',
+    async drive(h) {
+      const { handle } = await disputedOrder(h, { returns: { window: 'PT2S' } });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'supplier', action: 'accept_claim' }] });
+      return handle;
+    },
+  },
+  {
+    file: 'refunded-return_receipt_lapsed',
+    async drive(h) {
+      const { handle } = await disputedOrder(h, { returns: { receiptWindow: 'PT2S' } });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'supplier', action: 'accept_claim' }] });
+      await handle.executeUpdate(recordReturnShipmentUpdate, { args: [returned] });
+      await handle.executeUpdate(recordReturnDeliveryUpdate, { args: [{}] });
+      return handle;
+    },
+  },
+  {
+    // The arbitrator's refund waits for the goods; the supplier finds the box empty; decided again.
+    file: 'released-arbitration+return-contested',
+    async drive(h) {
+      const { handle } = await disputedOrder(h, { negotiationWindow: 'PT0S' });
+      await handle.executeUpdate(arbitrateUpdate, {
+        args: [{ outcome: 'refund', arbitrator: 'arb-1', rationale: 'moisture 14.5 %' }],
+      });
+      await handle.executeUpdate(recordReturnShipmentUpdate, { args: [returned] });
+      await handle.executeUpdate(recordReturnDeliveryUpdate, { args: [{}] });
+      await handle.executeUpdate(recordReturnReceiptUpdate, {
+        args: [{ condition: 'empty', evidence: unpacked, note: 'the box arrived empty' }],
+      });
+      await handle.executeUpdate(arbitrateUpdate, {
+        args: [{ outcome: 'release', arbitrator: 'arb-2', rationale: 'an empty box came back' }],
+      });
+      return handle;
+    },
+  },
+  {
+    // Shipped back but never delivered within the transit window: arbitration, whose refund settles at once.
+    file: 'refunded-arbitration+return-not-delivered',
+    async drive(h) {
+      const { handle } = await disputedOrder(h, { deliverBy: at(150_000), transitWindow: 'PT2S' });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'supplier', action: 'accept_claim' }] });
+      await handle.executeUpdate(recordReturnShipmentUpdate, { args: [returned] });
+      await waitForStatus(handle, 'arbitration');
+      await handle.executeUpdate(arbitrateUpdate, {
+        args: [{ outcome: 'refund', arbitrator: 'arb-1', rationale: 'lost on the way back' }],
+      });
+      return handle;
+    },
+  },
+];
+
 async function waitFor(handle: OrderHandle, done: (s: OrderSnapshot) => boolean, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -341,9 +420,11 @@ describe.runIf(RECORDING)('recording histories (RECORD_HISTORIES=1)', () => {
 
   it('records one completed order per outcome and reason, untraced and traced', async () => {
     await mkdir(join(FIXTURES, 'traced'), { recursive: true });
+    await mkdir(join(FIXTURES, 'returns'), { recursive: true });
     const recordings = [
       ...SCENARIOS.map((s) => ({ ...s, name: s.file, harness: h })),
       ...SCENARIOS.map((s) => ({ ...s, name: `traced/${s.file}`, harness: traced })),
+      ...RETURN_SCENARIOS.map((s) => ({ ...s, name: `returns/${s.file}`, harness: h })),
     ];
     await Promise.all(
       recordings
@@ -449,7 +530,31 @@ describe('an order that shipped before it had a transit deadline', () => {
   });
 });
 
-/** The workflow reads its own id, so the replay gets the id the order really ran under. */
+describe('orders whose full refund waited for the goods (returns-before-refund)', () => {
+  /*
+   * returns/ holds one history per end of a return; each recorded the patch where its refund was
+   * decided, and no history recorded before it did: those decide and settle as they always did.
+   */
+  const marked = (history: History) =>
+    (history.events ?? []).some((e) =>
+      e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.some((p) =>
+        Buffer.from(p.data ?? [])
+          .toString()
+          .includes('"returns-before-refund"'),
+      ),
+    );
+
+  it('holds a return of each end, each with the marker, and no older order with it', async () => {
+    const files = (await readdir(FIXTURES, { recursive: true })).filter((f) => f.endsWith('.json')).sort();
+    const returns = files.filter((f) => f.startsWith('returns/'));
+    expect(returns).toEqual(RETURN_SCENARIOS.map((s) => `returns/${s.file}.json`).sort());
+    for (const file of files) {
+      const history = historyFromJSON(JSON.parse(await readFile(join(FIXTURES, file), 'utf8')));
+      expect(marked(history), file).toBe(file.startsWith('returns/'));
+    }
+  });
+});
+
 /** An order replays under its own id; the program's workflows, one per task queue or run, under their file's. */
 function workflowIdOf(history: History, file: string): string {
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;

@@ -2,6 +2,7 @@ import { allows, isOpen } from '../model/lifecycle.js';
 import type { SupplierProgramSnapshot } from '../model/program.js';
 import type { OrderSnapshot } from '../model/state.js';
 import { covered, formatAmount, formatMoney } from '../rules/money.js';
+import { returnWindows, whyNoReturn } from '../rules/returns.js';
 import { DEFAULT_TRANSIT_WINDOW, type QualityTerm } from '../schemas/contract.js';
 import { durationMs } from '../schemas/duration.js';
 import {
@@ -13,6 +14,7 @@ import {
   threadSection,
 } from './dispute.js';
 import { evidenceLine, formatTime, inWords, partyLabel, text } from './format.js';
+import { returnDeadlines, returnSection } from './returns.js';
 import { supplierProgramSection } from './supplier-program.js';
 
 /**
@@ -62,6 +64,7 @@ export function caseFile(s: OrderSnapshot, supplierProgram?: SupplierProgramSnap
   }
 
   disputeSection(s, md);
+  returnSection(s, md);
   if (s.evaluation) evaluation(s, md);
   if (s.inspection) inspectionReport(s, md);
   contractTerms(s, md);
@@ -110,6 +113,9 @@ function heading(s: OrderSnapshot, deciding: boolean): string {
     return s.arbitration.overdue
       ? `arbitration, **OVERDUE** since ${formatTime(s.arbitration.dueAt)}`
       : `arbitration, decision due by ${formatTime(s.arbitration.dueAt)}`;
+  }
+  if (s.status === 'return_pending' && s.deadlines.returnDueAt) {
+    return `return_pending: the refund waits for the goods to come back, next step due by ${formatTime(s.deadlines.returnDueAt)}`;
   }
   if (s.status === 'settling') {
     return s.decision ? `settling: decided (${s.decision.outcome}), paying out` : 'settling: paying out';
@@ -195,10 +201,19 @@ function decide(s: OrderSnapshot, held: number, md: Markdown) {
       '`arbitrator` and why between those of `rationale`, **Submit**. A refused decision shows the reason in the ' +
       'dialog and changes nothing.',
   );
+  const returned = whyNoReturn(s) === undefined;
   md.block(
-    `**Refund**: the buyer gets back everything in escrow, ${md.money(s.funded)}.`,
+    returned
+      ? `**Refund after the goods come back**: the buyer ships them back within ${md.window(returnWindows(s.contract).window)}; once the supplier confirms them as sent, the buyer gets back everything in escrow, ${md.money(s.funded)}.`
+      : `**Refund**: the buyer gets back everything in escrow, ${md.money(s.funded)}${s.return ? ', at once: the goods came back once already, this refund takes no second return' : ''}.`,
     ...payload({ outcome: 'refund' }),
   );
+  if (returned) {
+    md.block(
+      `**Refund, the buyer keeps the goods**: everything in escrow, ${md.money(s.funded)}, back to the buyer at once.`,
+      ...payload({ outcome: 'refund', returnGoods: false }),
+    );
+  }
   md.block(
     `**Release**: the supplier gets ${md.money(held)}${excess > 0 ? `, and the buyer the ${md.money(excess)} paid beyond the order amount` : ''}.`,
     ...payload({ outcome: 'release' }),
@@ -273,6 +288,9 @@ function deadlines(s: OrderSnapshot, md: Markdown) {
             : `- the decision is due by ${formatTime(s.arbitration.dueAt)} (arbitration SLA ${md.window(c.arbitrationSla)})`,
         );
       }
+      break;
+    case 'return_pending':
+      if (s.return) lines.push(...returnDeadlines(s, md));
       break;
   }
   if (d.balanceDueBy && s.outstanding > 0 && !s.balanceOverdue && s.status !== 'awaiting_funding') {

@@ -4,6 +4,7 @@ import type { OrderActivities } from '../model/activities.js';
 import { arbitrateUpdate } from '../model/messages.js';
 import type { OrderSnapshot } from '../model/state.js';
 import { formatAmount, type SettlementOutcome } from '../rules/money.js';
+import { whyNoReturn } from '../rules/returns.js';
 import { MAX_OFFERS } from '../schemas/caps.js';
 import type { ArbitrationDecision, SettlementEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
@@ -21,15 +22,28 @@ const history = proxyActivities<OrderActivities>({
 });
 
 /**
+ * What a full refund asks before it settles (returns.ts answers): whether it waits for the goods
+ * to come back, having moved the order to return_pending if so.
+ */
+export interface RefundGate {
+  waitsForReturn(d: Decision, by: 'supplier' | 'arbitrator', returnGoods: boolean | undefined): boolean;
+}
+
+/**
  * Disputes: the negotiation between the parties that a claim opens (claims.ts), and the
  * arbitration that decides when they do not agree.
  */
 export class Negotiation {
+  /** Set by the workflow: a full refund after delivery asks it first (docs/spec.md#returns). */
+  refunds?: RefundGate;
+
   constructor(private readonly order: Order) {
     // An open offer lapses when the negotiation ends without it: by escalation, the window, or a
-    // late delivery that sends the order back to inspection. A settlement leaves it as it was.
+    // late delivery that sends the order back to inspection. A decision leaves it as it was, also
+    // one whose refund waits for the goods.
     order.onLeave((from, to) => {
-      if (from === 'negotiation' && to !== 'settling') supersedeOpenOffers(order.state);
+      if (from === 'negotiation' && to !== 'settling' && to !== 'return_pending')
+        supersedeOpenOffers(order.state);
     });
   }
 
@@ -42,7 +56,7 @@ export class Negotiation {
     },
     settle: {
       description:
-        'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim; buyer withdraw_claim.',
+        'A move in the negotiation: { party, action }: offer { refundAmount } | accept_offer | escalate { reason? } by either party; supplier accept_claim { returnGoods? }; buyer withdraw_claim.',
       validate: (e) => this.validateSettle(e),
       handle: (e) => this.settle(e),
     },
@@ -73,6 +87,13 @@ export class Negotiation {
     if (event.action === 'offer' && order.state.offers.length >= MAX_OFFERS) {
       order.invalid(`the order holds the most offers an order may have (${MAX_OFFERS})`);
     }
+    if (event.action === 'accept_claim' && event.returnGoods === true) {
+      if (this.claimRefund() < order.covered())
+        order.invalid(
+          'the claim asks for less than escrow covers: its refund is a split, which takes no return',
+        );
+      this.noReturnPossible();
+    }
     if (event.action === 'accept_offer') {
       const offer = order.state.offers.find((o) => o.status === 'open');
       if (!offer) order.invalid('there is no open offer to accept');
@@ -88,14 +109,19 @@ export class Negotiation {
     const claim = state.dispute?.claim;
     switch (event.action) {
       case 'accept_claim': {
-        // The claim's amount was fixed when filed; escrow may cover less of it now, never more is paid.
-        const refund = Math.min(claim?.requestedRefund ?? order.covered(), order.covered());
+        const refund = this.claimRefund();
         if (claim) claim.status = 'accepted';
-        order.decide({
+        const decision: Decision = {
           ...this.refundOf(refund),
           reason: 'claim_accepted',
           memo: `supplier accepted the ${claim ? `${CLAIM_LABELS[claim.reason]} ` : ''}claim: refund ${this.amount(refund)}`,
-        });
+        };
+        if (
+          decision.outcome === 'refunded' &&
+          this.refunds?.waitsForReturn(decision, 'supplier', event.returnGoods)
+        )
+          break;
+        order.decide(decision);
         break;
       }
       case 'offer': {
@@ -142,6 +168,12 @@ export class Negotiation {
     return state;
   }
 
+  /** What accepting the claim refunds: its amount was fixed when filed; escrow may cover less of it now, never more is paid. */
+  private claimRefund(): number {
+    const { order } = this;
+    return Math.min(order.state.dispute?.claim?.requestedRefund ?? order.covered(), order.covered());
+  }
+
   private amount(minor: number): string {
     return formatAmount(minor, this.order.contract.currency);
   }
@@ -158,7 +190,7 @@ export class Negotiation {
   }
 
   /** `how` is what the case file tells of the way the case came (state only: no command). */
-  private openArbitration(
+  openArbitration(
     why: string,
     how: Pick<NonNullable<OrderSnapshot['arbitration']>, 'cause' | 'escalatedBy' | 'escalationReason'>,
   ): void {
@@ -186,6 +218,15 @@ export class Negotiation {
     } else if (d.refundAmount !== undefined) {
       order.invalid(`refundAmount is only for outcome "split"; remove it for "${d.outcome}"`);
     }
+    if (d.returnGoods !== undefined && d.outcome !== 'refund')
+      order.invalid(`returnGoods is only for outcome "refund"; remove it for "${d.outcome}"`);
+    if (d.returnGoods === true) this.noReturnPossible();
+  }
+
+  /** `returnGoods: true` where no return can be demanded is refused with the reason (422). */
+  private noReturnPossible(): void {
+    const why = whyNoReturn(this.order.state);
+    if (why) this.order.invalid(`returnGoods cannot be true: ${why}`);
   }
 
   arbitrate(d: ArbitrationDecision): OrderSnapshot {
@@ -200,12 +241,15 @@ export class Negotiation {
     order.emit('order.arbitration_decided');
     const outcome: SettlementOutcome =
       d.outcome === 'refund' ? 'refunded' : d.outcome === 'release' ? 'released' : 'split';
-    order.decide({
+    const decision: Decision = {
       outcome,
       reason: 'arbitration',
       refundAmount: d.refundAmount,
       memo: `arbitrator ${d.arbitrator} decided ${d.outcome}${d.refundAmount !== undefined ? ` with a refund of ${this.amount(d.refundAmount)}` : ''}: ${d.rationale}`,
-    });
+    };
+    if (outcome === 'refunded' && this.refunds?.waitsForReturn(decision, 'arbitrator', d.returnGoods))
+      return order.state;
+    order.decide(decision);
     return order.state;
   }
 

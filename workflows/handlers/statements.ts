@@ -8,7 +8,8 @@ export function evidenceCount(s: OrderSnapshot): number {
   const d = s.dispute;
   if (!d) return 0;
   const claims = [...(d.earlierClaims ?? []), ...(d.claim ? [d.claim] : [])];
-  return [...claims, ...(d.statements ?? [])].reduce((n, x) => n + x.evidence.length, 0);
+  const receipt = s.return?.receipt ? [s.return.receipt] : [];
+  return [...claims, ...(d.statements ?? []), ...receipt].reduce((n, x) => n + x.evidence.length, 0);
 }
 
 /** UTF-8 bytes, counted by hand: the workflow sandbox needs nothing beyond the language for it. */

@@ -26,6 +26,10 @@ export const ORDER_EVENT_TYPES = [
   'order.payout',
   'order.claim_filed',
   'order.statement_added',
+  'order.return_requested',
+  'order.return_shipped',
+  'order.return_delivered',
+  'order.return_received',
   ...ORDER_OUTCOMES.map(closingEvent),
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];

@@ -84,7 +84,10 @@ export const COMMANDS = {
     update: 'settle',
     refusal: 'accept claim',
     allowedIn: ['negotiation'],
-    leadsTo: [{ to: 'settling', when: 'accept_claim (refunded, or split below covered)' }],
+    leadsTo: [
+      { to: 'settling', when: 'accept_claim (refunded, or split below covered)' },
+      { to: 'return_pending', when: 'accept_claim of all covered after delivery (return requested)' },
+    ],
   },
   offer: { update: 'settle', refusal: 'offer', allowedIn: ['negotiation'], leadsTo: [] },
   accept_offer: {
@@ -134,7 +137,10 @@ export const COMMANDS = {
     update: 'arbitrate',
     refusal: 'arbitrate',
     allowedIn: ['arbitration'],
-    leadsTo: [{ to: 'settling', when: 'arbitrator decides refund / release / split' }],
+    leadsTo: [
+      { to: 'settling', when: 'arbitrator decides refund / release / split' },
+      { to: 'return_pending', when: 'refund with returnGoods (return requested)' },
+    ],
   },
   // docs/spec.md#extensions: the deadline running in the status moves only when the other party accepts.
   extendShipBy: {
@@ -166,6 +172,28 @@ export const COMMANDS = {
     refusal: 'answer an extension',
     allowedIn: ['awaiting_shipment', 'in_transit', 'inspection', 'negotiation'],
     leadsTo: [],
+  },
+  // docs/spec.md#returns: the return moves on within return_pending until the supplier's receipt.
+  recordReturnShipment: {
+    update: 'recordReturnShipment',
+    refusal: 'record the return shipment',
+    allowedIn: ['return_pending'],
+    leadsTo: [],
+  },
+  recordReturnDelivery: {
+    update: 'recordReturnDelivery',
+    refusal: 'record the return delivery',
+    allowedIn: ['return_pending'],
+    leadsTo: [],
+  },
+  recordReturnReceipt: {
+    update: 'recordReturnReceipt',
+    refusal: 'record the return receipt',
+    allowedIn: ['return_pending'],
+    leadsTo: [
+      { to: 'settling', when: 'receipt as_sent (refunded, returned)' },
+      { to: 'arbitration', when: 'receipt of any other condition (contested return)' },
+    ],
   },
 } as const satisfies Record<string, CommandRule>;
 export type Command = keyof typeof COMMANDS;
@@ -210,6 +238,15 @@ export const DEADLINES = {
     deadline: 'arbitrationDueAt',
     leadsTo: [{ to: 'arbitration', when: 'SLA passes (ArbitrationOverdue = true, arbitrators notified)' }],
   },
+  // One deadline at a time: the return's shipment, then its delivery, then the supplier's receipt.
+  return_pending: {
+    deadline: 'returnDueAt',
+    leadsTo: [
+      { to: 'settling', when: 'return window passes unshipped (released, return_not_shipped)' },
+      { to: 'arbitration', when: 'return not delivered within the transit window' },
+      { to: 'settling', when: 'receipt window passes (refunded, return_receipt_lapsed)' },
+    ],
+  },
 } as const satisfies Record<OpenStatus, DeadlineRule>;
 
 /** Once settling, the workflow pays out and closes on its own. */
@@ -226,6 +263,7 @@ export const STATUS_EVENTS: Partial<Record<OrderStatus, OrderEventType>> = {
   inspection: 'order.delivered',
   negotiation: 'order.dispute_opened',
   arbitration: 'order.arbitration_opened',
+  return_pending: 'order.return_requested',
 };
 
 export function isOpen(status: OrderStatus): status is OpenStatus {

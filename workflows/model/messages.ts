@@ -9,6 +9,9 @@ import {
   ExtensionAnswerCommandSchema,
   ExtensionProposalSchema,
   PaymentEventSchema,
+  ReturnDeliveryEventSchema,
+  ReturnReceiptEventSchema,
+  ReturnShipmentEventSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
   StatementEventSchema,
@@ -37,6 +40,9 @@ export const COMMAND_SCHEMAS = {
   cancel: CancelEventSchema,
   proposeExtension: ExtensionProposalSchema,
   answerExtension: ExtensionAnswerCommandSchema,
+  recordReturnShipment: ReturnShipmentEventSchema,
+  recordReturnDelivery: ReturnDeliveryEventSchema,
+  recordReturnReceipt: ReturnReceiptEventSchema,
 } as const;
 export type UpdateName = keyof typeof COMMAND_SCHEMAS;
 /** The argument an Update's handler gets, once its schema has parsed it. */
@@ -56,6 +62,9 @@ export const {
   cancel: cancelUpdate,
   proposeExtension: proposeExtensionUpdate,
   answerExtension: answerExtensionUpdate,
+  recordReturnShipment: recordReturnShipmentUpdate,
+  recordReturnDelivery: recordReturnDeliveryUpdate,
+  recordReturnReceipt: recordReturnReceiptUpdate,
 } = UPDATES;
 
 export const orderQuery = defineQuery<OrderSnapshot>('order');

@@ -11,6 +11,7 @@ export type {
   OrderSnapshot,
   Payout,
   RecordedPayment,
+  Return,
   Statement,
   TimelineEntry,
 } from '../schemas/snapshot.js';

@@ -42,6 +42,15 @@ export class OrderVersions {
     return this.lean || patched('decision-sender');
   }
 
+  /**
+   * A full refund decided after delivery waits for the goods to come back (docs/spec.md#returns).
+   * Asked where such a refund is decided, and only there: an order decided before it settles as it
+   * did (docs/development.md#versioning).
+   */
+  returnsBeforeRefund(): boolean {
+    return patched('returns-before-refund');
+  }
+
   /** The overdue notice to arbitrators is not awaited. */
   overdueNoticeDetached(): boolean {
     return this.lean || patched('overdue-notice-detached');

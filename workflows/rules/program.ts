@@ -242,7 +242,9 @@ const earliest = (...times: (string | undefined)[]) =>
  */
 export function orderMoves(s: OrderSnapshot, statements: readonly Statement[]): Move[] {
   const id = s.orderId;
-  const settledAt = s.timeline.find((e) => e.event === 'settling')?.at ?? s.closedAt;
+  // A full refund that waited for its return was decided when the order went to return_pending.
+  const settledAt =
+    s.timeline.find((e) => e.event === 'settling' || e.event === 'return_pending')?.at ?? s.closedAt;
   const supplierActs: string[] = [
     ...s.offers.filter((o) => (o.party ?? 'supplier') === 'supplier').map((o) => o.offeredAt),
     ...statements.filter((st) => st.party === 'supplier').map((st) => st.at),
@@ -253,7 +255,9 @@ export function orderMoves(s: OrderSnapshot, statements: readonly Statement[]): 
   const acceptedBuyerOffer = s.offers.some((o) => o.party === 'buyer' && o.status === 'accepted');
   if (
     settledAt &&
-    (s.reason === 'claim_accepted' || (s.reason === 'settlement_agreed' && acceptedBuyerOffer))
+    (s.reason === 'claim_accepted' ||
+      s.return?.requested.by === 'supplier' ||
+      (s.reason === 'settlement_agreed' && acceptedBuyerOffer))
   )
     supplierActs.push(settledAt);
   const answer = (from: string, until: string) =>

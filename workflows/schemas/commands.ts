@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { MAX_DISPUTE_EVIDENCE, MAX_TEXT } from './caps.js';
 import { MinorUnitsSchema, TimestampSchema } from './contract.js';
 import { EvidenceSchema } from './inspection-report.js';
+import { RETURN_CONDITIONS } from './statuses.js';
 
 /**
  * Inbound commands from the marketplace (docs/spec.md#http-api: payment, shipment, …): the API's request
@@ -38,7 +39,14 @@ const DisputeEvidenceSchema = z
   .default([]);
 
 export const SettlementEventSchema = z.discriminatedUnion('action', [
-  z.strictObject({ party: z.literal('supplier'), action: z.literal('accept_claim') }),
+  z.strictObject({
+    party: z.literal('supplier'),
+    action: z.literal('accept_claim'),
+    returnGoods: z
+      .boolean('returnGoods must be true or false')
+      .optional()
+      .describe('false waives the return a full refund after delivery waits for (docs/spec.md#returns)'),
+  }),
   z.strictObject({ party: PartySchema, action: z.literal('offer'), refundAmount: MinorUnitsSchema }),
   z.strictObject({ party: PartySchema, action: z.literal('accept_offer') }),
   z.strictObject({ party: z.literal('buyer'), action: z.literal('withdraw_claim') }),
@@ -94,6 +102,12 @@ export const ArbitrationDecisionSchema = z.strictObject({
     .trim()
     .min(1, 'rationale must not be empty')
     .max(5000),
+  returnGoods: z
+    .boolean('returnGoods must be true or false')
+    .optional()
+    .describe(
+      'for outcome "refund": whether the refund waits for the goods to come back; default true when the goods were delivered',
+    ),
 });
 export type ArbitrationDecision = z.output<typeof ArbitrationDecisionSchema>;
 
@@ -131,3 +145,27 @@ export const ExtensionAnswerCommandSchema = ExtensionAnswerSchema.extend({
   extensionId: z.string().min(1).max(64),
 });
 export type ExtensionAnswer = z.output<typeof ExtensionAnswerCommandSchema>;
+
+/** docs/spec.md#returns: the buyer ships the goods back, they arrive, the supplier says what came. */
+export const ReturnShipmentEventSchema = ShipmentEventSchema;
+export type ReturnShipmentEvent = ShipmentEvent;
+
+export const ReturnDeliveryEventSchema = DeliveryEventSchema;
+export type ReturnDeliveryEvent = DeliveryEvent;
+
+export const ReturnReceiptEventSchema = z.strictObject({
+  condition: z.enum(
+    RETURN_CONDITIONS,
+    `condition must be one of ${RETURN_CONDITIONS.map((c) => `"${c}"`).join(', ')}`,
+  ),
+  evidence: z
+    .array(EvidenceSchema, { error: 'evidence is required: a list of { uri, sha256?, description? }' })
+    .max(MAX_DISPUTE_EVIDENCE, `must have at most ${MAX_DISPUTE_EVIDENCE} items`),
+  note: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`)
+    .optional(),
+});
+export type ReturnReceiptEvent = z.output<typeof ReturnReceiptEventSchema>;

@@ -27,6 +27,11 @@ export const TimestampSchema = z.iso.datetime({ offset: true, message: 'must be 
  */
 export const DEFAULT_TRANSIT_WINDOW = 'P60D';
 
+/** docs/spec.md#returns: the buyer's time to ship the goods back, the supplier's to confirm them. */
+export const DEFAULT_RETURN_WINDOW = 'P14D';
+export const DEFAULT_RETURN_RECEIPT_WINDOW = 'P7D';
+const MAX_RETURN_WINDOW_MS = 30 * 24 * 3600 * 1000;
+
 export const DurationSchema = z
   .string()
   .refine(
@@ -60,6 +65,12 @@ export const QuantitySchema = z.strictObject({
   tolerancePct: z.number().min(0).max(100).default(0),
 });
 
+export const ReturnsSchema = z.strictObject({
+  window: DurationSchema.default(DEFAULT_RETURN_WINDOW),
+  receiptWindow: DurationSchema.default(DEFAULT_RETURN_RECEIPT_WINDOW),
+});
+export type Returns = z.output<typeof ReturnsSchema>;
+
 export const ContractInputSchema = z.strictObject({
   orderId: OrderIdSchema,
   buyer: TraderSchema,
@@ -77,6 +88,9 @@ export const ContractInputSchema = z.strictObject({
   arbitrationSla: DurationSchema.default('P5D'),
   quantity: QuantitySchema,
   quality: z.array(QualityTermSchema).max(100).default([]),
+  // Defaults are resolved in normalizeContract: a body without `returns` fingerprints as it did
+  // before the field existed, so an identical create of an older order is still answered as one.
+  returns: ReturnsSchema.optional(),
 });
 export type ContractInput = z.input<typeof ContractInputSchema>;
 export type ParsedContractInput = z.output<typeof ContractInputSchema>;
@@ -91,6 +105,9 @@ export const ContractSchema = ContractInputSchema.extend({
   createdAt: TimestampSchema,
   transitWindow: DurationSchema.optional().describe(
     `absent on orders created before it existed: they get ${DEFAULT_TRANSIT_WINDOW}`,
+  ),
+  returns: ReturnsSchema.optional().describe(
+    'absent on orders created before returns existed: a full refund of theirs takes no return',
   ),
 });
 export type Contract = z.output<typeof ContractSchema>;
@@ -133,6 +150,12 @@ export function contractProblems(input: ParsedContractInput, now: Date): Contrac
   if ((parseDuration(input.inspectionWindow) ?? 0) > MAX_INSPECTION_WINDOW_MS) {
     add('inspectionWindow', 'inspectionWindow must be at most P30D');
   }
+  for (const field of ['window', 'receiptWindow'] as const) {
+    if (!input.returns) break;
+    const ms = parseDuration(input.returns[field]) ?? 0;
+    if (ms === 0) add(`returns.${field}`, `returns.${field} must be longer than PT0S`);
+    else if (ms > MAX_RETURN_WINDOW_MS) add(`returns.${field}`, `returns.${field} must be at most P30D`);
+  }
   const seen = new Set<string>();
   input.quality.forEach((term, i) => {
     if (term.min !== undefined && term.max !== undefined && term.min > term.max) {
@@ -156,6 +179,7 @@ export function normalizeContract(input: ParsedContractInput, now: Date): Contra
     shipBy: new Date(input.shipBy).toISOString(),
     deliverBy: input.deliverBy ? new Date(input.deliverBy).toISOString() : undefined,
     balanceDueBy: input.balanceDueBy ? new Date(input.balanceDueBy).toISOString() : undefined,
+    returns: input.returns ?? { window: DEFAULT_RETURN_WINDOW, receiptWindow: DEFAULT_RETURN_RECEIPT_WINDOW },
     createdAt,
   };
 }

@@ -9,7 +9,13 @@ import {
 } from './commands.js';
 import { ContractSchema, TimestampSchema } from './contract.js';
 import { EvidenceSchema, InspectionReportSchema } from './inspection-report.js';
-import { CLOSE_REASONS, EXTENSION_DEADLINES, ORDER_OUTCOMES, ORDER_STATUSES } from './statuses.js';
+import {
+  CLOSE_REASONS,
+  EXTENSION_DEADLINES,
+  ORDER_OUTCOMES,
+  ORDER_STATUSES,
+  RETURN_CONDITIONS,
+} from './statuses.js';
 
 /**
  * The order snapshot, once: what `GET /v1/orders/:orderId`, every event route, every order event
@@ -20,7 +26,13 @@ import { CLOSE_REASONS, EXTENSION_DEADLINES, ORDER_OUTCOMES, ORDER_STATUSES } fr
 
 const Amount = z.number().int().describe('minor units');
 
-export const ARBITRATION_CAUSES = ['escalated', 'negotiation_lapsed', 'no_negotiation_window'] as const;
+export const ARBITRATION_CAUSES = [
+  'escalated',
+  'negotiation_lapsed',
+  'no_negotiation_window',
+  'return_contested',
+  'return_not_delivered',
+] as const;
 
 export const OrderStatusSchema = z.enum(ORDER_STATUSES);
 const Party = z.enum(PARTIES);
@@ -123,6 +135,9 @@ const DeadlinesSchema = z.object({
   inspectionEndsAt: TimestampSchema.optional(),
   negotiationEndsAt: TimestampSchema.optional(),
   arbitrationDueAt: TimestampSchema.optional(),
+  returnDueAt: TimestampSchema.optional().describe(
+    'in return_pending, the return deadline running now: shipment, then delivery, then receipt (`return.deadlines`)',
+  ),
 });
 export type Deadlines = z.output<typeof DeadlinesSchema>;
 
@@ -158,6 +173,39 @@ const DisputeSchema = z.object({
     .describe('a delivery reported while the non-delivery dispute was in arbitration'),
 });
 export type Dispute = z.output<typeof DisputeSchema>;
+
+const ReturnSchema = z.object({
+  requested: z.object({
+    at: TimestampSchema,
+    by: z
+      .enum(['supplier', 'arbitrator'])
+      .describe('the supplier accepted the claim, or an arbitrator decided'),
+    reason: z.enum(['claim_accepted', 'arbitration']).describe('the refund’s reason, had it not waited'),
+    memo: z.string().describe('the refund as decided'),
+    decision: ArbitrationDecisionSchema.extend({ decidedAt: TimestampSchema })
+      .optional()
+      .describe(
+        'the arbitrator’s decision that asked for the return, once a contested return reopened the case',
+      ),
+  }),
+  shipment: ShipmentEventSchema.extend({ shippedAt: TimestampSchema }).optional(),
+  delivery: z.object({ deliveredAt: TimestampSchema }).optional(),
+  receipt: z
+    .object({
+      condition: z.enum(RETURN_CONDITIONS),
+      evidence: z.array(EvidenceSchema),
+      note: z.string().optional(),
+      receivedAt: TimestampSchema,
+    })
+    .optional(),
+  deadlines: z.object({
+    shipBy: TimestampSchema.describe('the requested time plus `returns.window`'),
+    deliverBy: TimestampSchema.optional().describe('the return’s shipment plus the order’s transit window'),
+    receiptBy: TimestampSchema.optional().describe('the return’s delivery plus `returns.receiptWindow`'),
+  }),
+});
+/** The goods on their way back before a full refund (docs/spec.md#returns). */
+export type Return = z.output<typeof ReturnSchema>;
 
 export const OrderSnapshotSchema = z.object({
   orderId: z.string(),
@@ -205,6 +253,9 @@ export const OrderSnapshotSchema = z.object({
       ),
   }).optional(),
   cancellation: CancelEventSchema.extend({ at: TimestampSchema }).optional(),
+  return: ReturnSchema.optional().describe(
+    'a full refund after delivery waiting for the goods (docs/spec.md#returns)',
+  ),
   payouts: z.array(PayoutSchema),
   timeline: z.array(TimelineEntrySchema),
   closedAt: TimestampSchema.optional(),

@@ -11,6 +11,8 @@ export const OPEN_STATUSES = [
   'inspection',
   'negotiation',
   'arbitration',
+  // A full refund after delivery waits for the goods to come back (docs/spec.md#returns).
+  'return_pending',
 ] as const;
 export type OpenStatus = (typeof OPEN_STATUSES)[number];
 
@@ -33,8 +35,15 @@ export const CLOSE_REASONS = [
   'claim_withdrawn',
   'arbitration',
   'balance_unpaid',
+  'returned',
+  'return_not_shipped',
+  'return_receipt_lapsed',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
+
+/** What the supplier found in the returned goods (docs/spec.md#returns): all but `as_sent` contest the return. */
+export const RETURN_CONDITIONS = ['as_sent', 'damaged', 'missing_items', 'wrong_item', 'empty'] as const;
+export type ReturnCondition = (typeof RETURN_CONDITIONS)[number];
 
 export const EXTENSION_DEADLINES = ['shipBy', 'deliverBy', 'inspection', 'negotiation'] as const;
 export type ExtensionDeadline = (typeof EXTENSION_DEADLINES)[number];
