@@ -60,6 +60,22 @@ export const QuantitySchema = z.strictObject({
   tolerancePct: z.number().min(0).max(100).default(0),
 });
 
+/** docs/spec.md#commission: what the marketplace earns on what the supplier is paid. */
+export const FeesSchema = z.strictObject({
+  commissionBps: z
+    .number()
+    .int('must be an integer number of basis points')
+    .min(0, 'must be at least 0')
+    .max(5000, 'must be at most 5000 (50 %)'),
+  minimum: z
+    .number()
+    .int('must be an integer amount of minor units')
+    .min(0, 'must be at least 0')
+    .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer')
+    .optional(),
+});
+export type Fees = z.output<typeof FeesSchema>;
+
 export const ContractInputSchema = z.strictObject({
   orderId: OrderIdSchema,
   buyer: TraderSchema,
@@ -77,6 +93,7 @@ export const ContractInputSchema = z.strictObject({
   arbitrationSla: DurationSchema.default('P5D'),
   quantity: QuantitySchema,
   quality: z.array(QualityTermSchema).max(100).default([]),
+  fees: FeesSchema.optional(),
 });
 export type ContractInput = z.input<typeof ContractInputSchema>;
 export type ParsedContractInput = z.output<typeof ContractInputSchema>;
