@@ -25,6 +25,8 @@ const WHEN: Record<OrderEventType, string> = {
   'order.payout': 'One ledger movement out of escrow (`payouts` in the snapshot).',
   'order.claim_filed': 'A claim was filed, by the buyer or automatically (report, missed delivery).',
   'order.statement_added': "A party's statement; the statement is `data.statement`.",
+  'order.payment_reversed':
+    'The rail took a payment back (`reversals` in the snapshot); before shipment, below the deposit, the order is cancelled.',
   'order.released': 'The order closed with outcome `released` (`reason` in the snapshot).',
   'order.refunded': 'The order closed with outcome `refunded` (`reason` in the snapshot).',
   'order.split': 'The order closed with outcome `split` (`reason` in the snapshot).',

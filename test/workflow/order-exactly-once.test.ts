@@ -40,6 +40,10 @@ class CrashAfterCommit implements PaymentsGateway {
     return this.call('releaseToSupplier', m);
   }
 
+  reverseFunding(m: Movement) {
+    return this.call('reverseFunding', m);
+  }
+
   private async call(method: Method, m: Movement): Promise<MovementResult> {
     const key = `${m.orderId}/${method}`;
     this.counts.set(key, this.calls(m.orderId, method) + 1);

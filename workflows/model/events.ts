@@ -26,6 +26,7 @@ export const ORDER_EVENT_TYPES = [
   'order.payout',
   'order.claim_filed',
   'order.statement_added',
+  'order.payment_reversed',
   ...ORDER_OUTCOMES.map(closingEvent),
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];

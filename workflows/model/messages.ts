@@ -10,6 +10,7 @@ import {
   ExtensionAnswerCommandSchema,
   ExtensionProposalSchema,
   PaymentEventSchema,
+  ReversalCommandSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
   StatementEventSchema,
@@ -37,6 +38,7 @@ export const COMMAND_SCHEMAS = {
   cancel: CancelEventSchema,
   proposeExtension: ExtensionProposalSchema,
   answerExtension: ExtensionAnswerCommandSchema,
+  reversePayment: ReversalCommandSchema,
 } as const;
 export type UpdateName = keyof typeof COMMAND_SCHEMAS;
 export const UPDATE_NAMES = Object.keys(COMMAND_SCHEMAS) as UpdateName[];
@@ -63,6 +65,7 @@ export const {
   cancel: cancelUpdate,
   proposeExtension: proposeExtensionUpdate,
   answerExtension: answerExtensionUpdate,
+  reversePayment: reversePaymentUpdate,
 } = UPDATES;
 
 export const orderQuery = defineQuery<OrderSnapshot>('order');
@@ -79,6 +82,8 @@ export const WRONG_STATE = 'OrderWrongState';
 export const DEADLINE_DUE = 'OrderDeadlineDue';
 export const INVALID_EVENT = 'OrderInvalidEvent';
 export const UNKNOWN_EXTENSION = 'OrderUnknownExtension';
+/** A reversal names a payment reference the order never recorded. */
+export const UNKNOWN_PAYMENT = 'OrderUnknownPayment';
 
 /** Every order runs as the workflow `order-<orderId>`: one id per order, forever. */
 export const ORDER_WORKFLOW_ID_PREFIX = 'order-';

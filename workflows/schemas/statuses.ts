@@ -33,6 +33,7 @@ export const CLOSE_REASONS = [
   'claim_withdrawn',
   'arbitration',
   'balance_unpaid',
+  'payment_reversed',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
