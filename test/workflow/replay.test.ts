@@ -18,6 +18,7 @@ import {
   recordDeliveryUpdate,
   recordPaymentUpdate,
   recordShipmentUpdate,
+  reversePaymentUpdate,
   settleUpdate,
   submitInspectionUpdate,
   workflowIdFor,
@@ -315,6 +316,52 @@ const SCENARIOS: { file: string; drive(h: Harness): Promise<OrderHandle> }[] = [
   },
 ];
 
+/** Commission and reversals (docs/spec.md#commission, #reversals), recorded into `fees/`. */
+const FEES = { commissionBps: 250, minimum: 10_000 };
+const FEE_SCENARIOS: typeof SCENARIOS = [
+  {
+    file: 'released-buyer_accepted+fee',
+    async drive(h) {
+      const { handle } = await deliveredOrder(h, { fees: FEES });
+      await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
+      return handle;
+    },
+  },
+  {
+    file: 'split-settlement_agreed+fee',
+    async drive(h) {
+      const { handle } = await disputedOrder(h, { fees: FEES });
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'supplier', action: 'offer', refundAmount: 300_000 }],
+      });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'buyer', action: 'accept_offer' }] });
+      return handle;
+    },
+  },
+  {
+    file: 'cancelled-payment_reversed',
+    async drive(h) {
+      const { handle } = await fundedOrder(h, { fees: FEES });
+      await handle.executeUpdate(reversePaymentUpdate, {
+        args: [{ reference: 'wire-1', amount: 100_000, reason: 'chargeback' }],
+      });
+      return handle;
+    },
+  },
+  {
+    file: 'released-buyer_accepted+reversal-after-shipment',
+    async drive(h) {
+      const { handle } = await shippedOrder(h, { fees: FEES });
+      await handle.executeUpdate(reversePaymentUpdate, {
+        args: [{ reference: 'wire-1', amount: 250_000, reason: 'recall' }],
+      });
+      await handle.executeUpdate(recordDeliveryUpdate, { args: [{}] });
+      await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
+      return handle;
+    },
+  },
+];
+
 async function waitFor(handle: OrderHandle, done: (s: OrderSnapshot) => boolean, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -322,6 +369,23 @@ async function waitFor(handle: OrderHandle, done: (s: OrderSnapshot) => boolean,
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`order ${handle.workflowId} did not reach the expected state in ${timeoutMs}ms`);
+}
+
+/** Drives each scenario (those of RECORD_ONLY, if set) and writes its history as `<name>.json`. */
+async function record(
+  recordings: { file: string; name: string; drive(h: Harness): Promise<OrderHandle>; harness: Harness }[],
+) {
+  await Promise.all(
+    recordings
+      .filter((r) => !RECORD_ONLY || RECORD_ONLY.includes(r.name))
+      .map(async ({ file, name, drive, harness }) => {
+        const handle = await drive(harness);
+        const result = await handle.result();
+        // A fixture named for an outcome must hold that outcome, or a race recorded another story.
+        expect(file.split('+')[0]).toBe(`${result.outcome}-${result.reason}`);
+        await writeFile(join(FIXTURES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
+      }),
+  );
 }
 
 describe.runIf(RECORDING)('recording histories (RECORD_HISTORIES=1)', () => {
@@ -345,20 +409,15 @@ describe.runIf(RECORDING)('recording histories (RECORD_HISTORIES=1)', () => {
       ...SCENARIOS.map((s) => ({ ...s, name: s.file, harness: h })),
       ...SCENARIOS.map((s) => ({ ...s, name: `traced/${s.file}`, harness: traced })),
     ];
-    await Promise.all(
-      recordings
-        .filter((r) => !RECORD_ONLY || RECORD_ONLY.includes(r.name))
-        .map(async ({ file, name, drive, harness }) => {
-          const handle = await drive(harness);
-          const result = await handle.result();
-          // A fixture named for an outcome must hold that outcome, or a race recorded another story.
-          expect(file.split('+')[0]).toBe(`${result.outcome}-${result.reason}`);
-          await writeFile(join(FIXTURES, `${name}.json`), `${historyToJSON(await handle.fetchHistory())}\n`);
-        }),
-    );
+    await record(recordings);
     expect(new Set(SCENARIOS.map((s) => s.file.split('-')[0]))).toEqual(
       new Set(['released', 'refunded', 'split', 'cancelled']),
     );
+  });
+
+  it('records the orders with a commission or a reversal into fees/', async () => {
+    await mkdir(join(FIXTURES, 'fees'), { recursive: true });
+    await record(FEE_SCENARIOS.map((s) => ({ ...s, name: `fees/${s.file}`, harness: h })));
   });
 });
 
