@@ -1,24 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Movement, MovementResult, PaymentsGateway } from '../../db/payments-gateway.js';
+import type { Movement, MovementResult } from '../../db/payments-gateway.js';
 import { PostgresLedger } from '../../db/postgres-ledger.js';
 import { reversePaymentUpdate, submitInspectionUpdate } from '../../workflows/model/messages.js';
 import type { OrderSnapshot } from '../../workflows/model/state.js';
 import type { order } from '../../workflows/order-workflow.js';
 import { at, createHarness, type Harness } from '../support/harness.js';
+import { type LedgerMethod as Method, WrappedLedger } from '../support/ledger-wrapper.js';
 import { conformingReport, deliveredOrder, fundedOrder, type OrderHandle } from '../support/scenarios.js';
-
-type Method = keyof PaymentsGateway;
 
 /**
  * The real ledger, except that the first call of an armed (order, method) commits and then throws,
  * as when the worker dies or the response is lost after PostgreSQL committed.
  */
-class CrashAfterCommit implements PaymentsGateway {
+class CrashAfterCommit extends WrappedLedger {
   private readonly armed = new Set<string>();
   private readonly counts = new Map<string, number>();
-
-  constructor(private readonly ledger: PaymentsGateway) {}
 
   arm(orderId: string, method: Method) {
     this.armed.add(`${orderId}/${method}`);
@@ -28,23 +25,7 @@ class CrashAfterCommit implements PaymentsGateway {
     return this.counts.get(`${orderId}/${method}`) ?? 0;
   }
 
-  creditEscrow(m: Movement) {
-    return this.call('creditEscrow', m);
-  }
-
-  refundBuyer(m: Movement) {
-    return this.call('refundBuyer', m);
-  }
-
-  releaseToSupplier(m: Movement) {
-    return this.call('releaseToSupplier', m);
-  }
-
-  reverseFunding(m: Movement) {
-    return this.call('reverseFunding', m);
-  }
-
-  private async call(method: Method, m: Movement): Promise<MovementResult> {
+  protected async call(method: Method, m: Movement): Promise<MovementResult> {
     const key = `${m.orderId}/${method}`;
     this.counts.set(key, this.calls(m.orderId, method) + 1);
     const result = await this.ledger[method](m);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Movement, MovementResult, PaymentsGateway } from '../../db/payments-gateway.js';
+import type { Movement, MovementResult } from '../../db/payments-gateway.js';
 import { PostgresLedger } from '../../db/postgres-ledger.js';
 import {
   acceptGoodsUpdate,
@@ -10,15 +10,12 @@ import {
 } from '../../workflows/model/messages.js';
 import { type ApiUnderTest, startApi } from '../support/api-client.js';
 import { createHarness, type Harness, waitForStatus } from '../support/harness.js';
+import { type LedgerMethod as Method, WrappedLedger } from '../support/ledger-wrapper.js';
 import { conformingReport, deliveredOrder } from '../support/scenarios.js';
 
-type Method = keyof PaymentsGateway;
-
 /** The real ledger, except that an armed (order, method) waits for the test before it moves money. */
-class GatedLedger implements PaymentsGateway {
+class GatedLedger extends WrappedLedger {
   private readonly gates = new Map<string, { entered: () => void; open: Promise<void> }>();
-
-  constructor(private readonly ledger: PaymentsGateway) {}
 
   /** `entered` resolves once the activity is inside the ledger call; `open()` lets it through. */
   hold(orderId: string, method: Method) {
@@ -34,23 +31,7 @@ class GatedLedger implements PaymentsGateway {
     return { inside, open };
   }
 
-  creditEscrow(m: Movement) {
-    return this.call('creditEscrow', m);
-  }
-
-  refundBuyer(m: Movement) {
-    return this.call('refundBuyer', m);
-  }
-
-  releaseToSupplier(m: Movement) {
-    return this.call('releaseToSupplier', m);
-  }
-
-  reverseFunding(m: Movement) {
-    return this.call('reverseFunding', m);
-  }
-
-  private async call(method: Method, m: Movement): Promise<MovementResult> {
+  protected async call(method: Method, m: Movement): Promise<MovementResult> {
     const gate = this.gates.get(`${m.orderId}/${method}`);
     if (gate) {
       this.gates.delete(`${m.orderId}/${method}`);
