@@ -38,6 +38,7 @@ export function createActivities({ payments, notifier, events, webhooks }: Activ
     creditEscrow: (m: Movement) => guarded(() => payments.creditEscrow(m)),
     refundBuyer: (m: Movement) => guarded(() => payments.refundBuyer(m)),
     releaseToSupplier: (m: Movement) => guarded(() => payments.releaseToSupplier(m)),
+    reverseFunding: (m: Movement) => guarded(() => payments.reverseFunding(m)),
     /** Who sent the order's accepted Update of that name, as Temporal recorded it (decision-sender.ts). */
     acceptedUpdateSender: async ({ updateName }: { updateName: string }) => {
       const { client, info } = Context.current();

@@ -22,6 +22,8 @@ const DAY_MS = 24 * 3600 * 1000;
 const SHORT_INSPECTION_MS = 3 * DAY_MS;
 /** A deposit under this share of the amount (in percent) leaves the supplier little at stake before shipment. */
 const LOW_DEPOSIT_PCT = 30;
+/** Fees above this many basis points of what the supplier is paid take a notable share of the deal. */
+const HIGH_FEES_BPS = 1000;
 
 /** The create's schema, compiled as the route compiles it: a schema error here is the create's 400. */
 const validateContract = validatorCompiler({
@@ -63,7 +65,7 @@ function asProblem(refusal: unknown): ContractCheck['problems'][number] {
 
 /** Each report as if the order were funded in full: the evaluation, where it leads, and the money. */
 function simulation(input: ParsedContractInput, report: InspectionReport, index: number) {
-  const { evaluation, status, claim, settlement } = reportOutcome(input, report, input.amount);
+  const { evaluation, status, claim, settlement } = reportOutcome(input, report, input.amount, input.fees);
   return {
     report: index,
     evaluation,
@@ -118,6 +120,24 @@ export function contractWarnings(input: ParsedContractInput): ContractWarning[] 
       'deposit',
       `the deposit (${deposit}) is under ${LOW_DEPOSIT_PCT} % of the amount (${input.amount}): the order ships on little money in escrow`,
     );
+  }
+  if (input.fees) {
+    const { commissionBps, minimum = 0 } = input.fees;
+    if (commissionBps > HIGH_FEES_BPS) {
+      warn(
+        'high_fees',
+        'fees.commissionBps',
+        `a commission of ${commissionBps} bps takes more than ${HIGH_FEES_BPS / 100} % of what the supplier is paid`,
+      );
+    }
+    // minimum / amount > 10 %, in BigInt: both sides may pass 2^53.
+    if (BigInt(minimum) * 10_000n > BigInt(input.amount) * BigInt(HIGH_FEES_BPS)) {
+      warn(
+        'high_fees',
+        'fees.minimum',
+        `the minimum fee (${minimum}) is more than ${HIGH_FEES_BPS / 100} % of the amount (${input.amount}); on a smaller release it takes more still, up to all of it`,
+      );
+    }
   }
   return warnings;
 }

@@ -30,6 +30,8 @@ const WHEN: Record<OrderEventType, string> = {
   'order.return_delivered': 'The returned goods reached the supplier; the receipt window runs.',
   'order.return_received':
     'The supplier said what came back (`return.receipt`): refunded when `as_sent`, otherwise arbitration.',
+  'order.payment_reversed':
+    'The rail took a payment back (`reversals` in the snapshot); before shipment, below the deposit, the order is cancelled.',
   'order.released': 'The order closed with outcome `released` (`reason` in the snapshot).',
   'order.refunded': 'The order closed with outcome `refunded` (`reason` in the snapshot).',
   'order.split': 'The order closed with outcome `split` (`reason` in the snapshot).',

@@ -1,5 +1,11 @@
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
-import { DEADLINE_DUE, INVALID_EVENT, UNKNOWN_EXTENSION, WRONG_STATE } from '../workflows/model/messages.js';
+import {
+  DEADLINE_DUE,
+  INVALID_EVENT,
+  UNKNOWN_EXTENSION,
+  UNKNOWN_PAYMENT,
+  WRONG_STATE,
+} from '../workflows/model/messages.js';
 import { PROTECTED_STATUSES, type SupplierStatus } from '../workflows/rules/program.js';
 import type { ContractProblem } from '../workflows/schemas/contract.js';
 import { HttpProblem } from './problem.js';
@@ -87,6 +93,7 @@ export function orderProblem(err: unknown): HttpProblem | undefined {
     }
     if (type === INVALID_EVENT) return new HttpProblem('invalid-event', message);
     if (type === UNKNOWN_EXTENSION) return new HttpProblem('extension-not-found', message);
+    if (type === UNKNOWN_PAYMENT) return new HttpProblem('payment-not-found', message);
     return undefined;
   }
   if (err instanceof OrderNotFound) return new HttpProblem('order-not-found', err.message);

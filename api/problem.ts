@@ -14,6 +14,7 @@ export const PROBLEM_KINDS = {
   'not-found': { status: 404, title: 'No such route' },
   'statement-not-found': { status: 404, title: 'The day has no ledger statement' },
   'extension-not-found': { status: 404, title: 'No such extension on this order' },
+  'payment-not-found': { status: 404, title: 'No payment with this reference on this order' },
   'wrong-state': { status: 409, title: "The order's status does not allow this" },
   'order-exists': { status: 409, title: 'The order exists with another contract' },
   'supplier-not-enrolled': { status: 409, title: 'The supplier is not enrolled in the program' },

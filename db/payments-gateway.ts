@@ -10,6 +10,8 @@ export interface PaymentsGateway {
   creditEscrow(movement: Movement): Promise<MovementResult>;
   refundBuyer(movement: Movement): Promise<MovementResult>;
   releaseToSupplier(movement: Movement): Promise<MovementResult>;
+  /** A payment the rail took back: out of escrow, back to the buyer (docs/ledger.md#reversals). */
+  reverseFunding(movement: Movement): Promise<MovementResult>;
 }
 
 /** The key was used before for a different movement: a bug upstream, never to be retried. */

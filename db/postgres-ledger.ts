@@ -8,7 +8,7 @@ import {
   type PaymentsGateway,
 } from './payments-gateway.js';
 
-type Kind = 'funding' | 'refund' | 'release';
+type Kind = 'funding' | 'refund' | 'release' | 'reversal';
 
 export interface LedgerEntry {
   transactionId: string;
@@ -22,10 +22,11 @@ export interface LedgerEntry {
   legs: { accountId: string; amount: number }[];
 }
 
-const TOTAL_COLUMN: Record<Kind, 'funded' | 'refunded' | 'released'> = {
+const TOTAL_COLUMN: Record<Kind, 'funded' | 'refunded' | 'released' | 'reversed'> = {
   funding: 'funded',
   refund: 'refunded',
   release: 'released',
+  reversal: 'reversed',
 };
 
 const SERIALIZATION_FAILURE = '40001';
@@ -130,9 +131,24 @@ export class PostgresLedger implements PaymentsGateway {
     return this.move('release', m);
   }
 
+  reverseFunding(m: Movement): Promise<MovementResult> {
+    return this.move('reversal', m);
+  }
+
   private async move(kind: Kind, m: Movement): Promise<MovementResult> {
     if (!Number.isSafeInteger(m.amount) || m.amount <= 0) {
       throw new LedgerInvariantError(`amount must be a positive integer of minor units, got ${m.amount}`);
+    }
+    if (
+      m.fee !== undefined &&
+      (kind !== 'release' || !Number.isSafeInteger(m.fee) || m.fee < 0 || m.fee > m.amount)
+    ) {
+      throw new LedgerInvariantError(
+        `a fee is paid out of a release, 0 ≤ fee ≤ amount; got ${kind} fee ${m.fee}`,
+      );
+    }
+    if (kind === 'reversal' && m.reference === undefined) {
+      throw new LedgerInvariantError('a reversal names the reference of the payment it takes back');
     }
     return againAfterClosedDay(() => this.moveOnce(kind, m));
   }
@@ -142,7 +158,9 @@ export class PostgresLedger implements PaymentsGateway {
     const buyer = `buyer:${m.buyerId}:${m.currency}`;
     const supplier = `supplier:${m.supplierId}:${m.currency}`;
     const [from, to] =
-      kind === 'funding' ? [buyer, escrow] : kind === 'refund' ? [escrow, buyer] : [escrow, supplier];
+      kind === 'funding' ? [buyer, escrow] : kind === 'release' ? [escrow, supplier] : [escrow, buyer];
+    const fee = m.fee ?? 0;
+    const fees = `fees:${m.currency}`;
 
     const client = await this.pool.connect();
     try {
@@ -162,7 +180,7 @@ export class PostgresLedger implements PaymentsGateway {
         );
       }
       const existing = await client.query(
-        'SELECT id, order_id, kind, amount, currency FROM ledger_transactions WHERE idempotency_key = $1',
+        'SELECT id, order_id, kind, amount, currency, fee FROM ledger_transactions WHERE idempotency_key = $1',
         [m.idempotencyKey],
       );
       if (existing.rows[0]) {
@@ -172,11 +190,12 @@ export class PostgresLedger implements PaymentsGateway {
           row.order_id !== m.orderId ||
           row.kind !== kind ||
           row.amount !== m.amount ||
-          row.currency.trim() !== m.currency
+          row.currency.trim() !== m.currency ||
+          (row.fee ?? 0) !== fee
         ) {
           throw new IdempotencyKeyReusedError(
-            `idempotency key ${m.idempotencyKey} was used for ${row.kind} of ${row.amount} ${row.currency} on order ` +
-              `${row.order_id}; refusing ${kind} of ${m.amount} ${m.currency} on order ${m.orderId}`,
+            `idempotency key ${m.idempotencyKey} was used for ${row.kind} of ${row.amount} ${row.currency} (fee ${row.fee ?? 0}) on order ` +
+              `${row.order_id}; refusing ${kind} of ${m.amount} ${m.currency} (fee ${fee}) on order ${m.orderId}`,
           );
         }
         return {
@@ -186,6 +205,7 @@ export class PostgresLedger implements PaymentsGateway {
           replayed: true,
         };
       }
+      if (kind === 'reversal') await this.refuseReversalAbovePayment(client, m);
       await client.query(
         `INSERT INTO ledger_accounts (id, kind, owner_id, currency) VALUES
            ($1, 'escrow', $2, $5), ($3, 'buyer', $4, $5), ($6, 'supplier', $7, $5)
@@ -193,17 +213,35 @@ export class PostgresLedger implements PaymentsGateway {
         [escrow, m.orderId, buyer, m.buyerId, m.currency, supplier, m.supplierId],
       );
       const tx = await client.query(
-        `INSERT INTO ledger_transactions (idempotency_key, order_id, kind, amount, currency, reference, memo)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [m.idempotencyKey, m.orderId, kind, m.amount, m.currency, m.reference ?? null, m.memo],
+        `INSERT INTO ledger_transactions (idempotency_key, order_id, kind, amount, currency, reference, memo, fee)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [m.idempotencyKey, m.orderId, kind, m.amount, m.currency, m.reference ?? null, m.memo, m.fee ?? null],
       );
       const txId = tx.rows[0].id;
-      await client.query(
-        'INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ($1, $2, $3), ($1, $4, $5)',
-        [txId, from, -m.amount, to, m.amount],
-      );
-      await client.query('UPDATE ledger_accounts SET balance = balance - $2 WHERE id = $1', [from, m.amount]);
-      await client.query('UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1', [to, m.amount]);
+      // The fee is the release's third leg: the supplier's is the net, and one key covers both.
+      const legs: [string, number][] = [
+        [from, -m.amount],
+        [to, m.amount - fee],
+      ];
+      if (fee > 0) {
+        await client.query(
+          `INSERT INTO ledger_accounts (id, kind, owner_id, currency) VALUES ($1, 'fees', $2, $3)
+           ON CONFLICT (id) DO NOTHING`,
+          [fees, m.currency, m.currency],
+        );
+        legs.push([fees, fee]);
+      }
+      for (const [account, amount] of legs) {
+        if (amount === 0) continue;
+        await client.query(
+          'INSERT INTO ledger_entries (transaction_id, account_id, amount) VALUES ($1, $2, $3)',
+          [txId, account, amount],
+        );
+        await client.query('UPDATE ledger_accounts SET balance = balance + $2 WHERE id = $1', [
+          account,
+          amount,
+        ]);
+      }
       await client.query(
         `UPDATE ledger_order_totals SET ${TOTAL_COLUMN[kind]} = ${TOTAL_COLUMN[kind]} + $2 WHERE order_id = $1`,
         [m.orderId, m.amount],
@@ -225,6 +263,24 @@ export class PostgresLedger implements PaymentsGateway {
       throw err;
     } finally {
       client.release();
+    }
+  }
+
+  /** At most the payment's amount in all is taken back, checked under the order's lock. */
+  private async refuseReversalAbovePayment(client: pg.PoolClient, m: Movement): Promise<void> {
+    const result = await client.query(
+      `SELECT COALESCE(SUM(amount) FILTER (WHERE kind = 'funding'), 0)::bigint AS paid,
+              COALESCE(SUM(amount) FILTER (WHERE kind = 'reversal'), 0)::bigint AS reversed
+         FROM ledger_transactions WHERE order_id = $1 AND reference = $2`,
+      [m.orderId, m.reference],
+    );
+    const paid = Number(result.rows[0].paid);
+    const reversed = Number(result.rows[0].reversed);
+    if (reversed + m.amount > paid) {
+      throw new LedgerInvariantError(
+        `reversal of ${m.amount} ${m.currency} on payment ${m.reference} of order ${m.orderId} refused: ` +
+          `the payment brought ${paid} and ${reversed} of it was reversed before`,
+      );
     }
   }
 

@@ -28,19 +28,27 @@ import {
   ReturnDeliveryEventSchema,
   ReturnReceiptEventSchema,
   ReturnShipmentEventSchema,
+  ReversalSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
   StatementEventSchema,
 } from '../../workflows/schemas/commands.js';
 import { InspectionReportSchema } from '../../workflows/schemas/inspection-report.js';
 import { OrderSnapshotSchema } from '../schemas/order-snapshot.js';
-import { ExtensionParamsSchema, IdempotencyHeadersSchema, OrderParamsSchema } from '../schemas/requests.js';
+import {
+  ExtensionParamsSchema,
+  IdempotencyHeadersSchema,
+  OrderParamsSchema,
+  PaymentParamsSchema,
+} from '../schemas/requests.js';
 import { json, problems } from '../schemas/responses.js';
 import type { TemporalOrders } from '../temporal-orders.js';
 
 export interface CommandRoute<S extends z.ZodType = z.ZodType> {
-  /** Under `/v1/orders/:orderId/`. */
+  /** Under `/v1/orders/:orderId/`; its other `:parameters` go into the Update's argument. */
   path: string;
+  /** The path's parameters; `orderId` alone by default. */
+  params?: z.ZodObject;
   /** 201 for a route that creates something the snapshot lists (an extension proposal). */
   created?: true;
   body: S;
@@ -196,6 +204,7 @@ export const COMMAND_ROUTES = {
   }),
   answerExtension: route({
     path: 'extensions/:extensionId',
+    params: ExtensionParamsSchema,
     body: ExtensionAnswerSchema,
     roles: ['marketplace'],
     summary: 'The other party accepts or rejects a proposed extension',
@@ -242,6 +251,21 @@ export const COMMAND_ROUTES = {
       evidence: [{ uri: 'https://files.example.com/returns/unpacked.jpg' }],
     },
   }),
+  reversePayment: route({
+    path: 'payments/:reference/reversal',
+    params: PaymentParamsSchema,
+    body: ReversalSchema,
+    roles: ['marketplace'],
+    summary: 'The rail took a payment back',
+    description:
+      'A chargeback, a recalled wire or a returned payment of the payment `reference`: escrow goes down by ' +
+      '`amount` (ledger kind `reversal`, back to the buyer), at most the payment’s amount in all (422 above it; ' +
+      '404 /problems/payment-not-found for a reference the order never recorded). While the order is open and ' +
+      'not settling (409 otherwise, also once closed). Before shipment, a funded sum below the deposit cancels ' +
+      'the order (`payment_reversed`) and refunds the rest; from shipment on the order goes on with less in ' +
+      'escrow. Without an `Idempotency-Key` every request is a reversal of its own. Event `order.payment_reversed`.',
+    example: { amount: 50_000, reason: 'chargeback' },
+  }),
 } satisfies Record<UpdateName, CommandRoute>;
 
 /** Said of every event route: what any event may be refused for besides its own rules. */
@@ -277,7 +301,7 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
           operationId: name,
           summary: e.summary,
           description: `${e.description} ${TIMELINE_CAP} Answers with the order after the event was applied.`,
-          params: e.path.includes(':extensionId') ? ExtensionParamsSchema : OrderParamsSchema,
+          params: e.params ?? OrderParamsSchema,
           headers: IdempotencyHeadersSchema,
           body: e.body,
           response: {
@@ -286,7 +310,7 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
               400,
               401,
               403,
-              404,
+              [404, 'No such order, extension or payment reference'],
               409,
               413,
               415,
@@ -303,8 +327,8 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
       },
       async (request, reply) => {
         const key = request.headers['idempotency-key'];
-        const { orderId, ...ids } = request.params as { orderId: string; extensionId?: string };
-        const path = ids.extensionId ? `extensions/${ids.extensionId}` : e.path;
+        const { orderId, ...ids } = request.params as { orderId: string } & Record<string, string>;
+        const path = e.path.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? '');
         const snapshot = await orders.apply(
           orderId,
           // The body passed its route's schema; the Update's validator checks it again in the workflow.

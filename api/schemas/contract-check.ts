@@ -29,6 +29,7 @@ export const WARNING_CODES = [
   'no_deliver_by',
   'short_inspection_window',
   'low_deposit',
+  'high_fees',
 ] as const;
 
 const WarningSchema = z.object({

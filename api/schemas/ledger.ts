@@ -8,15 +8,17 @@ export const LedgerEntrySchema = component(
   z.object({
     transactionId: z.string(),
     idempotencyKey: z.string().describe('business key of the movement, e.g. <orderId>:release'),
-    kind: z.enum(['funding', 'refund', 'release']),
+    kind: z.enum(['funding', 'refund', 'release', 'reversal']),
     amount: z.number().int().describe('minor units'),
     currency: z.string(),
-    reference: z.string().nullable().describe('the payment reference, for funding'),
+    reference: z.string().nullable().describe('the payment reference, for funding and its reversals'),
     memo: z.string().nullable(),
     createdAt: TimestampSchema,
     legs: z
       .array(z.object({ accountId: z.string(), amount: z.number().int() }))
-      .describe('double entry: the amounts sum to zero'),
+      .describe(
+        'double entry: the amounts sum to zero; a release with a commission has a third leg, to `fees:<currency>`',
+      ),
   }),
   'One transaction of the double-entry ledger',
 );

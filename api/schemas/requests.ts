@@ -4,6 +4,9 @@ import { OrderIdSchema } from '../../workflows/schemas/contract.js';
 
 export const OrderParamsSchema = z.strictObject({ orderId: OrderIdSchema });
 export const ExtensionParamsSchema = OrderParamsSchema.extend({ extensionId: z.string().min(1).max(64) });
+export const PaymentParamsSchema = OrderParamsSchema.extend({
+  reference: z.string().trim().min(1, 'must not be empty').max(128).describe('the payment’s `reference`'),
+});
 
 export const IdempotencyHeadersSchema = z.looseObject({
   'idempotency-key': z

@@ -65,14 +65,18 @@ export function decidedBefore(s: OrderSnapshot): Decided {
     reason: s.reason as CloseReason,
     refund: paid('refund') + paid('excess_refund'),
     release: paid('release'),
-    fee: 0,
+    fee: s.payouts.reduce((n, p) => n + (p.fee ?? 0), 0),
   };
 }
 
 export function redecide(s: OrderSnapshot, rules: Rules): Redecision {
   const before = decidedBefore(s);
   if (restedOnPerson(s)) return { kind: 'human', reason: before.reason, before };
-  const commission = rules.commissionBps === undefined ? undefined : { commissionBps: rules.commissionBps };
+  // The rule's rate replaces the contract's, which keeps its minimum; without a rule, the contract's fees.
+  const commission =
+    rules.commissionBps === undefined
+      ? s.contract.fees
+      : { ...s.contract.fees, commissionBps: rules.commissionBps };
   const report = s.inspection?.report;
   let after: Decided;
   let disputedAfter = Boolean(s.dispute);

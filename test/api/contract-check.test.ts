@@ -118,6 +118,73 @@ describe('POST /v1/contracts/check: warnings', () => {
   });
 });
 
+describe('POST /v1/contracts/check: fees', () => {
+  it('warns of fees that take more than 10 %: a rate above 1000 bps, a minimum above 10 % of the amount', async () => {
+    const codes = async (fees: unknown) =>
+      (
+        await check({
+          contract: { ...testContract({ deliverBy: at(300_000), inspectionWindow: 'P7D' }), fees },
+        })
+      ).body.warnings;
+    expect(await codes({ commissionBps: 1001 })).toEqual([
+      { code: 'high_fees', path: 'fees.commissionBps', message: expect.stringContaining('1001 bps') },
+    ]);
+    expect(await codes({ commissionBps: 100, minimum: 125_001 })).toEqual([
+      { code: 'high_fees', path: 'fees.minimum', message: expect.stringContaining('125001') },
+    ]);
+    expect(
+      (await codes({ commissionBps: 5000, minimum: Number.MAX_SAFE_INTEGER })).map(
+        (w: { path: string }) => w.path,
+      ),
+    ).toEqual(['fees.commissionBps', 'fees.minimum']);
+    // Exactly 10 % is not more than 10 %.
+    expect(await codes({ commissionBps: 1000, minimum: 125_000 })).toEqual([]);
+    expect(await codes(undefined)).toEqual([]);
+  });
+
+  it('lists a hostile fees field as the create’s 400', async () => {
+    const contract = { ...testContract(), fees: { commissionBps: 5001 } };
+    const [checked, created] = await Promise.all([check({ contract }), create(contract)]);
+    expect(created.status).toBe(400);
+    expect(checked.body.valid).toBe(false);
+    expect(checked.body.problems).toEqual([document(created.body)]);
+  });
+
+  it('simulates the fee account’s payout as the order driven through the same report is paid', async () => {
+    const c = { ...testContract({ deliverBy: at(300_000) }), fees: { commissionBps: 250, minimum: 40_000 } };
+    const report = { measurements: { moisture: 10, grade: 'A' }, receivedQuantity: 900, evidence: [] };
+    const { body } = await check({ contract: c, reports: [report] });
+    const [split] = body.simulations;
+    // 10 % short: 125,000 back to the buyer, 1,125,000 released, of which 2.5 % (28,125) is under the minimum.
+    expect(split.settlement).toMatchObject({
+      outcome: 'split',
+      refund: 125_000,
+      release: 1_125_000,
+      fee: 40_000,
+      paid: { buyer: 125_000, supplier: 1_085_000, fees: 40_000 },
+    });
+    expect((await create(c)).status).toBe(201);
+    const post = (route: string, b: unknown) =>
+      api.call('POST', `/v1/orders/${c.orderId}/${route}`, { body: b });
+    await post('payments', { amount: c.amount, reference: 'wire-1' });
+    await post('shipment', { carrier: 'Maersk', trackingNumber: 'MSKU1234565' });
+    await post('delivery', {});
+    expect((await post('inspection', report)).body.status).toBe(split.status);
+    await post('settlement', { party: 'supplier', action: 'offer', refundAmount: split.settlement.refund });
+    expect((await post('settlement', { party: 'buyer', action: 'accept_offer' })).status).toBe(200);
+    const closed = await reads.closed(c.orderId);
+    expect([closed.outcome, closed.reason]).toEqual([split.settlement.outcome, split.settlement.reason]);
+    const release = (await reads.ledgerEntries(c.orderId)).find(
+      (e: { kind: string }) => e.kind === 'release',
+    );
+    expect(release.legs).toEqual([
+      { accountId: `escrow:${c.orderId}`, amount: -split.settlement.release },
+      { accountId: 'supplier:supplier-1:USD', amount: split.settlement.paid.supplier },
+      { accountId: 'fees:USD', amount: split.settlement.paid.fees },
+    ]);
+  }, 60_000);
+});
+
 describe('POST /v1/contracts/check: simulations against real orders', () => {
   const contract = () =>
     testContract({ deliverBy: at(300_000), inspectionWindow: 'PT5S', negotiationWindow: 'PT60S' });

@@ -153,6 +153,7 @@ export async function accessMatrix(
         path: entry.route
           .replace(':orderId', target.orderId)
           .replace(':extensionId', 'ext-1')
+          .replace(':reference', 'acl-reference')
           .replace(':supplierId', ACCESS_SUPPLIER)
           .replace(':date', '2026-01-01')
 

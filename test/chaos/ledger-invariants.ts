@@ -8,6 +8,8 @@ import type { ExpectedMovement } from './order-paths.js';
 export const LEDGER_INVARIANTS: Record<string, string> = {
   'no escrow account below zero': `
     SELECT id, balance FROM ledger_accounts WHERE kind = 'escrow' AND balance < 0`,
+  'no fee account below zero': `
+    SELECT id, balance FROM ledger_accounts WHERE kind = 'fees' AND balance < 0`,
   'refunds + releases never exceed funding, per order': `
     SELECT order_id,
            sum(amount) FILTER (WHERE kind = 'funding') AS funded,
@@ -15,25 +17,29 @@ export const LEDGER_INVARIANTS: Record<string, string> = {
       FROM ledger_transactions GROUP BY order_id
     HAVING coalesce(sum(amount) FILTER (WHERE kind <> 'funding'), 0)
          > coalesce(sum(amount) FILTER (WHERE kind = 'funding'), 0)`,
-  'every transaction has two legs that balance and carry its amount': `
+  // A release with a commission has a third leg, to the fee account (docs/ledger.md#fees).
+  'every transaction has two legs (three with a fee) that balance and carry its amount': `
     SELECT t.id, t.amount, count(e.id) AS legs, coalesce(sum(e.amount), 0) AS total,
-           min(e.amount) AS debit, max(e.amount) AS credit
+           min(e.amount) AS debit
       FROM ledger_transactions t LEFT JOIN ledger_entries e ON e.transaction_id = t.id
-     GROUP BY t.id, t.amount
-    HAVING count(e.id) <> 2 OR coalesce(sum(e.amount), 0) <> 0 OR max(e.amount) <> t.amount`,
+     GROUP BY t.id, t.amount, t.fee
+    HAVING count(e.id) <> (CASE WHEN coalesce(t.fee, 0) > 0 THEN 3 ELSE 2 END)
+        OR coalesce(sum(e.amount), 0) <> 0 OR min(e.amount) <> -t.amount`,
   'legs move money between the right accounts': `
     SELECT t.id, t.kind, e.account_id, e.amount
       FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
      WHERE NOT (
        (e.account_id = 'escrow:' || t.order_id AND (t.kind = 'funding') = (e.amount > 0))
-       OR (e.account_id LIKE 'buyer:%' AND t.kind IN ('funding', 'refund') AND (t.kind = 'refund') = (e.amount > 0))
-       OR (e.account_id LIKE 'supplier:%' AND t.kind = 'release' AND e.amount > 0))`,
+       OR (e.account_id LIKE 'buyer:%' AND t.kind IN ('funding', 'refund', 'reversal') AND (t.kind <> 'funding') = (e.amount > 0))
+       OR (e.account_id LIKE 'supplier:%' AND t.kind = 'release' AND e.amount > 0)
+       OR (e.account_id = 'fees:' || t.currency AND t.kind = 'release' AND e.amount = t.fee))`,
   'one transaction per idempotency key': `
     SELECT idempotency_key, count(*) FROM ledger_transactions GROUP BY idempotency_key HAVING count(*) > 1`,
   'one refund, one release and one excess refund per order at most': `
     SELECT order_id, idempotency_key FROM ledger_transactions
      WHERE kind <> 'funding'
-       AND idempotency_key NOT IN (order_id || ':refund', order_id || ':release', order_id || ':excess-refund')`,
+       AND idempotency_key NOT IN (order_id || ':refund', order_id || ':release', order_id || ':excess-refund')
+       AND NOT (kind = 'reversal' AND idempotency_key LIKE order_id || ':reversal:%')`,
   'account balances equal the sum of their entries': `
     SELECT a.id, a.balance, coalesce(s.total, 0) AS entries
       FROM ledger_accounts a
@@ -41,19 +47,20 @@ export const LEDGER_INVARIANTS: Record<string, string> = {
         ON s.account_id = a.id
      WHERE a.balance <> coalesce(s.total, 0)`,
   'order totals equal the sum of their transactions': `
-    SELECT o.order_id, o.funded, o.refunded, o.released
+    SELECT o.order_id, o.funded, o.refunded, o.released, o.reversed
       FROM ledger_order_totals o
       LEFT JOIN (SELECT order_id,
                         coalesce(sum(amount) FILTER (WHERE kind = 'funding'), 0) AS funded,
                         coalesce(sum(amount) FILTER (WHERE kind = 'refund'), 0) AS refunded,
-                        coalesce(sum(amount) FILTER (WHERE kind = 'release'), 0) AS released
+                        coalesce(sum(amount) FILTER (WHERE kind = 'release'), 0) AS released,
+                        coalesce(sum(amount) FILTER (WHERE kind = 'reversal'), 0) AS reversed
                    FROM ledger_transactions GROUP BY order_id) t ON t.order_id = o.order_id
-     WHERE (o.funded, o.refunded, o.released)
-           IS DISTINCT FROM (coalesce(t.funded, 0), coalesce(t.refunded, 0), coalesce(t.released, 0))`,
+     WHERE (o.funded, o.refunded, o.released, o.reversed)
+           IS DISTINCT FROM (coalesce(t.funded, 0), coalesce(t.refunded, 0), coalesce(t.released, 0), coalesce(t.reversed, 0))`,
   'escrow balance equals funding minus payouts, per order': `
-    SELECT a.id, a.balance, o.funded - o.refunded - o.released AS expected
+    SELECT a.id, a.balance, o.funded - o.refunded - o.released - o.reversed AS expected
       FROM ledger_accounts a JOIN ledger_order_totals o ON a.id = 'escrow:' || o.order_id
-     WHERE a.balance <> o.funded - o.refunded - o.released`,
+     WHERE a.balance <> o.funded - o.refunded - o.released - o.reversed`,
   'money is neither created nor destroyed': `
     SELECT sum(balance) AS total FROM ledger_accounts HAVING sum(balance) <> 0`,
 };

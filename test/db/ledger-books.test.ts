@@ -191,3 +191,54 @@ describe('closing a day', () => {
     );
   });
 });
+
+describe('the fee account and reversals in the books', () => {
+  it('exports a release’s fee leg and a reversal, and lists fees:<currency> among the balances', async () => {
+    const start = (await readAll(0, 1000)).at(-1)?.position ?? 0;
+    const orderId = `X-${randomUUID()}`;
+    await ledger.creditEscrow(funding(orderId, 'wire-f', 1000));
+    await ledger.reverseFunding({
+      ...funding(orderId, 'wire-f', 100),
+      idempotencyKey: `${orderId}:reversal:wire-f:1`,
+    });
+    await ledger.releaseToSupplier({
+      ...funding(orderId, 'wire-f', 900),
+      idempotencyKey: `${orderId}:release`,
+      fee: 90,
+    });
+    const exported = (await readAll(start, 1000)).filter((t) => t.orderId === orderId);
+    expect(exported.map((t) => [t.kind, t.amount, t.entries.map((e) => [e.account, e.amount])])).toEqual([
+      [
+        'funding',
+        1000,
+        [
+          ['buyer:buyer-X:EUR', -1000],
+          [`escrow:${orderId}`, 1000],
+        ],
+      ],
+      [
+        'reversal',
+        100,
+        [
+          [`escrow:${orderId}`, -100],
+          ['buyer:buyer-X:EUR', 100],
+        ],
+      ],
+      [
+        'release',
+        900,
+        [
+          [`escrow:${orderId}`, -900],
+          ['supplier:supplier-X:EUR', 810],
+          ['fees:EUR', 90],
+        ],
+      ],
+    ]);
+    const balances = await books.balances({ asOf: new Date(), limit: 1000 });
+    // The file's database is its own: this is its only fee.
+    expect(balances.find((b) => b.account === 'fees:EUR')?.balance).toBe(90);
+    expect(balances.find((b) => b.account === `escrow:${orderId}`)?.balance).toBe(0);
+    const eur = balances.filter((b) => b.currency === 'EUR').reduce((n, b) => n + Number(b.balance), 0);
+    expect(eur).toBe(0);
+  });
+});

@@ -134,3 +134,98 @@ describe('PostgreSQL double-entry ledger', () => {
     expect(versions.rows.map((r) => r.version)).toContain('001_ledger');
   });
 });
+
+describe('the fee account and reversals (docs/ledger.md#fees, docs/ledger.md#reversals)', () => {
+  const withReference = (m: Movement, reference: string): Movement => ({ ...m, reference });
+
+  it('pays a release and its commission in one balanced transaction, once under its key', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(movement(orderId, 'payment:w1', 1000));
+    const release = { ...movement(orderId, 'release', 1000), fee: 25 };
+    const first = await ledger.releaseToSupplier(release);
+    const again = await ledger.releaseToSupplier(release);
+    expect(again).toEqual({ ...first, replayed: true });
+    const entries = await ledger.entries(orderId);
+    expect(entries.map((e) => [e.kind, e.amount])).toEqual([
+      ['funding', 1000],
+      ['release', 1000],
+    ]);
+    expect(entries[1]?.legs).toEqual([
+      { accountId: `escrow:${orderId}`, amount: -1000 },
+      { accountId: 'supplier:supplier-L:EUR', amount: 975 },
+      { accountId: 'fees:EUR', amount: 25 },
+    ]);
+    // The same key with another fee is a reuse, not a retry.
+    await expect(ledger.releaseToSupplier({ ...release, fee: 30 })).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+    await expect(ledger.releaseToSupplier({ ...movement(orderId, 'release', 1000) })).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+    expect(await balances(orderId)).toEqual({ funded: 1000, refunded: 0, released: 1000, escrow: 0 });
+  });
+
+  it('refuses a fee above the release or on any other movement', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(movement(orderId, 'payment:w1', 1000));
+    await expect(
+      ledger.releaseToSupplier({ ...movement(orderId, 'release', 100), fee: 101 }),
+    ).rejects.toBeInstanceOf(LedgerInvariantError);
+    await expect(ledger.refundBuyer({ ...movement(orderId, 'refund', 100), fee: 1 })).rejects.toBeInstanceOf(
+      LedgerInvariantError,
+    );
+    expect(await ledger.entries(orderId)).toHaveLength(1);
+  });
+
+  it('keeps the fee account from going below zero, even against direct SQL', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(movement(orderId, 'payment:w1', 1000));
+    await ledger.releaseToSupplier({ ...movement(orderId, 'release', 1000), fee: 10 });
+    await expect(pool.query("UPDATE ledger_accounts SET balance = -1 WHERE id = 'fees:EUR'")).rejects.toThrow(
+      /fees_balance_never_negative/,
+    );
+    const kind = await pool.query("SELECT kind FROM ledger_accounts WHERE id = 'fees:EUR'");
+    expect(kind.rows[0]?.kind).toBe('fees');
+  });
+
+  it('takes a reversal out of escrow back to the buyer, at most the payment in all', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(withReference(movement(orderId, 'payment:w1', 600), 'w1'));
+    await ledger.creditEscrow(withReference(movement(orderId, 'payment:w2', 400), 'w2'));
+    await ledger.reverseFunding(withReference(movement(orderId, 'reversal:w1:1', 200), 'w1'));
+    await ledger.reverseFunding(withReference(movement(orderId, 'reversal:w1:2', 400), 'w1'));
+    await expect(
+      ledger.reverseFunding(withReference(movement(orderId, 'reversal:w1:3', 1), 'w1')),
+    ).rejects.toThrow(/at most|brought 600/);
+    await expect(
+      ledger.reverseFunding(withReference(movement(orderId, 'reversal:nope:1', 1), 'nope')),
+    ).rejects.toBeInstanceOf(LedgerInvariantError);
+    const entries = await ledger.entries(orderId);
+    expect(entries.map((e) => [e.kind, e.amount, e.reference])).toEqual([
+      ['funding', 600, 'w1'],
+      ['funding', 400, 'w2'],
+      ['reversal', 200, 'w1'],
+      ['reversal', 400, 'w1'],
+    ]);
+    expect(entries[2]?.legs).toEqual([
+      { accountId: `escrow:${orderId}`, amount: -200 },
+      { accountId: 'buyer:buyer-L:EUR', amount: 200 },
+    ]);
+    const totals = await pool.query('SELECT reversed FROM ledger_order_totals WHERE order_id = $1', [
+      orderId,
+    ]);
+    expect(totals.rows[0]?.reversed).toBe(400 + 200);
+    expect((await balances(orderId)).escrow).toBe(400);
+  });
+
+  it('refuses a reversal after the payout took escrow: escrow never goes below zero', async () => {
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(withReference(movement(orderId, 'payment:w1', 1000), 'w1'));
+    await ledger.releaseToSupplier({ ...movement(orderId, 'release', 1000), fee: 50 });
+    await expect(
+      ledger.reverseFunding(withReference(movement(orderId, 'reversal:w1:1', 300), 'w1')),
+    ).rejects.toThrow(/escrow_balance_never_negative|payouts_never_exceed_funding/);
+    expect(await balances(orderId)).toEqual({ funded: 1000, refunded: 0, released: 1000, escrow: 0 });
+    expect((await ledger.entries(orderId)).map((e) => e.kind)).toEqual(['funding', 'release']);
+  });
+});

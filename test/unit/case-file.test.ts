@@ -742,3 +742,43 @@ describe('the case file of a return (docs/spec.md#returns)', () => {
     expect(templates(md)).toEqual([]);
   });
 });
+
+describe('the case file of money the rail took back and the commission', () => {
+  it('shows a reversed payment and the commission a release paid', () => {
+    const s: OrderSnapshot = {
+      ...inArbitration(),
+      status: 'closed',
+      outcome: 'released',
+      reason: 'arbitration',
+      reversals: [
+        {
+          reference: 'wire-7',
+          amount: 25_000,
+          reason: 'returned_payment',
+          reversedAt: '2026-04-06T08:00:00.000Z',
+          recordedAt: '2026-04-06T08:00:01.000Z',
+          idempotencyKey: 'PO-2026-0042:reversal:wire-7:1',
+          transactionId: 't2',
+        },
+      ],
+      payouts: [
+        {
+          kind: 'release',
+          amount: 100_000,
+          fee: 2_500,
+          idempotencyKey: 'PO-2026-0042:release',
+          transactionId: 't3',
+          at: '2026-04-10T10:05:00.000Z',
+        },
+      ],
+    };
+    const md = caseFile(s);
+    expect(md).toContain(
+      '- release to the supplier: USD 1,000.00 (100000) on 10 Apr 2026, 10:05 UTC (ledger key PO-2026-0042:release), of which USD 25.00 (2500) commission to the marketplace',
+    );
+    expect(md).toContain('### Payments reversed by the rail');
+    expect(md).toContain(
+      '- USD 250.00 (25000) of payment wire-7 (returned payment) on 6 Apr 2026, 08:00 UTC',
+    );
+  });
+});

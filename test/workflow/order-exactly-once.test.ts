@@ -1,24 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Movement, MovementResult, PaymentsGateway } from '../../db/payments-gateway.js';
+import type { Movement, MovementResult } from '../../db/payments-gateway.js';
 import { PostgresLedger } from '../../db/postgres-ledger.js';
-import { submitInspectionUpdate } from '../../workflows/model/messages.js';
+import { reversePaymentUpdate, submitInspectionUpdate } from '../../workflows/model/messages.js';
 import type { OrderSnapshot } from '../../workflows/model/state.js';
 import type { order } from '../../workflows/order-workflow.js';
 import { at, createHarness, type Harness } from '../support/harness.js';
+import { type LedgerMethod as Method, WrappedLedger } from '../support/ledger-wrapper.js';
 import { conformingReport, deliveredOrder, fundedOrder, type OrderHandle } from '../support/scenarios.js';
-
-type Method = keyof PaymentsGateway;
 
 /**
  * The real ledger, except that the first call of an armed (order, method) commits and then throws,
  * as when the worker dies or the response is lost after PostgreSQL committed.
  */
-class CrashAfterCommit implements PaymentsGateway {
+class CrashAfterCommit extends WrappedLedger {
   private readonly armed = new Set<string>();
   private readonly counts = new Map<string, number>();
-
-  constructor(private readonly ledger: PaymentsGateway) {}
 
   arm(orderId: string, method: Method) {
     this.armed.add(`${orderId}/${method}`);
@@ -28,19 +25,7 @@ class CrashAfterCommit implements PaymentsGateway {
     return this.counts.get(`${orderId}/${method}`) ?? 0;
   }
 
-  creditEscrow(m: Movement) {
-    return this.call('creditEscrow', m);
-  }
-
-  refundBuyer(m: Movement) {
-    return this.call('refundBuyer', m);
-  }
-
-  releaseToSupplier(m: Movement) {
-    return this.call('releaseToSupplier', m);
-  }
-
-  private async call(method: Method, m: Movement): Promise<MovementResult> {
+  protected async call(method: Method, m: Movement): Promise<MovementResult> {
     const key = `${m.orderId}/${method}`;
     this.counts.set(key, this.calls(m.orderId, method) + 1);
     const result = await this.ledger[method](m);
@@ -109,6 +94,48 @@ describe('exactly-once payments on a real Temporal server and PostgreSQL', () =>
       expect(payments.calls(orderId, method)).toBe(2);
     },
   );
+
+  it('a release with a commission that fails after the ledger committed pays the supplier and the fee account once', async () => {
+    const orderId = `T-${randomUUID()}`;
+    payments.arm(orderId, 'releaseToSupplier');
+    const { handle } = await deliveredOrder(h, { orderId, fees: { commissionBps: 250, minimum: 40_000 } });
+    await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
+    const result = await handle.result();
+
+    expect(result).toMatchObject({ status: 'closed', outcome: 'released', escrowBalance: 0 });
+    const ledger = await ledgerOf(orderId);
+    expect(ledger.entries.map((e) => [e.kind, e.amount, e.idempotencyKey])).toEqual([
+      ['funding', AMOUNT, `${orderId}:payment:wire-1`],
+      ['release', AMOUNT, `${orderId}:release`],
+    ]);
+    // 2.5 % is 31,250, under the 40,000 minimum.
+    expect(ledger.entries[1]?.legs).toEqual([
+      { accountId: `escrow:${orderId}`, amount: -AMOUNT },
+      { accountId: 'supplier:supplier-1:USD', amount: AMOUNT - 40_000 },
+      { accountId: 'fees:USD', amount: 40_000 },
+    ]);
+    expect(result.payouts.map((p) => [p.kind, p.amount, p.fee, p.transactionId])).toEqual([
+      ['release', AMOUNT, 40_000, ledger.entries[1]?.transactionId],
+    ]);
+    expect(payments.calls(orderId, 'releaseToSupplier')).toBe(2);
+  });
+
+  it('a reversal that fails after the ledger committed is recorded once', async () => {
+    const orderId = `T-${randomUUID()}`;
+    payments.arm(orderId, 'reverseFunding');
+    const { handle } = await deliveredOrder(h, { orderId });
+    const reversed = await handle.executeUpdate(reversePaymentUpdate, {
+      args: [{ reference: 'wire-1', amount: 50_000, reason: 'recall' }],
+    });
+    expect(reversed).toMatchObject({ funded: AMOUNT - 50_000, escrowBalance: AMOUNT - 50_000 });
+    const ledger = await ledgerOf(orderId);
+    expect(ledger.entries.map((e) => [e.kind, e.amount, e.idempotencyKey])).toEqual([
+      ['funding', AMOUNT, `${orderId}:payment:wire-1`],
+      ['reversal', 50_000, `${orderId}:reversal:wire-1:1`],
+    ]);
+    expect(reversed.reversals?.map((r) => r.transactionId)).toEqual([ledger.entries[1]?.transactionId]);
+    expect(payments.calls(orderId, 'reverseFunding')).toBe(2);
+  });
 
   /*
    * Both payouts are driven by a timer, not by an Update, and we reset to the workflow task that

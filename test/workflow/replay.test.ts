@@ -21,6 +21,7 @@ import {
   recordReturnReceiptUpdate,
   recordReturnShipmentUpdate,
   recordShipmentUpdate,
+  reversePaymentUpdate,
   settleUpdate,
   submitInspectionUpdate,
   workflowIdFor,
@@ -394,6 +395,52 @@ const RETURN_SCENARIOS: typeof SCENARIOS = [
   },
 ];
 
+/** Commission and reversals (docs/spec.md#commission, #reversals), recorded into `fees/`. */
+const FEES = { commissionBps: 250, minimum: 10_000 };
+const FEE_SCENARIOS: typeof SCENARIOS = [
+  {
+    file: 'released-buyer_accepted+fee',
+    async drive(h) {
+      const { handle } = await deliveredOrder(h, { fees: FEES });
+      await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
+      return handle;
+    },
+  },
+  {
+    file: 'split-settlement_agreed+fee',
+    async drive(h) {
+      const { handle } = await disputedOrder(h, { fees: FEES });
+      await handle.executeUpdate(settleUpdate, {
+        args: [{ party: 'supplier', action: 'offer', refundAmount: 300_000 }],
+      });
+      await handle.executeUpdate(settleUpdate, { args: [{ party: 'buyer', action: 'accept_offer' }] });
+      return handle;
+    },
+  },
+  {
+    file: 'cancelled-payment_reversed',
+    async drive(h) {
+      const { handle } = await fundedOrder(h, { fees: FEES });
+      await handle.executeUpdate(reversePaymentUpdate, {
+        args: [{ reference: 'wire-1', amount: 100_000, reason: 'chargeback' }],
+      });
+      return handle;
+    },
+  },
+  {
+    file: 'released-buyer_accepted+reversal-after-shipment',
+    async drive(h) {
+      const { handle } = await shippedOrder(h, { fees: FEES });
+      await handle.executeUpdate(reversePaymentUpdate, {
+        args: [{ reference: 'wire-1', amount: 250_000, reason: 'recall' }],
+      });
+      await handle.executeUpdate(recordDeliveryUpdate, { args: [{}] });
+      await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
+      return handle;
+    },
+  },
+];
+
 async function waitFor(handle: OrderHandle, done: (s: OrderSnapshot) => boolean, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -421,10 +468,12 @@ describe.runIf(RECORDING)('recording histories (RECORD_HISTORIES=1)', () => {
   it('records one completed order per outcome and reason, untraced and traced', async () => {
     await mkdir(join(FIXTURES, 'traced'), { recursive: true });
     await mkdir(join(FIXTURES, 'returns'), { recursive: true });
+    await mkdir(join(FIXTURES, 'fees'), { recursive: true });
     const recordings = [
       ...SCENARIOS.map((s) => ({ ...s, name: s.file, harness: h })),
       ...SCENARIOS.map((s) => ({ ...s, name: `traced/${s.file}`, harness: traced })),
       ...RETURN_SCENARIOS.map((s) => ({ ...s, name: `returns/${s.file}`, harness: h })),
+      ...FEE_SCENARIOS.map((s) => ({ ...s, name: `fees/${s.file}`, harness: h })),
     ];
     await Promise.all(
       recordings

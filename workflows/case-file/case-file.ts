@@ -91,7 +91,16 @@ export function caseFile(s: OrderSnapshot, supplierProgram?: SupplierProgramSnap
       '### Payouts',
       ...s.payouts.map(
         (p) =>
-          `- ${PAYOUTS[p.kind]}: ${md.money(p.amount)} on ${formatTime(p.at)} (ledger key ${text(p.idempotencyKey)})${p.kind === 'release' && s.outstanding > 0 ? `, ${md.money(s.outstanding)} outstanding never paid` : ''}`,
+          `- ${PAYOUTS[p.kind]}: ${md.money(p.amount)} on ${formatTime(p.at)} (ledger key ${text(p.idempotencyKey)})${p.fee ? `, of which ${md.money(p.fee)} commission to the marketplace` : ''}${p.kind === 'release' && s.outstanding > 0 ? `, ${md.money(s.outstanding)} outstanding never paid` : ''}`,
+      ),
+    );
+  }
+  if (s.reversals?.length) {
+    block(
+      '### Payments reversed by the rail',
+      ...s.reversals.map(
+        (r) =>
+          `- ${md.money(r.amount)} of payment ${text(r.reference)} (${r.reason.replace('_', ' ')}) on ${formatTime(r.reversedAt)}`,
       ),
     );
   }

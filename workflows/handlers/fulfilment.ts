@@ -1,12 +1,19 @@
 import { condition } from '@temporalio/workflow';
 import { isOpen } from '../model/lifecycle.js';
+import { UNKNOWN_PAYMENT } from '../model/messages.js';
 import type { CloseReason, OrderSnapshot } from '../model/state.js';
 import { formatAmount } from '../rules/money.js';
 import { MAX_PAYMENTS } from '../schemas/caps.js';
-import type { CancelEvent, DeliveryEvent, PaymentEvent, ShipmentEvent } from '../schemas/commands.js';
+import type {
+  CancelEvent,
+  DeliveryEvent,
+  PaymentEvent,
+  Reversal,
+  ShipmentEvent,
+} from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
-import type { Order, UpdateHandlers } from './order.js';
-import { creditEscrow } from './settlement.js';
+import { type Order, refuse, type UpdateHandlers } from './order.js';
+import { creditEscrow, reverseFunding } from './settlement.js';
 
 /**
  * The order going as planned: payments, shipment, delivery, cancellation before shipment, and
@@ -22,6 +29,10 @@ export class Fulfilment {
    * as a no-op instead of being refused like a sequential one.
    */
   private readonly pendingReferences = new Map<string, number>();
+  /** Reversals accepted and still on their way to the ledger, by payment reference: their amounts. */
+  private readonly pendingReversals = new Map<string, number[]>();
+  /** Reversals started per payment reference: the `n` of each one's ledger key. */
+  private readonly reversalsStarted = new Map<string, number>();
 
   readonly updates = {
     recordPayment: {
@@ -40,6 +51,12 @@ export class Fulfilment {
         'Cancel the order: { party, reason }. Either party before funding; only the supplier before shipment.',
       validate: (c) => this.validateCancel(c),
       handle: (c) => this.cancel(c),
+    },
+    reversePayment: {
+      description:
+        'The rail took a payment back: { reference, amount, reason: "chargeback"|"recall"|"returned_payment", reversedAt? }.',
+      validate: (r) => this.validateReversal(r),
+      handle: (r) => this.reversePayment(r),
     },
   } satisfies Partial<UpdateHandlers>;
 
@@ -95,6 +112,81 @@ export class Fulfilment {
       } else order.publish();
     } finally {
       this.pendingReferences.delete(payment.reference);
+      this.paymentsInFlight--;
+    }
+    return state;
+  }
+
+  validateReversal(r: Reversal): void {
+    const { order } = this;
+    order.require('reversePayment');
+    const payment = order.state.payments.find((p) => p.reference === r.reference);
+    if (!payment) {
+      if (this.pendingReferences.has(r.reference)) {
+        order.conflict(`payment ${r.reference} is still being recorded; send the reversal again once it is`);
+      }
+      refuse(UNKNOWN_PAYMENT, `no payment ${r.reference} on this order`);
+    }
+    const left = payment.amount - this.reversedOf(r.reference);
+    if (r.amount > left) {
+      order.invalid(
+        `a reversal takes back at most the payment's amount in all: ${formatAmount(left, order.contract.currency)} of payment ${r.reference} (${payment.amount}) is left to reverse`,
+      );
+    }
+    order.notInFuture('reversedAt', r.reversedAt);
+  }
+
+  /** What was reversed of a payment, counting the reversals still on their way to the ledger. */
+  private reversedOf(reference: string): number {
+    const recorded = (this.order.state.reversals ?? [])
+      .filter((r) => r.reference === reference)
+      .reduce((sum, r) => sum + r.amount, 0);
+    return recorded + (this.pendingReversals.get(reference) ?? []).reduce((sum, a) => sum + a, 0);
+  }
+
+  /**
+   * docs/spec.md#reversals. Counted with the payments in flight, so that the order settles only
+   * once the reversal is in the ledger, and on what escrow then holds: a settlement never pays out
+   * what the rail took back.
+   */
+  async reversePayment(r: Reversal): Promise<OrderSnapshot> {
+    const { order } = this;
+    const { state, contract } = order;
+    const n = (this.reversalsStarted.get(r.reference) ?? 0) + 1;
+    this.reversalsStarted.set(r.reference, n);
+    const pending = this.pendingReversals.get(r.reference) ?? [];
+    pending.push(r.amount);
+    this.pendingReversals.set(r.reference, pending);
+    this.paymentsInFlight++;
+    try {
+      const tx = await reverseFunding(order, r, n);
+      state.reversals = [
+        ...(state.reversals ?? []),
+        {
+          reference: r.reference,
+          amount: r.amount,
+          reason: r.reason,
+          reversedAt: r.reversedAt ? new Date(r.reversedAt).toISOString() : order.now(),
+          recordedAt: order.now(),
+          idempotencyKey: tx.idempotencyKey,
+          transactionId: tx.transactionId,
+        },
+      ];
+      state.funded -= r.amount;
+      state.escrowBalance -= r.amount;
+      state.outstanding = Math.max(0, contract.amount - state.funded);
+      order.note('payment_reversed', `${r.amount} ${contract.currency} of ${r.reference} (${r.reason})`);
+      order.emit('order.payment_reversed');
+      if (state.status === 'awaiting_shipment' && state.funded < contract.deposit) {
+        order.decide({
+          outcome: 'cancelled',
+          reason: 'payment_reversed',
+          memo: `${r.reason} of payment ${r.reference} left ${formatAmount(state.funded, contract.currency)} in escrow, below the deposit`,
+        });
+      } else order.publish();
+    } finally {
+      pending.splice(pending.indexOf(r.amount), 1);
+      if (pending.length === 0) this.pendingReversals.delete(r.reference);
       this.paymentsInFlight--;
     }
     return state;

@@ -10,6 +10,8 @@ export interface OrderActivities {
   creditEscrow(movement: Movement): Promise<MovementResult>;
   refundBuyer(movement: Movement): Promise<MovementResult>;
   releaseToSupplier(movement: Movement): Promise<MovementResult>;
+  /** Takes a reversed payment out of escrow, back to the buyer (ledger kind `reversal`). */
+  reverseFunding(movement: Movement): Promise<MovementResult>;
   notifyArbitrationOverdue(notice: ArbitrationOverdueNotice): Promise<void>;
   /**
    * Who sent the order's accepted Update of that name, as Temporal recorded it; null when the
@@ -45,6 +47,11 @@ export interface Movement {
   amount: number;
   memo: string;
   reference?: string;
+  /**
+   * On a release, the marketplace's commission out of `amount` (docs/ledger.md#fees): the supplier
+   * gets `amount − fee`, `fees:<currency>` gets `fee`, in the same transaction. Absent without one.
+   */
+  fee?: number;
 }
 
 export interface MovementResult {

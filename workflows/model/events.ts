@@ -30,6 +30,7 @@ export const ORDER_EVENT_TYPES = [
   'order.return_shipped',
   'order.return_delivered',
   'order.return_received',
+  'order.payment_reversed',
   ...ORDER_OUTCOMES.map(closingEvent),
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];

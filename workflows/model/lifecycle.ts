@@ -195,6 +195,19 @@ export const COMMANDS = {
       { to: 'arbitration', when: 'receipt of any other condition (contested return)' },
     ],
   },
+  // docs/spec.md#reversals: before shipment the deposit must stay covered; after it, the supplier carries the risk.
+  reversePayment: {
+    update: 'reversePayment',
+    refusal: 'reverse a payment',
+    allowedIn: OPEN_STATUSES,
+    leadsTo: [
+      {
+        from: ['awaiting_shipment'],
+        to: 'settling',
+        when: 'a reversal takes the funded sum below the deposit (cancelled, payment_reversed)',
+      },
+    ],
+  },
 } as const satisfies Record<string, CommandRule>;
 export type Command = keyof typeof COMMANDS;
 /** Every Update of the registry has a rule: one that has none does not compile. */

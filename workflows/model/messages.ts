@@ -12,6 +12,7 @@ import {
   ReturnDeliveryEventSchema,
   ReturnReceiptEventSchema,
   ReturnShipmentEventSchema,
+  ReversalCommandSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
   StatementEventSchema,
@@ -43,6 +44,7 @@ export const COMMAND_SCHEMAS = {
   recordReturnShipment: ReturnShipmentEventSchema,
   recordReturnDelivery: ReturnDeliveryEventSchema,
   recordReturnReceipt: ReturnReceiptEventSchema,
+  reversePayment: ReversalCommandSchema,
 } as const;
 export type UpdateName = keyof typeof COMMAND_SCHEMAS;
 /** The argument an Update's handler gets, once its schema has parsed it. */
@@ -65,6 +67,7 @@ export const {
   recordReturnShipment: recordReturnShipmentUpdate,
   recordReturnDelivery: recordReturnDeliveryUpdate,
   recordReturnReceipt: recordReturnReceiptUpdate,
+  reversePayment: reversePaymentUpdate,
 } = UPDATES;
 
 export const orderQuery = defineQuery<OrderSnapshot>('order');
@@ -81,6 +84,8 @@ export const WRONG_STATE = 'OrderWrongState';
 export const DEADLINE_DUE = 'OrderDeadlineDue';
 export const INVALID_EVENT = 'OrderInvalidEvent';
 export const UNKNOWN_EXTENSION = 'OrderUnknownExtension';
+/** A reversal names a payment reference the order never recorded. */
+export const UNKNOWN_PAYMENT = 'OrderUnknownPayment';
 
 /** Every order runs as the workflow `order-<orderId>`: one id per order, forever. */
 export const ORDER_WORKFLOW_ID_PREFIX = 'order-';

@@ -16,6 +16,22 @@ export const PaymentEventSchema = z.strictObject({
 });
 export type PaymentEvent = z.output<typeof PaymentEventSchema>;
 
+/** docs/spec.md#reversals: why the rail took a payment back. */
+export const REVERSAL_REASONS = ['chargeback', 'recall', 'returned_payment'] as const;
+export const ReversalSchema = z.strictObject({
+  amount: MinorUnitsSchema,
+  reason: z.enum(
+    REVERSAL_REASONS,
+    `reason must be one of ${REVERSAL_REASONS.map((r) => `"${r}"`).join(', ')}`,
+  ),
+  reversedAt: TimestampSchema.optional(),
+});
+/** The reversal as the Update takes it: the route's payment reference with the body. */
+export const ReversalCommandSchema = ReversalSchema.extend({
+  reference: PaymentEventSchema.shape.reference,
+});
+export type Reversal = z.output<typeof ReversalCommandSchema>;
+
 export const ShipmentEventSchema = z.strictObject({
   carrier: z.string().trim().min(1, 'must not be empty').max(128),
   trackingNumber: z.string().trim().min(1, 'must not be empty').max(128),

@@ -70,6 +70,21 @@ export const ReturnsSchema = z.strictObject({
   receiptWindow: DurationSchema.default(DEFAULT_RETURN_RECEIPT_WINDOW),
 });
 export type Returns = z.output<typeof ReturnsSchema>;
+/** docs/spec.md#commission: what the marketplace earns on what the supplier is paid. */
+export const FeesSchema = z.strictObject({
+  commissionBps: z
+    .number()
+    .int('must be an integer number of basis points')
+    .min(0, 'must be at least 0')
+    .max(5000, 'must be at most 5000 (50 %)'),
+  minimum: z
+    .number()
+    .int('must be an integer amount of minor units')
+    .min(0, 'must be at least 0')
+    .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer')
+    .optional(),
+});
+export type Fees = z.output<typeof FeesSchema>;
 
 export const ContractInputSchema = z.strictObject({
   orderId: OrderIdSchema,
@@ -91,6 +106,7 @@ export const ContractInputSchema = z.strictObject({
   // Defaults are resolved in normalizeContract: a body without `returns` fingerprints as it did
   // before the field existed, so an identical create of an older order is still answered as one.
   returns: ReturnsSchema.optional(),
+  fees: FeesSchema.optional(),
 });
 export type ContractInput = z.input<typeof ContractInputSchema>;
 export type ParsedContractInput = z.output<typeof ContractInputSchema>;

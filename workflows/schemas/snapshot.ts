@@ -5,6 +5,7 @@ import {
   CLAIM_REASONS,
   PARTIES,
   PaymentEventSchema,
+  REVERSAL_REASONS,
   ShipmentEventSchema,
 } from './commands.js';
 import { ContractSchema, TimestampSchema } from './contract.js';
@@ -102,6 +103,19 @@ const RecordedPaymentSchema = PaymentEventSchema.extend({
 });
 export type RecordedPayment = z.output<typeof RecordedPaymentSchema>;
 
+const RecordedReversalSchema = z.object({
+  reference: z.string().describe('the payment it takes back'),
+  amount: Amount,
+  reason: z.enum(REVERSAL_REASONS),
+  reversedAt: TimestampSchema,
+  recordedAt: TimestampSchema,
+  idempotencyKey: z
+    .string()
+    .describe('`<orderId>:reversal:<reference>:<n>`, n counting the reversals of that payment'),
+  transactionId: z.string(),
+});
+export type RecordedReversal = z.output<typeof RecordedReversalSchema>;
+
 const OfferSchema = z.object({
   party: Party.optional().describe('who made it; absent on offers made before buyers could offer'),
   refundAmount: Amount,
@@ -113,7 +127,10 @@ export type Offer = z.output<typeof OfferSchema>;
 export const PAYOUT_KINDS = ['refund', 'release', 'excess_refund'] as const;
 const PayoutSchema = z.object({
   kind: z.enum(PAYOUT_KINDS),
-  amount: Amount,
+  amount: Amount.describe('what left escrow; on a release, before the commission'),
+  fee: Amount.optional().describe(
+    'on a release of an order with `fees`: the commission paid to `fees:<currency>` out of `amount` in the same ledger transaction; the supplier got `amount − fee`',
+  ),
   idempotencyKey: z.string(),
   transactionId: z.string(),
   at: TimestampSchema,
@@ -214,12 +231,16 @@ export const OrderSnapshotSchema = z.object({
   reason: z.enum(CLOSE_REASONS).optional(),
   contract: ContractSchema,
   deadlines: DeadlinesSchema.describe('the deadlines in force: the contract’s, moved by accepted extensions'),
-  funded: Amount.describe('everything paid into escrow'),
+  funded: Amount.describe('everything paid into escrow, less what was reversed'),
   escrowBalance: Amount.describe('what escrow holds now: funded minus payouts'),
   outstanding: Amount.describe('what the buyer still owes: max(0, amount − funded)'),
   balanceOverdue: z.boolean().optional().describe('balanceDueBy passed with something outstanding'),
   fundedAt: TimestampSchema.optional(),
   payments: z.array(RecordedPaymentSchema),
+  reversals: z
+    .array(RecordedReversalSchema)
+    .optional()
+    .describe('payments the rail took back, in the order recorded; absent until the first'),
   shipment: ShipmentEventSchema.extend({ shippedAt: TimestampSchema }).optional(),
   delivery: z.object({ deliveredAt: TimestampSchema }).optional(),
   inspection: z.object({ report: InspectionReportSchema, submittedAt: TimestampSchema }).optional(),

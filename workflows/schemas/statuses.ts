@@ -38,6 +38,7 @@ export const CLOSE_REASONS = [
   'returned',
   'return_not_shipped',
   'return_receipt_lapsed',
+  'payment_reversed',
 ] as const;
 export type CloseReason = (typeof CLOSE_REASONS)[number];
 
