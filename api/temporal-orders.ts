@@ -8,11 +8,15 @@ import {
 } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { acceptedUpdateIdentity } from '../activities/decision-sender.js';
+import type { OrderEventStore } from '../db/order-event-store.js';
 import type { Reservation, SupplierProgram } from '../db/supplier-program.js';
 import {
   DEADLINE_DUE,
+  isStoredAnswer,
   ORDER_WORKFLOW_ID_PREFIX,
+  type OrderAnswer,
   orderQuery,
+  type StoredAnswer,
   workflowIdFor,
 } from '../workflows/model/messages.js';
 import {
@@ -52,6 +56,7 @@ import {
   OrderNotFound,
 } from './order-problems.js';
 import { ORDER_WORKFLOW_TYPE, startOrderWorkflow } from './order-start.js';
+import { storedSnapshot } from './stored-answers.js';
 import { decodeFirstPayload, orderSearchAttributes, timestampToDate } from './temporal-payloads.js';
 import { isUnavailable, withTimeout } from './upstream-errors.js';
 
@@ -115,8 +120,11 @@ export class TemporalOrders {
     private readonly timeoutMs: number,
     /** The supplier program: what protects an order at creation (docs/program.md#protection). */
     private readonly program: Pick<SupplierProgram, 'reserve' | 'probe' | 'giveBack'>,
-    /** The read model of closed orders (their final event's snapshot in PostgreSQL), when there is one. */
-    private readonly closedOrders?: { finalSnapshot(orderId: string): Promise<OrderSnapshot | undefined> },
+    /**
+     * The stored events: a closed order's final snapshot, an Update's stored answer
+     * (api/stored-answers.ts). Without them, the order's Query answers.
+     */
+    private readonly closedOrders?: Pick<OrderEventStore, 'finalSnapshot' | 'snapshotAt'>,
     private readonly log: { warn(details: object, message: string): void } = console,
   ) {}
 
@@ -300,8 +308,10 @@ export class TemporalOrders {
   ): Promise<OrderSnapshot> {
     const updateId = idempotency?.updateId;
     try {
-      const snapshot = await this.executeUpdate(orderId, update, arg, updateId);
+      const answer: OrderAnswer = await this.executeUpdate(orderId, update, arg, updateId);
       if (idempotency) await this.assertSameRequest(orderId, idempotency, arg);
+      // Either shape, whichever version started the order: APIs and workers upgrade in any order.
+      const snapshot = isStoredAnswer(answer) ? await this.storedAnswer(orderId, answer) : answer;
       // The workflow answers without the dispute's statements, to keep them out of its history.
       if (snapshot.dispute && !snapshot.dispute.statements) {
         const current = await this.snapshot(orderId);
@@ -314,6 +324,12 @@ export class TemporalOrders {
         throw new OrderClosed(orderId, await this.currentStatus(orderId));
       throw err;
     }
+  }
+
+  private async storedAnswer(orderId: string, answer: StoredAnswer): Promise<OrderSnapshot> {
+    const stored =
+      this.closedOrders && (await storedSnapshot(this.closedOrders, orderId, answer, this.timeoutMs / 2));
+    return stored ?? this.query(orderId);
   }
 
   /**

@@ -206,14 +206,40 @@ export class OrderEventStore {
     );
     const snapshot = result.rows[0]?.payload as OrderSnapshot | undefined;
     // Events carry a dispute without its statements (each travels once, in its own event).
-    if (snapshot?.dispute && !snapshot.dispute.statements) {
-      const statements = await this.pool.query(
-        `SELECT statement FROM order_events WHERE order_id = $1 AND statement IS NOT NULL ORDER BY sequence`,
-        [orderId],
-      );
-      snapshot.dispute.statements = statements.rows.map((row) => row.statement as Statement);
-    }
+    if (snapshot?.dispute && !snapshot.dispute.statements) await this.addStatements(orderId, snapshot);
     return snapshot;
+  }
+
+  /**
+   * The order as its event of that sequence shows it (an Update's stored answer,
+   * api/stored-answers.ts), with the statements added until then; `statements: false` says the
+   * dispute has none, and spares the read. Undefined when the event is not stored.
+   */
+  async snapshotAt(
+    orderId: string,
+    sequence: number,
+    statements: boolean,
+  ): Promise<OrderSnapshot | undefined> {
+    const result = await this.pool.query(
+      'SELECT payload FROM order_events WHERE order_id = $1 AND sequence = $2',
+      [orderId, sequence],
+    );
+    const snapshot = result.rows[0]?.payload as OrderSnapshot | undefined;
+    if (!snapshot?.dispute) return snapshot;
+    if (statements) await this.addStatements(orderId, snapshot, sequence);
+    else snapshot.dispute.statements = [];
+    return snapshot;
+  }
+
+  private async addStatements(orderId: string, snapshot: OrderSnapshot, through?: number): Promise<void> {
+    const statements = await this.pool.query(
+      `SELECT statement FROM order_events WHERE order_id = $1 AND statement IS NOT NULL
+       AND sequence <= coalesce($2, sequence) ORDER BY sequence`,
+      [orderId, through ?? null],
+    );
+    (snapshot.dispute as NonNullable<OrderSnapshot['dispute']>).statements = statements.rows.map(
+      (row) => row.statement as Statement,
+    );
   }
 
   async forOrder(orderId: string): Promise<StoredOrderEvent[]> {

@@ -12,6 +12,7 @@ import { allows, isOpen } from './model/lifecycle.js';
 import {
   COMMAND_SCHEMAS,
   type CommandOf,
+  type OrderAnswer,
   orderQuery,
   reviewDeadlinesSignal,
   UPDATE_NAMES,
@@ -20,21 +21,30 @@ import {
 } from './model/messages.js';
 import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './model/state.js';
 import { OrderVersions } from './model/versions.js';
-import { eventStream, answer as reply } from './stream/event-stream.js';
+import { type EventStream, eventStream, answer as reply } from './stream/event-stream.js';
 
 /**
  * Registers one Update from the command registry: the validator and the handler get the command as
- * its schema parsed it. A synchronous answer leaves the dispute's statements out (event-stream.ts);
- * a promise is returned as it is, since an extra await would move the next commands to a later
- * microtask.
+ * its schema parsed it. Orders started since 'stored-answers' answer with their event's sequence
+ * where they can (EventStream.answer). Older ones: a synchronous answer leaves the dispute's
+ * statements out (event-stream.ts); a promise is returned as it is, since an extra await would
+ * move the next commands to a later microtask, and their histories replay as recorded.
  */
-function register<N extends UpdateName>(order: Order, name: N, handler: UpdateHandler<N>): void {
+function register<N extends UpdateName>(
+  order: Order,
+  events: EventStream,
+  name: N,
+  handler: UpdateHandler<N>,
+): void {
   const parse = (arg: unknown) => order.parse(COMMAND_SCHEMAS[name], arg) as CommandOf<N>;
-  const update: UpdateDefinition<OrderSnapshot, [unknown]> = UPDATES[name];
+  // Clients still get a snapshot: api/stored-answers.ts reads a stored answer's from PostgreSQL.
+  const update = UPDATES[name] as unknown as UpdateDefinition<OrderAnswer, [unknown]>;
+  const stored = order.versions.storedAnswers;
   setHandler(
     update,
     (arg) => {
       const answer = handler.handle(parse(arg));
+      if (stored) return answer instanceof Promise ? answer.then(events.answer) : events.answer(answer);
       return answer instanceof Promise ? answer : reply(answer);
     },
     { description: handler.description, validator: (arg) => handler.validate(parse(arg)) },
@@ -83,7 +93,7 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
           : fulfilment.recordDelivery(d),
     },
   } satisfies UpdateHandlers;
-  for (const name of UPDATE_NAMES) register(order, name, handlers[name]);
+  for (const name of UPDATE_NAMES) register(order, events, name, handlers[name]);
   setHandler(orderQuery, () => order.state, {
     description: 'The order snapshot: status, money, evaluation, timeline.',
   });

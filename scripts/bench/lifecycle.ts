@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import type { TemporalOrders } from '../../api/temporal-orders.js';
 import { workflowIdFor } from '../../workflows/model/messages.js';
 import { ContractInputSchema } from '../../workflows/schemas/contract.js';
+import { historyFigures } from './actions.js';
 import type { ApiClient } from './api-client.js';
 import { startShape } from './ceilings.js';
 import { type CpuTimes, perOrder } from './cpu.js';
@@ -13,8 +13,6 @@ import { contractInput, stepsOf } from './order-inputs.js';
 import { type Progress, timedRun } from './progress.js';
 import type { BenchReport } from './report.js';
 import { type Distribution, distribution, median, round } from './stats.js';
-
-const { temporal } = proto;
 
 export interface LifecycleOptions {
   client: Client;
@@ -72,7 +70,7 @@ export async function lifecycleSection(o: LifecycleOptions): Promise<{
     const direct = await measured('direct', () => directRun(o, rep, settings.orders, directLatencies));
     rates.push({ ceiling, http, direct });
   }
-  const history = (workflowId: string) => historyBytes(o.client, workflowId);
+  const history = (workflowId: string) => historyFigures(o.client, workflowId);
   return {
     lifecycle: {
       ceilingPerSecond: round(median(rates.map((r) => r.ceiling)), 2),
@@ -186,23 +184,3 @@ const toDistributions = (latencies: Latencies) =>
   >;
 const pooledDistribution = (latencies: Latencies, skip: string[]) =>
   distribution([...latencies].filter(([route]) => !skip.includes(route)).flatMap(([, values]) => values));
-
-/** The size of a workflow's history as the server sends it, and its events. */
-async function historyBytes(client: Client, workflowId: string) {
-  let bytes = 0;
-  let events = 0;
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await client.workflowService.getWorkflowExecutionHistory({
-      namespace: 'default',
-      execution: { workflowId },
-      nextPageToken,
-    });
-    if (page.history) {
-      bytes += temporal.api.history.v1.History.encode(page.history).finish().length;
-      events += page.history.events?.length ?? 0;
-    }
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
-  return { bytes, events };
-}

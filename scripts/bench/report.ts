@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type Actions, SHAPE_MINIMUM } from './actions.js';
 import type { CreditFigures } from './credit.js';
 import type { ProgramFigures } from './program.js';
 import type { ReconciliationFigures } from './reconciliation.js';
@@ -8,6 +9,8 @@ import { type Distribution, round } from './stats.js';
 import { STORM_PHASES, type StormPhase } from './storm-phases.js';
 import type { WhatIfFigures } from './whatif.js';
 
+/** A history's size and events, and the Temporal Cloud actions it counts (actions.ts). */
+type HistoryFigures = { bytes: number; events: number; actions?: Actions };
 type Memory = { workerMiB?: number; apiMiB?: number; temporalServerMiB?: number };
 type ReadCase = Distribution & { failures: string[] };
 
@@ -26,7 +29,7 @@ export interface BenchReport {
     directRatio: number;
     reps: { ceiling: number; http: number; direct: number }[];
     refusals: { rateLimited: number; unavailable: number };
-    history: Record<string, { bytes: number; events: number }>;
+    history: Record<string, HistoryFigures>;
     /** Median over repetitions of CPU milliseconds per order (per shape for the ceiling), by process. */
     cpuMsPerOrder?: Record<'ceiling' | 'http' | 'direct', Record<string, number>>;
   };
@@ -47,6 +50,8 @@ export interface BenchReport {
     /** Median milliseconds of each phase from the fired timer to the closed workflow. */
     phases?: Record<'ceiling' | 'orders', Record<StormPhase, number>>;
     reps: { ceiling: number; orders: number; refunded: number; notFundedInTime: number }[];
+    /** One order refunded at its shipment deadline. */
+    lateRefund?: HistoryFigures;
   };
   memory: { idle: Memory; bareTimers?: Memory & { count: number }; openOrders?: Record<string, Memory> };
   program?: ProgramFigures;
@@ -105,8 +110,23 @@ export function markdownTable(r: BenchReport): string {
       `${kb(l.history.happy?.bytes)} / ${kb(l.history.dispute?.bytes)} (${l.history.happy?.events} / ${l.history.dispute?.events} events)`,
       `${kb(l.history.ceilingHappy?.bytes)} / ${kb(l.history.ceilingDispute?.bytes)} (${l.history.ceilingHappy?.events} / ${l.history.ceilingDispute?.events} events)`,
       x((l.history.happy?.bytes ?? 0) / (l.history.ceilingHappy?.bytes ?? 1)),
-      '',
+      '≤ 1.5×',
     );
+    const happy = l.history.happy?.actions?.total;
+    const dispute = l.history.dispute?.actions?.total;
+    const late = r.storm?.lateRefund;
+    if (happy !== undefined) {
+      const { happy: minHappy, dispute: minDispute, lateRefund: minLate } = SHAPE_MINIMUM;
+      add(
+        'Temporal Cloud actions per order (happy / dispute / late refund)',
+        `${happy} / ${dispute ?? '–'} / ${late?.actions?.total ?? '–'}`,
+        `${minHappy} / ${minDispute} / ${minLate} (the shape's minimum)`,
+        `${x(happy / minHappy)} / ${dispute === undefined ? '–' : x(dispute / minDispute)} / ${late?.actions ? x(late.actions.total / minLate) : '–'}`,
+        '≤ 1.3×',
+      );
+      if (late)
+        add('history per order, late refund', `${kb(late.bytes)} (${late.events} events)`, '', '', '');
+    }
     const cpu = l.cpuMsPerOrder;
     if (cpu && Object.keys(cpu.http).length > 0) {
       const total = (t: Record<string, number>) => Object.values(t).reduce((n, v) => n + v, 0);

@@ -4,6 +4,7 @@ import type pg from 'pg';
 import type { TemporalOrders } from '../../api/temporal-orders.js';
 import { recordPaymentUpdate, workflowIdFor } from '../../workflows/model/messages.js';
 import { ContractInputSchema } from '../../workflows/schemas/contract.js';
+import { historyFigures } from './actions.js';
 import { startTimer } from './ceilings.js';
 import type { Settings } from './options.js';
 import { contractInput, PAYMENT } from './order-inputs.js';
@@ -30,6 +31,8 @@ interface StormResult {
   lateness: number[];
   missed: number;
   phases: Record<StormPhase, number>[];
+  /** An order refunded at its deadline: the late refund whose history the report counts. */
+  refunded?: string;
 }
 
 /** K funded orders whose `shipBy` falls in the same second, against K bare timers that fire in one. */
@@ -46,6 +49,7 @@ export async function stormSection(o: StormOptions): Promise<NonNullable<BenchRe
     setupPerSecond = orders.setupPerSecond;
     reps.push({ ceiling, orders });
   }
+  const refunded = reps.at(-1)?.orders.refunded;
   return {
     ceilingPerSecond: round(median(reps.map((r) => r.ceiling.perSecond)), 2),
     ordersPerSecond: round(median(reps.map((r) => r.orders.perSecond)), 2),
@@ -62,6 +66,7 @@ export async function stormSection(o: StormOptions): Promise<NonNullable<BenchRe
       refunded: r.orders.lateness.length,
       notFundedInTime: r.orders.missed,
     })),
+    ...(refunded && { lateRefund: await historyFigures(o.client, workflowIdFor(refunded)) }),
   };
 }
 
@@ -172,6 +177,7 @@ async function stormOrders(
     lateness,
     missed: k - refunds.length,
     phases: await phasesOf(o, ids.map(workflowIdFor)),
+    refunded: refunds[0]?.order_id,
     setupPerSecond: setupRate,
   };
 }

@@ -10,6 +10,7 @@ import { apiClientInterceptors } from '../../api/temporal-client.js';
 import { loadConfig, temporalConnectionSettings } from '../../config/env.js';
 import { startTokenSource } from '../../config/temporal-token.js';
 import type { Tracing } from '../../config/tracing.js';
+import { OrderEventStore } from '../../db/order-event-store.js';
 import type { PaymentsGateway } from '../../db/payments-gateway.js';
 import { createPool } from '../../db/pool.js';
 import { PostgresLedger } from '../../db/postgres-ledger.js';
@@ -27,6 +28,7 @@ import {
   normalizeContract,
 } from '../../workflows/schemas/contract.js';
 import { TEST_EVENT_KEYS } from './event-keys.js';
+import { storedAnswersInterceptor } from './stored-answers.js';
 
 /**
  * A worker on a task queue of its own, a client and a pool, against the run's shared servers. The
@@ -46,6 +48,8 @@ export interface Harness {
     tracing?: Tracing;
     /** The supplier program's settings; the defaults when absent. */
     program?: ProgramSettings;
+    /** 0: every workflow task replays the order's history from the start. */
+    maxCachedWorkflows?: number;
   }): Promise<void>;
   stopWorker(): Promise<void>;
   close(): Promise<void>;
@@ -76,9 +80,15 @@ export async function createHarness(
     ...api.settings,
     ...(api.tokens && { apiKey: () => api.tokens?.current() ?? '' }),
   });
-  const client = new Client({
+  const pool = createPool(options.databaseUrl ?? inject('databaseUrl'), 5);
+  const client: Client = new Client({
     connection,
-    interceptors: { workflow: apiClientInterceptors(TEST_EVENT_KEYS.secretKey, options.tracing) },
+    interceptors: {
+      workflow: [
+        storedAnswersInterceptor(new OrderEventStore(pool), () => client),
+        ...apiClientInterceptors(TEST_EVENT_KEYS.secretKey, options.tracing),
+      ],
+    },
   });
   const worker = await connectionSettings('worker');
   const nativeConnection = await NativeConnection.connect({
@@ -86,7 +96,6 @@ export async function createHarness(
     ...(worker.tokens && { apiKey: worker.tokens.current() }),
   });
   worker.tokens?.onRefresh((token) => void nativeConnection.setApiKey(token));
-  const pool = createPool(options.databaseUrl ?? inject('databaseUrl'), 5);
   const taskQueue = `test-${randomUUID()}`;
   let running: { worker: Worker; done: Promise<void> } | undefined;
   const strayMoves: StrayMove[] = [];
@@ -108,6 +117,7 @@ export async function createHarness(
         notifier: options.notifier,
         tracing: options.tracing,
         program: options.program,
+        maxCachedWorkflows: options.maxCachedWorkflows,
         shutdownGraceTime: '5 seconds',
         onStrayMove: (move) => strayMoves.push(move),
       });

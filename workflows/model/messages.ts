@@ -70,6 +70,19 @@ export const {
   reversePayment: reversePaymentUpdate,
 } = UPDATES;
 
+/**
+ * What an Update of an order started since 'stored-answers' answers when its event was stored before
+ * it completed: the event's sequence, and whether the dispute has statements (the event's snapshot
+ * leaves them out). Clients see the snapshot: api/stored-answers.ts reads it from `order_events`.
+ */
+export interface StoredAnswer {
+  storedEvent: number;
+  statements: boolean;
+}
+export type OrderAnswer = OrderSnapshot | StoredAnswer;
+export const isStoredAnswer = (answer: unknown): answer is StoredAnswer =>
+  typeof answer === 'object' && answer !== null && typeof (answer as StoredAnswer).storedEvent === 'number';
+
 export const orderQuery = defineQuery<OrderSnapshot>('order');
 /** Makes an order re-read its deadlines, e.g. one that shipped before it had a transit deadline. */
 export const reviewDeadlinesSignal = defineSignal('reviewDeadlines');

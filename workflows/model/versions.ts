@@ -24,6 +24,14 @@ export class OrderVersions {
    * conforming report, open disputes without a claim, and keep their overdue flag once decided.
    */
   readonly claims = this.lean || patched('dispute-claims');
+  /**
+   * An Update whose event is stored before it completes answers with the event's sequence, and the
+   * client reads the snapshot from PostgreSQL (api/stored-answers.ts): history no longer keeps a
+   * copy of the order per answer. Asked here, at the workflow's start and on its own after
+   * 'lean-history', never in a handler: a marker asked later, or only on some paths, would be
+   * recorded at another point than a replay asks for it.
+   */
+  readonly storedAnswers = patched('stored-answers');
 
   // Asked for where the behaviour changes: older orders recorded these markers there, if at all.
 

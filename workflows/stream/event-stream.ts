@@ -7,6 +7,7 @@ import {
   orderEventId,
   WEBHOOK_RETRY,
 } from '../model/events.js';
+import type { OrderAnswer } from '../model/messages.js';
 import type { OrderSnapshot, Statement } from '../model/state.js';
 import { traceContext } from '../model/trace-context.js';
 import type { OrderVersions } from '../model/versions.js';
@@ -67,6 +68,10 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
   const enabled = versions.events;
   const batched = versions.eventBatches;
   const deliverWithStore = versions.deliverWithStore;
+  /** The last event emitted, as stored: an answer equal to it can be read from PostgreSQL. */
+  let last: { sequence: number; json: string } | undefined;
+  let storedThrough = 0;
+  let storingLocally = false;
   /**
    * The trace context each event was emitted in: a traced order stores and delivers a batch in the
    * trace of the request whose Update emitted its first event, not in the trace that created the
@@ -86,6 +91,7 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
       storing = true;
       let delivered = 0;
       const local = versions.lean && !movingMoney();
+      storingLocally = local;
       // Only when nothing earlier waits for delivery: a receiver sees an order's events in sequence.
       if (deliverWithStore && toDeliver.length === 0 && !delivering)
         ({ delivered } = local
@@ -97,6 +103,7 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
       else if (batched) await inTraceOf(first, () => webhooks.recordOrderEvents({ events: batch }));
       else await inTraceOf(first, () => webhooks.recordOrderEvent(batch[0] as OrderEvent));
       storing = false;
+      storedThrough = (batch[batch.length - 1] as OrderEvent).sequence;
       for (const event of batch.slice(0, delivered)) emittedIn.delete(event.id);
       toDeliver.push(...batch.slice(delivered).map((event) => event.id));
     }
@@ -130,15 +137,36 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
       sequence++;
       const id = orderEventId(orderId, sequence);
       emittedIn.set(id, traceContext().active());
+      const json = JSON.stringify(stripped(snapshot));
+      if (versions.storedAnswers) last = { sequence, json };
       toStore.push({
         id,
         orderId,
         sequence,
         type,
         occurredAt,
-        snapshot: withoutStatements(snapshot),
+        snapshot: JSON.parse(json),
         ...(statement ? { statement: copy(statement) } : {}),
       });
+    },
+    /**
+     * An Update's answer (docs/development.md#stored-answers). Since 'stored-answers' it is the
+     * sequence of the last event when the order is still as that event shows it and the event is,
+     * or will be, stored by a local activity of this workflow task: the worker sends the Update's
+     * completion with the task, once its local activities are done. Otherwise, or for older
+     * orders, the snapshot itself: an Update that changed the order after its last event, an event
+     * that goes to an activity beside money that moves (or behind a batch stored by one).
+     */
+    answer(snapshot: OrderSnapshot): OrderAnswer {
+      if (!versions.storedAnswers || !last || JSON.stringify(stripped(snapshot)) !== last.json)
+        return answer(snapshot);
+      const stored = {
+        storedEvent: last.sequence,
+        statements: Boolean(snapshot.dispute?.statements?.length),
+      };
+      if (last.sequence <= storedThrough) return stored;
+      const toActivity = movingMoney() || snapshot.status === 'settling' || (storing && !storingLocally);
+      return toActivity ? answer(snapshot) : stored;
     },
     async drain() {
       closing = true;
@@ -157,9 +185,13 @@ const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value));
  * API adds the statements to its answers from the `order` query, which leaves no history.
  */
 export function withoutStatements(snapshot: OrderSnapshot): OrderSnapshot {
-  if (!snapshot.dispute?.statements) return copy(snapshot);
+  return copy(stripped(snapshot));
+}
+
+function stripped(snapshot: OrderSnapshot): OrderSnapshot {
+  if (!snapshot.dispute?.statements) return snapshot;
   const { statements: _, ...dispute } = snapshot.dispute;
-  return copy({ ...snapshot, dispute });
+  return { ...snapshot, dispute };
 }
 
 /**
