@@ -9,7 +9,7 @@ import { startShape } from './ceilings.js';
 import { type CpuTimes, perOrder } from './cpu.js';
 import { benchStepUpdate } from './messages.js';
 import type { Settings } from './options.js';
-import { contractInput, stepsOf } from './order-inputs.js';
+import { COMMISSION, contractInput, stepsOf } from './order-inputs.js';
 import { type Progress, timedRun } from './progress.js';
 import type { BenchReport } from './report.js';
 import { type Distribution, distribution, median, round } from './stats.js';
@@ -30,7 +30,8 @@ type Latencies = Map<string, number[]>;
 type Kind = 'ceiling' | 'http' | 'direct';
 
 /**
- * Orders through both paths over HTTP and with the Temporal client, against their shape with no
+ * Orders through both paths over HTTP and with the Temporal client (the dispute orders with the
+ * marketplace's commission, so that their release pays a fee leg), against their shape with no
  * engine work; with each route's latency against the same Update sent directly (the API section),
  * and the first dispute order closed over HTTP, for the reads.
  */
@@ -140,7 +141,10 @@ function httpRun(
   return timedRun(o.progress, o.settings.concurrency, `HTTP orders rep ${rep}`, orders * 2, async (i) => {
     const dispute = i % 2 === 1;
     const orderId = `bench-http-${o.run}-${rep}-${i}`;
-    const created = await o.api.post('/v1/orders', contractInput(orderId));
+    const created = await o.api.post(
+      '/v1/orders',
+      contractInput(orderId, undefined, dispute ? COMMISSION : undefined),
+    );
     record(latencies, 'create', created.ms);
     for (const step of stepsOf(dispute)) {
       const { ms } = await o.api.post(`/v1/orders/${orderId}/${step.route}`, step.body, step.as);
@@ -156,7 +160,10 @@ function directRun(o: LifecycleOptions, rep: number, orders: number, latencies: 
     const dispute = i % 2 === 1;
     const orderId = `bench-direct-${o.run}-${rep}-${i}`;
     let started = performance.now();
-    await o.orders.create(ContractInputSchema.parse(contractInput(orderId)), new Date());
+    await o.orders.create(
+      ContractInputSchema.parse(contractInput(orderId, undefined, dispute ? COMMISSION : undefined)),
+      new Date(),
+    );
     record(latencies, 'create', performance.now() - started);
     const handle = o.client.workflow.getHandle(workflowIdFor(orderId));
     for (const step of stepsOf(dispute)) {

@@ -10,8 +10,21 @@ import type { ApiKeys } from './api-client.js';
 export const HOUR = 3600_000;
 export const BENCH_SUPPLIER = { id: 'bench-supplier', name: 'Bench Supplier' };
 
-/** The bench's contract: deadlines an hour and a day away unless given (epoch milliseconds). */
-export function contractInput(orderId: string, deadlines?: { fundBy: number; shipBy: number }) {
+/**
+ * The marketplace's commission on the lifecycle's dispute orders: their split releases part of the
+ * escrow, so the release carries a fee leg to `fees:USD` (docs/ledger.md), as a marketplace's would.
+ */
+export const COMMISSION = { commissionBps: 250, minimum: 1_000 };
+
+/**
+ * The bench's contract: deadlines an hour and a day away unless given (epoch milliseconds), and
+ * the commission when `fees` is given.
+ */
+export function contractInput(
+  orderId: string,
+  deadlines?: { fundBy: number; shipBy: number },
+  fees?: typeof COMMISSION,
+) {
   const now = Date.now();
   return {
     orderId,
@@ -29,6 +42,7 @@ export function contractInput(orderId: string, deadlines?: { fundBy: number; shi
       { attribute: 'moisture', max: 12, unit: '%' },
       { attribute: 'grade', oneOf: ['A', 'B'] },
     ],
+    ...(fees && { fees }),
   };
 }
 
