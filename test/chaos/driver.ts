@@ -26,7 +26,7 @@ export function newOrder(
     ...(PATHS[path] as PathDef).contract(at, amount),
     ...overrides,
   } as ContractInput;
-  return { orderId, path, amount, contract, payments: [], problems: [] };
+  return { orderId, path, amount, contract, payments: [], reversals: [], problems: [] };
 }
 
 export interface DriverOptions {
@@ -85,6 +85,35 @@ export async function driveOrder(m: OrderModel, o: DriverOptions): Promise<void>
             'same reference, another amount',
             { method: 'POST', path: `${path}/payments`, body: { ...payment, amount: payment.amount + 1 } },
             [422],
+          );
+        }
+        continue;
+      }
+      case 'reverse': {
+        const reference = m.payments.at(-1)?.reference ?? 'none';
+        const n = m.reversals.filter((r) => r.reference === reference).length + 1;
+        const reversal = { amount: step.amount(m), reason: step.reason };
+        const a = await o.client.send({
+          method: 'POST',
+          path: `${path}/payments/${reference}/reversal`,
+          body: reversal,
+        });
+        if (a.status !== 200) {
+          fail(`reversal ${n} of ${reference}`, a);
+          return;
+        }
+        m.reversals.push({ reference, n, amount: reversal.amount });
+        o.onStep?.(m, step);
+        if (o.abuse) {
+          // More than is left of the payment: refused, nothing reversed.
+          await expectRefused(
+            'reversal above the payment',
+            {
+              method: 'POST',
+              path: `${path}/payments/${reference}/reversal`,
+              body: { amount: m.amount, reason: step.reason },
+            },
+            [409, 422],
           );
         }
         continue;

@@ -70,6 +70,8 @@ export interface LedgerRow {
   kind: ExpectedMovement['kind'];
   idempotencyKey: string;
   amount: number;
+  /** Of a release: its leg to the fee account; 0 without one. */
+  fee: number;
 }
 
 export interface InvariantReport {
@@ -89,7 +91,7 @@ export async function checkLedger(pool: pg.Pool): Promise<InvariantReport> {
       for (const row of broken.rows.slice(0, 5)) violations.push(`${name}: ${JSON.stringify(row)}`);
     }
     const all = await client.query(
-      'SELECT order_id, kind, idempotency_key, amount FROM ledger_transactions ORDER BY id',
+      'SELECT order_id, kind, idempotency_key, amount, coalesce(fee, 0) AS fee FROM ledger_transactions ORDER BY id',
     );
     await client.query('COMMIT');
     return {
@@ -100,6 +102,7 @@ export async function checkLedger(pool: pg.Pool): Promise<InvariantReport> {
         kind: r.kind,
         idempotencyKey: r.idempotency_key,
         amount: Number(r.amount),
+        fee: Number(r.fee),
       })),
     };
   } catch (err) {
@@ -135,6 +138,11 @@ export function compareMoney(
     if (got !== e.amount || row?.kind !== e.kind) {
       result.differences.push(
         `${orderId}: expected ${e.kind} ${e.amount} (${e.idempotencyKey}), ledger has ${row ? `${row.kind} ${row.amount}` : 'nothing'}`,
+      );
+    } else if (row.fee !== (e.fee ?? 0)) {
+      // The whole release left escrow; only its split between the supplier and the fee account is off.
+      result.differences.push(
+        `${orderId}: expected a fee of ${e.fee ?? 0} in ${e.idempotencyKey}, ledger has ${row.fee}`,
       );
     }
   }

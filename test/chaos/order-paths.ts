@@ -48,6 +48,12 @@ export type Step =
       refund?: (m: OrderModel) => number;
       returnGoods?: boolean;
     }
+  /** docs/spec.md#reversals: the rail takes back part of the last payment. */
+  | {
+      kind: 'reverse';
+      amount: (m: OrderModel) => number;
+      reason: 'chargeback' | 'recall' | 'returned_payment';
+    }
   /** Waits for a timer of the engine to move the order (a lapse, an escalation). */
   | { kind: 'await'; status: string }
   /** Waits for `balanceOverdue: true` (docs/spec.md#delivery-and-balance-deadlines) in the snapshot. */
@@ -350,6 +356,46 @@ export const PATHS = {
     outcome: 'refunded',
     reason: 'return_receipt_lapsed',
   },
+  // docs/spec.md#commission and #reversals: a release pays the fee account in the same transaction.
+  released_with_fee: {
+    contract: (s) => ({ ...LONG(s), fees: { commissionBps: 250, minimum: 500 } }),
+    steps: [...delivered, { kind: 'inspect', conforms: true }],
+    outcome: 'released',
+    reason: 'buyer_accepted',
+  },
+  split_with_fee: {
+    contract: (s) => ({ ...LONG(s), fees: { commissionBps: 1_200 } }),
+    steps: [
+      ...disputed,
+      settle((m) => ({ party: 'supplier', action: 'offer', refundAmount: quarter(m) })),
+      settle(() => ({ party: 'buyer', action: 'accept_offer' })),
+    ],
+    outcome: 'split',
+    reason: 'settlement_agreed',
+    splitRefund: quarter,
+  },
+  reversed_before_shipment: {
+    contract: LONG,
+    steps: [
+      { kind: 'pay', amount: full },
+      { kind: 'reverse', amount: quarter, reason: 'chargeback' },
+      { kind: 'await', status: 'closed' },
+    ],
+    outcome: 'cancelled',
+    reason: 'payment_reversed',
+  },
+  reversed_after_shipment: {
+    contract: (s) => ({ ...LONG(s), fees: { commissionBps: 300 } }),
+    steps: [
+      { kind: 'pay', amount: full },
+      { kind: 'ship' },
+      { kind: 'reverse', amount: quarter, reason: 'recall' },
+      { kind: 'deliver' },
+      { kind: 'inspect', conforms: true },
+    ],
+    outcome: 'released',
+    reason: 'buyer_accepted',
+  },
 } satisfies Record<string, PathDef>;
 
 export type PathName = keyof typeof PATHS;
@@ -362,6 +408,8 @@ export interface OrderModel {
   contract: ContractInput;
   /** Payments the engine accepted (200), by reference: what must be in the ledger as funding. */
   payments: { reference: string; amount: number }[];
+  /** Reversals the engine accepted (200): the n-th of its payment's, what left escrow back to the rail. */
+  reversals: { reference: string; n: number; amount: number }[];
   /** When set, the order closed another way than its path says, for a reason the test accepts (see driver). */
   closedAs?: { outcome: Outcome; reason: string };
   /** The engine said it is closed (GET snapshot), with this outcome and reason. */
@@ -373,9 +421,18 @@ export interface OrderModel {
 }
 
 export interface ExpectedMovement {
-  kind: 'funding' | 'refund' | 'release';
+  kind: 'funding' | 'refund' | 'release' | 'reversal';
   idempotencyKey: string;
   amount: number;
+  /** Of a release: the commission it pays the fee account out of `amount`. */
+  fee?: number;
+}
+
+/** docs/spec.md#commission, written again: min(released, max(minimum, ⌊released × bps / 10000⌋)). */
+export function expectedFee(fees: ContractInput['fees'], released: number): number {
+  if (!fees) return 0;
+  const rate = Number((BigInt(released) * BigInt(fees.commissionBps)) / 10_000n);
+  return Math.min(released, Math.max(fees.minimum ?? 0, rate));
 }
 
 /**
@@ -383,13 +440,21 @@ export interface ExpectedMovement {
  * fix when filed), written out again as the test's own oracle.
  */
 export function expectedMovements(m: OrderModel): ExpectedMovement[] {
-  const funded = m.payments.reduce((sum, p) => sum + p.amount, 0);
+  const reversed = m.reversals.reduce((sum, r) => sum + r.amount, 0);
+  const funded = m.payments.reduce((sum, p) => sum + p.amount, 0) - reversed;
   const covered = Math.min(funded, m.amount);
-  const out: ExpectedMovement[] = m.payments.map((p) => ({
-    kind: 'funding',
-    idempotencyKey: `${m.orderId}:payment:${p.reference}`,
-    amount: p.amount,
-  }));
+  const out: ExpectedMovement[] = [
+    ...m.payments.map((p) => ({
+      kind: 'funding' as const,
+      idempotencyKey: `${m.orderId}:payment:${p.reference}`,
+      amount: p.amount,
+    })),
+    ...m.reversals.map((r) => ({
+      kind: 'reversal' as const,
+      idempotencyKey: `${m.orderId}:reversal:${r.reference}:${r.n}`,
+      amount: r.amount,
+    })),
+  ];
   const { outcome } = expectedClose(m);
   let refund = 0;
   let release = 0;
@@ -399,7 +464,15 @@ export function expectedMovements(m: OrderModel): ExpectedMovement[] {
     release = covered - refund;
   } else refund = covered;
   if (refund > 0) out.push({ kind: 'refund', idempotencyKey: `${m.orderId}:refund`, amount: refund });
-  if (release > 0) out.push({ kind: 'release', idempotencyKey: `${m.orderId}:release`, amount: release });
+  if (release > 0) {
+    const fee = expectedFee(m.contract.fees, release);
+    out.push({
+      kind: 'release',
+      idempotencyKey: `${m.orderId}:release`,
+      amount: release,
+      ...(fee > 0 && { fee }),
+    });
+  }
   if (funded > covered) {
     out.push({ kind: 'refund', idempotencyKey: `${m.orderId}:excess-refund`, amount: funded - covered });
   }
