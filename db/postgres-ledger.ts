@@ -141,8 +141,11 @@ export class PostgresLedger implements PaymentsGateway {
     const escrow = `escrow:${m.orderId}`;
     const buyer = `buyer:${m.buyerId}:${m.currency}`;
     const supplier = `supplier:${m.supplierId}:${m.currency}`;
+    // A draw funds the escrow from the lender's account, and a refund of it goes back there; that
+    // account exists since the line opened, and its own check keeps it from going below zero.
+    const payer = m.lenderLineId ? `lender:${m.lenderLineId}` : buyer;
     const [from, to] =
-      kind === 'funding' ? [buyer, escrow] : kind === 'refund' ? [escrow, buyer] : [escrow, supplier];
+      kind === 'funding' ? [payer, escrow] : kind === 'refund' ? [escrow, payer] : [escrow, supplier];
 
     const client = await this.pool.connect();
     try {
@@ -193,9 +196,18 @@ export class PostgresLedger implements PaymentsGateway {
         [escrow, m.orderId, buyer, m.buyerId, m.currency, supplier, m.supplierId],
       );
       const tx = await client.query(
-        `INSERT INTO ledger_transactions (idempotency_key, order_id, kind, amount, currency, reference, memo)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-        [m.idempotencyKey, m.orderId, kind, m.amount, m.currency, m.reference ?? null, m.memo],
+        `INSERT INTO ledger_transactions (idempotency_key, order_id, kind, amount, currency, reference, memo, method)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+        [
+          m.idempotencyKey,
+          m.orderId,
+          kind,
+          m.amount,
+          m.currency,
+          m.reference ?? null,
+          m.memo,
+          m.method ?? null,
+        ],
       );
       const txId = tx.rows[0].id;
       await client.query(

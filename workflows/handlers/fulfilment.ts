@@ -3,8 +3,9 @@ import { isOpen } from '../model/lifecycle.js';
 import type { CloseReason, OrderSnapshot } from '../model/state.js';
 import { formatAmount } from '../rules/money.js';
 import { MAX_PAYMENTS } from '../schemas/caps.js';
-import type { CancelEvent, DeliveryEvent, PaymentEvent, ShipmentEvent } from '../schemas/commands.js';
+import type { CancelEvent, DeliveryEvent, RecordPaymentCommand, ShipmentEvent } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
+import { fundByDraw } from './draws.js';
 import type { Order, UpdateHandlers } from './order.js';
 import { creditEscrow } from './settlement.js';
 
@@ -26,7 +27,7 @@ export class Fulfilment {
   readonly updates = {
     recordPayment: {
       description:
-        'A payment into escrow: { amount, reference, receivedAt? }. A repeated reference is a no-op.',
+        'A payment into escrow: { amount, reference, receivedAt?, method?, creditLineId? }. A repeated reference is a no-op.',
       validate: (p) => this.validatePayment(p),
       handle: (p) => this.recordPayment(p),
     },
@@ -45,7 +46,7 @@ export class Fulfilment {
 
   constructor(private readonly order: Order) {}
 
-  validatePayment(payment: PaymentEvent): void {
+  validatePayment(payment: RecordPaymentCommand): void {
     const { order } = this;
     const existing =
       order.state.payments.find((p) => p.reference === payment.reference)?.amount ??
@@ -59,9 +60,14 @@ export class Fulfilment {
       order.invalid(`the order holds the most payments an order may have (${MAX_PAYMENTS})`);
     }
     order.notInFuture('receivedAt', payment.receivedAt);
+    if ((payment.method === 'credit_line') !== (payment.lineSteps !== undefined && !!payment.creditLineId)) {
+      order.invalid('a credit_line payment names its creditLineId and carries its line steps; no other does');
+    }
   }
 
-  async recordPayment(payment: PaymentEvent): Promise<OrderSnapshot> {
+  async recordPayment(command: RecordPaymentCommand): Promise<OrderSnapshot> {
+    // The line steps are the API's signatures for the line, not part of the payment.
+    const { lineSteps: _lineSteps, ...payment } = command;
     const { order } = this;
     const { state, contract } = order;
     const existing = state.payments.find((p) => p.reference === payment.reference);
@@ -73,7 +79,10 @@ export class Fulfilment {
     this.paymentsInFlight++;
     try {
       const receivedAt = payment.receivedAt ? new Date(payment.receivedAt).toISOString() : order.now();
-      const tx = await creditEscrow(order, payment);
+      const tx =
+        command.method === 'credit_line'
+          ? await fundByDraw(order, command)
+          : await creditEscrow(order, payment);
       state.payments.push({
         ...payment,
         receivedAt,

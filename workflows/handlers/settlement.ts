@@ -25,6 +25,8 @@ export function creditEscrow(order: Order, payment: PaymentEvent) {
     amount: payment.amount,
     reference: payment.reference,
     memo: `payment ${payment.reference} from buyer ${contract.buyer.id}`,
+    method: payment.method,
+    ...(payment.method === 'credit_line' && { lenderLineId: payment.creditLineId }),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { PaymentMethod } from '../schemas/commands.js';
 import type { OrderEvent } from './events.js';
 
 /**
@@ -31,7 +32,28 @@ export interface OrderActivities {
   deliverOrderEvents(input: { eventIds: string[] }): Promise<{ delivered: number }>;
   /** Orders started before 'event-batches' deliver one event per activity. */
   deliverOrderEvent(input: { eventId: string }): Promise<{ delivered: string[] }>;
+  /**
+   * A draw's steps on its credit line (docs/credit.md#draws-into-escrow), each the line's Update
+   * the API signed beforehand, sent under the draw's business key: safe to repeat.
+   */
+  reserveLineDraw(step: LineDrawStep): Promise<LineReservation>;
+  confirmLineDraw(step: LineDrawStep): Promise<void>;
+  releaseLineDraw(step: LineDrawStep): Promise<void>;
 }
+
+/** One step of a draw: the line, the order's buyer and currency it must lend to, the draw, the API's signature. */
+export interface LineDrawStep {
+  lineId: string;
+  buyerId: string;
+  currency: string;
+  draw: { orderId: string; reference: string; amount: number };
+  signature: { publicKey: string; signature: string };
+}
+
+/** The line held the amount, or refused it with what it can lend. */
+export type LineReservation =
+  | { reserved: true }
+  | { reserved: false; message: string; available: number; lineStatus: string };
 
 /** One movement of money in the payments system (`db/payments-gateway.ts`). */
 export interface Movement {
@@ -45,6 +67,13 @@ export interface Movement {
   amount: number;
   memo: string;
   reference?: string;
+  /** A payment's method, which the ledger records (docs/ledger.md). */
+  method?: PaymentMethod;
+  /**
+   * A financed order's line (docs/credit.md#draws-into-escrow): its funding comes from
+   * `lender:<lineId>`, its refund to the line goes back there.
+   */
+  lenderLineId?: string;
 }
 
 export interface MovementResult {

@@ -9,7 +9,7 @@ import {
   DeliveryEventSchema,
   ExtensionAnswerCommandSchema,
   ExtensionProposalSchema,
-  PaymentEventSchema,
+  RecordPaymentCommandSchema,
   SettlementEventSchema,
   ShipmentEventSchema,
   StatementEventSchema,
@@ -26,7 +26,7 @@ import type { OrderSnapshot } from './state.js';
  */
 export const COMMAND_SCHEMAS = {
   arbitrate: ArbitrationDecisionSchema,
-  recordPayment: PaymentEventSchema,
+  recordPayment: RecordPaymentCommandSchema,
   recordShipment: ShipmentEventSchema,
   recordDelivery: DeliveryEventSchema,
   submitInspection: InspectionReportSchema,
@@ -43,8 +43,11 @@ export const UPDATE_NAMES = Object.keys(COMMAND_SCHEMAS) as UpdateName[];
 /** The argument an Update's handler gets, once its schema has parsed it. */
 export type CommandOf<N extends UpdateName> = z.output<(typeof COMMAND_SCHEMAS)[N]>;
 
+/** What a sender passes: fields with a default (a payment's `method`) may be left out. */
+export type CommandInputOf<N extends UpdateName> = z.input<(typeof COMMAND_SCHEMAS)[N]>;
+
 export type OrderUpdates = {
-  [N in UpdateName]: UpdateDefinition<OrderSnapshot, [CommandOf<N>], N>;
+  [N in UpdateName]: UpdateDefinition<OrderSnapshot, [CommandInputOf<N>], N>;
 };
 export const UPDATES = Object.fromEntries(
   UPDATE_NAMES.map((name) => [name, defineUpdate(name)]),

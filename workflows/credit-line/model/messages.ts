@@ -4,7 +4,9 @@ import type { z } from 'zod';
 import {
   CloseLineSchema,
   DrawRefundSchema,
+  type DrawReservation,
   DrawReservationSchema,
+  type DrawStep,
   DrawStepSchema,
   RepaymentSchema,
   VerificationSchema,
@@ -47,3 +49,41 @@ export const UNKNOWN_DRAW = 'CreditLineUnknownDraw';
 export const CREDIT_LINE_WORKFLOW_ID_PREFIX = 'credit-line-';
 export const creditLineWorkflowId = (lineId: string) => `${CREDIT_LINE_WORKFLOW_ID_PREFIX}${lineId}`;
 export const drawIdOf = (d: { orderId: string; reference: string }) => `${d.orderId}:${d.reference}`;
+
+export interface LineStepCall<A> {
+  workflowId: string;
+  updateName: 'reserveDraw' | 'confirmDraw' | 'releaseDraw';
+  updateId: string;
+  arg: A;
+}
+
+/**
+ * The line's Updates of one draw, built in one place for the API, which signs them, and the order's
+ * activities, which send them: the Update id is the draw's business key and the step, so that a step
+ * sent again after a crash is the same Update.
+ */
+export function lineStepCalls(lineId: string, draw: DrawReservation) {
+  const workflowId = creditLineWorkflowId(lineId);
+  const step: DrawStep = { orderId: draw.orderId, reference: draw.reference };
+  const id = (name: string) => `draw:${drawIdOf(draw)}:${name}`;
+  return {
+    reserve: {
+      workflowId,
+      updateName: 'reserveDraw',
+      updateId: id('reserve'),
+      arg: { ...step, amount: draw.amount },
+    } satisfies LineStepCall<DrawReservation>,
+    confirm: {
+      workflowId,
+      updateName: 'confirmDraw',
+      updateId: id('confirm'),
+      arg: step,
+    } satisfies LineStepCall<DrawStep>,
+    release: {
+      workflowId,
+      updateName: 'releaseDraw',
+      updateId: id('release'),
+      arg: step,
+    } satisfies LineStepCall<DrawStep>,
+  };
+}
