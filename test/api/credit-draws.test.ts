@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { type ApiUnderTest, eventually, orderReads, withApi } from '../support/api-client.js';
+import { testApplication } from '../support/credit-lines.js';
+import { type Harness, testContract } from '../support/harness.js';
+
+let api: ApiUnderTest;
+let h: Harness;
+withApi((ready) => {
+  ({ api, h } = ready);
+});
+const { snapshot, ledgerEntries } = orderReads(() => api);
+
+const line = async (lineId: string) =>
+  (await api.call('GET', `/v1/credit-lines/${lineId}`, { as: 'reader' })).body;
+
+/** A line the scorecard offers AUD 100,000.00 and an underwriter approved (or left in verification). */
+async function newLine({ verified = true } = {}) {
+  const application = testApplication({ buyer: { id: `buyer-${randomUUID().slice(0, 8)}` } });
+  expect((await api.call('POST', '/v1/credit-lines', { body: application })).status).toBe(201);
+  await eventually(
+    () => line(application.lineId),
+    (l) => l.status === 'verification',
+    60_000,
+  );
+  if (verified) {
+    const v = await api.call('POST', `/v1/credit-lines/${application.lineId}/verification`, {
+      as: 'underwriter',
+      body: { approve: true, underwriter: 'Dana Underwriter', notes: 'statements match' },
+    });
+    expect(v.status).toBe(200);
+  }
+  return application;
+}
+
+async function orderOf(buyerId: string, overrides: Parameters<typeof testContract>[0] = {}) {
+  const contract = testContract({ buyer: { id: buyerId }, currency: 'AUD', amount: 1_250_000, ...overrides });
+  expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
+  return contract;
+}
+
+/** The line's first event of that type in the feed, read page by page. */
+async function lineEvent(lineId: string, type: string) {
+  let after = '0';
+  for (;;) {
+    const page = await api.call('GET', `/v1/events?after=${after}&limit=100`, { as: 'reader' });
+    const found = page.body.events.find(
+      (e: { type: string; lineId?: string }) => e.type === type && e.lineId === lineId,
+    );
+    if (found || page.body.events.length === 0) return found;
+    after = page.body.cursor;
+  }
+}
+
+const draw = (orderId: string, lineId: string, amount: number, reference = 'draw-1') =>
+  api.call('POST', `/v1/orders/${orderId}/payments`, {
+    body: { amount, reference, method: 'credit_line', creditLineId: lineId },
+  });
+
+describe('drawing on a credit line to pay into escrow, over HTTP', () => {
+  it('funds the escrow from the lender once: the line’s principal is the draw, due after its term, credit_line.drawn in the feed', async () => {
+    const application = await newLine();
+    const contract = await orderOf(application.buyer.id);
+    const paid = await draw(contract.orderId, application.lineId, 1_250_000);
+    expect(paid.status).toBe(200);
+    expect(paid.body).toMatchObject({ status: 'awaiting_shipment', funded: 1_250_000 });
+    expect(paid.body.payments).toEqual([
+      expect.objectContaining({
+        reference: 'draw-1',
+        method: 'credit_line',
+        creditLineId: application.lineId,
+        amount: 1_250_000,
+      }),
+    ]);
+    expect(paid.body.payments[0]).not.toHaveProperty('lineSteps');
+    const [funding, ...rest] = await ledgerEntries(contract.orderId);
+    expect(rest).toEqual([]);
+    expect(funding).toMatchObject({
+      kind: 'funding',
+      amount: 1_250_000,
+      idempotencyKey: `${contract.orderId}:payment:draw-1`,
+      legs: [
+        { accountId: `lender:${application.lineId}`, amount: -1_250_000 },
+        { accountId: `escrow:${contract.orderId}`, amount: 1_250_000 },
+      ],
+    });
+    const drawn = await line(application.lineId);
+    expect(drawn).toMatchObject({ principal: 1_250_000, reserved: 0, available: 8_750_000 });
+    const [d] = drawn.draws;
+    expect(d).toMatchObject({
+      drawId: `${contract.orderId}:draw-1`,
+      status: 'outstanding',
+      amount: 1_250_000,
+    });
+    // The line's repayment term is P60D.
+    expect(Date.parse(d.dueAt) - Date.parse(d.drawnAt)).toBe(60 * 86_400_000);
+
+    // The same payment again is the same payment: nothing drawn twice.
+    const again = await draw(contract.orderId, application.lineId, 1_250_000);
+    expect(again.status).toBe(200);
+    expect(again.body.payments).toHaveLength(1);
+    expect(await line(application.lineId)).toMatchObject({ principal: 1_250_000, available: 8_750_000 });
+    expect(await ledgerEntries(contract.orderId)).toHaveLength(1);
+
+    const event = await eventually(
+      () => lineEvent(application.lineId, 'credit_line.drawn'),
+      (e) => e !== undefined,
+      30_000,
+    );
+    expect(event.data.detail).toMatchObject({ orderId: contract.orderId, amount: 1_250_000 });
+  });
+
+  it('refuses a draw the line cannot fund with 422 credit-unavailable { available, lineStatus }, and neither changes', async () => {
+    const application = await newLine();
+    const other = await newLine();
+    const pending = await newLine({ verified: false });
+    const cases: [
+      string,
+      () => Promise<{ orderId: string; lineId: string; amount: number }>,
+      string,
+      object,
+    ][] = [
+      [
+        'another buyer’s line',
+        async () => ({
+          orderId: (await orderOf(application.buyer.id)).orderId,
+          lineId: other.lineId,
+          amount: 1_000,
+        }),
+        `credit line ${other.lineId} is buyer ${other.buyer.id}'s, not this order's buyer ${application.buyer.id}`,
+        { available: 10_000_000, lineStatus: 'active' },
+      ],
+      [
+        'another currency',
+        async () => ({
+          orderId: (await orderOf(application.buyer.id, { currency: 'USD' })).orderId,
+          lineId: application.lineId,
+          amount: 1_000,
+        }),
+        `credit line ${application.lineId} lends in AUD, the order is in USD`,
+        { available: 10_000_000, lineStatus: 'active' },
+      ],
+      [
+        'more than available',
+        async () => ({
+          orderId: (await orderOf(application.buyer.id, { amount: 20_000_000, deposit: 1_000_000 })).orderId,
+          lineId: application.lineId,
+          amount: 10_000_001,
+        }),
+        `credit line ${application.lineId} has 10000000 available, less than 10000001`,
+        { available: 10_000_000, lineStatus: 'active' },
+      ],
+      [
+        'a line not active',
+        async () => ({
+          orderId: (await orderOf(pending.buyer.id)).orderId,
+          lineId: pending.lineId,
+          amount: 1_000,
+        }),
+        `credit line ${pending.lineId} is verification: it lends only while active`,
+        { available: 0, lineStatus: 'verification' },
+      ],
+    ];
+    for (const [name, setUp, detail, figures] of cases) {
+      const { orderId, lineId, amount } = await setUp();
+      const before = await line(lineId);
+      const refused = await draw(orderId, lineId, amount);
+      expect(refused.status, name).toBe(422);
+      expect(refused.body, name).toMatchObject({ type: '/problems/credit-unavailable', detail, ...figures });
+      expect(await snapshot(orderId), name).toMatchObject({
+        funded: 0,
+        payments: [],
+        status: 'awaiting_funding',
+      });
+      expect(await ledgerEntries(orderId), name).toEqual([]);
+      const after = await line(lineId);
+      expect(after.draws, name).toEqual(before.draws);
+      expect([after.principal, after.reserved, after.available], name).toEqual([
+        before.principal,
+        before.reserved,
+        before.available,
+      ]);
+    }
+    const unknown = await draw((await orderOf(application.buyer.id)).orderId, 'no-such-line', 1_000);
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.type).toBe('/problems/credit-line-not-found');
+    expect((await h.ledger.lineEntries(application.lineId)).map((t) => t.kind)).toEqual(['credit_open']);
+  });
+
+  it('lets the line decide between two draws that both passed the API’s check: one funds, the other is refused and changes nothing', async () => {
+    const application = await newLine();
+    const [a, b] = [
+      await orderOf(application.buyer.id, { amount: 6_000_000 }),
+      await orderOf(application.buyer.id, { amount: 6_000_000 }),
+    ];
+    const answers = await Promise.all([
+      draw(a.orderId, application.lineId, 6_000_000),
+      draw(b.orderId, application.lineId, 6_000_000),
+    ]);
+    expect(answers.map((r) => r.status).sort()).toEqual([200, 422]);
+    const refused = answers.find((r) => r.status === 422);
+    expect(refused?.body).toMatchObject({
+      type: '/problems/credit-unavailable',
+      available: 4_000_000,
+      lineStatus: 'active',
+    });
+    const loser = answers[0]?.status === 422 ? a : b;
+    expect(await snapshot(loser.orderId)).toMatchObject({
+      funded: 0,
+      payments: [],
+      status: 'awaiting_funding',
+    });
+    expect(await ledgerEntries(loser.orderId)).toEqual([]);
+    const after = await line(application.lineId);
+    expect(after).toMatchObject({ principal: 6_000_000, reserved: 0, available: 4_000_000 });
+    expect(after.draws).toHaveLength(1);
+  });
+});
