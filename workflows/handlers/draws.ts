@@ -6,11 +6,12 @@ import { type Order, refuse } from './order.js';
 import { creditEscrow } from './settlement.js';
 
 /**
- * The line's Updates wait for the line's workflow task: seconds on a busy cluster. Retried until
- * the line answers, as the ledger's movements are: a step once begun always ends.
+ * The line's Updates wait for the line's workflow task: seconds on a busy cluster, and a worker
+ * that died mid-step is noticed within the timeout. Retried until the line answers, as the
+ * ledger's movements are: a step once begun always ends.
  */
 const line = proxyActivities<OrderActivities>({
-  startToCloseTimeout: '30 seconds',
+  startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
