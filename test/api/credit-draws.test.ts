@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { type ApiUnderTest, eventually, orderReads, withApi } from '../support/api-client.js';
-import { testApplication } from '../support/credit-lines.js';
+import { lineOverHttp } from '../support/credit-lines.js';
 import { type Harness, testContract } from '../support/harness.js';
 
 let api: ApiUnderTest;
@@ -14,24 +13,7 @@ const { snapshot, ledgerEntries } = orderReads(() => api);
 const line = async (lineId: string) =>
   (await api.call('GET', `/v1/credit-lines/${lineId}`, { as: 'reader' })).body;
 
-/** A line the scorecard offers AUD 100,000.00 and an underwriter approved (or left in verification). */
-async function newLine({ verified = true } = {}) {
-  const application = testApplication({ buyer: { id: `buyer-${randomUUID().slice(0, 8)}` } });
-  expect((await api.call('POST', '/v1/credit-lines', { body: application })).status).toBe(201);
-  await eventually(
-    () => line(application.lineId),
-    (l) => l.status === 'verification',
-    60_000,
-  );
-  if (verified) {
-    const v = await api.call('POST', `/v1/credit-lines/${application.lineId}/verification`, {
-      as: 'underwriter',
-      body: { approve: true, underwriter: 'Dana Underwriter', notes: 'statements match' },
-    });
-    expect(v.status).toBe(200);
-  }
-  return application;
-}
+const newLine = (options?: { verified: boolean }) => lineOverHttp(api, options);
 
 async function orderOf(buyerId: string, overrides: Parameters<typeof testContract>[0] = {}) {
   const contract = testContract({ buyer: { id: buyerId }, currency: 'AUD', amount: 1_250_000, ...overrides });

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditLineQuery, creditLineWorkflowId } from '../../workflows/credit-line/model/messages.js';
 import type { CreditLineSnapshot } from '../../workflows/credit-line/model/state.js';
 import { workflowIdFor } from '../../workflows/model/messages.js';
 import { type ApiUnderTest, eventually, startApi } from '../support/api-client.js';
-import { testApplication } from '../support/credit-lines.js';
+import { lineOverHttp } from '../support/credit-lines.js';
 import { type EngineProcess, startWorkerProcess } from '../support/engine-processes.js';
 import { acceptedUpdateIds, createHarness, type Harness, testContract } from '../support/harness.js';
 
@@ -36,22 +35,6 @@ const lineOf = (lineId: string) =>
   h.client.workflow
     .getHandle(creditLineWorkflowId(lineId))
     .query(creditLineQuery) as Promise<CreditLineSnapshot>;
-
-async function activeLine() {
-  const application = testApplication({ buyer: { id: `buyer-${randomUUID().slice(0, 8)}` } });
-  expect((await api.call('POST', '/v1/credit-lines', { body: application })).status).toBe(201);
-  await eventually(
-    () => lineOf(application.lineId),
-    (l) => l.status === 'verification',
-    60_000,
-  );
-  const verified = await api.call('POST', `/v1/credit-lines/${application.lineId}/verification`, {
-    as: 'underwriter',
-    body: { approve: true, underwriter: 'Dana Underwriter', notes: 'statements match' },
-  });
-  expect(verified.status).toBe(200);
-  return application;
-}
 
 /** Polls without pause: the worker is killed as soon as the step is seen. */
 async function until(reached: () => Promise<boolean>, what: string) {
@@ -136,7 +119,7 @@ describe('a draw into escrow when the worker is killed (SIGKILL) at each step of
   it.each(STEPS)(
     'happens exactly once: $name',
     async (step) => {
-      const application = await activeLine();
+      const application = await lineOverHttp(api);
       const contract = testContract({ buyer: { id: application.buyer.id }, currency: 'AUD', amount: AMOUNT });
       expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
       const ids = {
