@@ -10,6 +10,9 @@ import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common'
 import {
   CREDIT_UNAVAILABLE,
   creditLineQuery,
+  creditLineWorkflowId,
+  drawIdOf,
+  drawRefundedSignal,
   LINE_UPDATES,
   type LineStepCall,
   lineStepCalls,
@@ -49,9 +52,20 @@ function refused(err: unknown): ApplicationFailure | undefined {
  */
 export function createDrawActivities(): Pick<
   OrderActivities,
-  'reserveLineDraw' | 'confirmLineDraw' | 'releaseLineDraw'
+  'reserveLineDraw' | 'confirmLineDraw' | 'releaseLineDraw' | 'lineDrawOutstanding' | 'notifyLineRefund'
 > {
   return {
+    async lineDrawOutstanding({ lineId, orderId, reference }) {
+      const handle = Context.current().client.workflow.getHandle(creditLineWorkflowId(lineId));
+      const line = await handle.query(creditLineQuery);
+      const draw = line.draws.find((d) => d.drawId === drawIdOf({ orderId, reference }));
+      // A draw no longer listed was repaid and closed in an earlier statement.
+      return { outstanding: draw?.status === 'outstanding' ? draw.amount - draw.repaid : 0 };
+    },
+    async notifyLineRefund({ lineId, orderId, reference }) {
+      const handle = Context.current().client.workflow.getHandle(creditLineWorkflowId(lineId));
+      await handle.signal(drawRefundedSignal, { orderId, reference });
+    },
     async reserveLineDraw(step): Promise<LineReservation> {
       const { client } = Context.current();
       const calls = lineStepCalls(step.lineId, step.draw);

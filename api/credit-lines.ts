@@ -39,7 +39,13 @@ const fingerprint = (a: Omit<CreditApplication, 'appliedAt'> | CreditLineSnapsho
 
 /** The line as the API answers it: without the workflow's own bookkeeping. */
 export function lineView(s: CreditLineSnapshot) {
-  const { period: _period, repayments: _repayments, lastSequence: _lastSequence, ...view } = s;
+  const {
+    period: _period,
+    repayments: _repayments,
+    refunds: _refunds,
+    lastSequence: _lastSequence,
+    ...view
+  } = s;
   return view;
 }
 

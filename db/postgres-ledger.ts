@@ -351,6 +351,17 @@ export class PostgresLedger implements PaymentsGateway {
     }
   }
 
+  /** What the transaction of that key credited to that account; 0 when there is none. */
+  async creditedBy(idempotencyKey: string, accountId: string): Promise<number> {
+    const result = await this.pool.query(
+      `SELECT COALESCE(SUM(e.amount), 0) AS amount
+         FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+        WHERE t.idempotency_key = $1 AND e.account_id = $2 AND e.amount > 0`,
+      [idempotencyKey, accountId],
+    );
+    return Number(result.rows[0].amount);
+  }
+
   /** The line's ledger transactions with their legs, in commit order. */
   async lineEntries(lineId: string) {
     const result = await this.pool.query(

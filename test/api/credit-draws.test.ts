@@ -197,4 +197,116 @@ describe('drawing on a credit line to pay into escrow, over HTTP', () => {
     expect(after).toMatchObject({ principal: 6_000_000, reserved: 0, available: 4_000_000 });
     expect(after.draws).toHaveLength(1);
   });
+
+  it('refunds a financed order to the line first: the draw’s principal back to lender:<lineId>, the rest to the buyer, credit_line.repaid', async () => {
+    const application = await newLine();
+    const contract = await orderOf(application.buyer.id);
+    expect((await draw(contract.orderId, application.lineId, 1_000_000)).status).toBe(200);
+    const wire = await api.call('POST', `/v1/orders/${contract.orderId}/payments`, {
+      body: { amount: 250_000, reference: 'wire-1' },
+    });
+    expect(wire.status).toBe(200);
+    expect(wire.body.status).toBe('awaiting_shipment');
+    // The buyer repaid part of the draw itself: the line is owed 600,000 of it.
+    const repaid = await api.call('POST', `/v1/credit-lines/${application.lineId}/repayments`, {
+      body: { amount: 400_000, reference: 'repay-1' },
+    });
+    expect(repaid.status).toBe(200);
+
+    const cancelled = await api.call('POST', `/v1/orders/${contract.orderId}/cancel`, {
+      body: { party: 'supplier', reason: 'out of stock' },
+    });
+    expect(cancelled.status).toBe(200);
+    const closed = await eventually(
+      () => snapshot(contract.orderId),
+      (o) => o.status === 'closed',
+      30_000,
+    );
+    expect(closed).toMatchObject({ outcome: 'refunded', reason: 'supplier_cancelled', escrowBalance: 0 });
+    expect(closed.payouts.map((p: { kind: string; amount: number }) => [p.kind, p.amount])).toEqual([
+      ['line_refund', 600_000],
+      ['refund', 650_000],
+    ]);
+    const entries = await ledgerEntries(contract.orderId);
+    expect(
+      entries.map((e: { kind: string; idempotencyKey: string; legs: unknown }) => [
+        e.kind,
+        e.idempotencyKey,
+        e.legs,
+      ]),
+    ).toEqual([
+      [
+        'funding',
+        `${contract.orderId}:payment:draw-1`,
+        [
+          { accountId: `lender:${application.lineId}`, amount: -1_000_000 },
+          { accountId: `escrow:${contract.orderId}`, amount: 1_000_000 },
+        ],
+      ],
+      [
+        'funding',
+        `${contract.orderId}:payment:wire-1`,
+        [
+          { accountId: `buyer:${application.buyer.id}:AUD`, amount: -250_000 },
+          { accountId: `escrow:${contract.orderId}`, amount: 250_000 },
+        ],
+      ],
+      [
+        'refund',
+        `${contract.orderId}:refund:line:draw-1`,
+        [
+          { accountId: `escrow:${contract.orderId}`, amount: -600_000 },
+          { accountId: `lender:${application.lineId}`, amount: 600_000 },
+        ],
+      ],
+      [
+        'refund',
+        `${contract.orderId}:refund`,
+        [
+          { accountId: `escrow:${contract.orderId}`, amount: -650_000 },
+          { accountId: `buyer:${application.buyer.id}:AUD`, amount: 650_000 },
+        ],
+      ],
+    ]);
+    // The line learnt of it: the draw is repaid, its principal is nothing, the whole limit available again.
+    const after = await eventually(
+      () => line(application.lineId),
+      (l) => l.principal === 0,
+      30_000,
+    );
+    expect(after).toMatchObject({ principal: 0, reserved: 0, available: 10_000_000 });
+    expect(
+      after.draws.find((d: { drawId: string }) => d.drawId === `${contract.orderId}:draw-1`),
+    ).toMatchObject({
+      status: 'repaid',
+      repaid: 1_000_000,
+    });
+    const lender = await h.pool.query('SELECT balance FROM ledger_accounts WHERE id = $1', [
+      `lender:${application.lineId}`,
+    ]);
+    expect(Number(lender.rows[0].balance)).toBe(10_000_000);
+    const event = await eventually(
+      async () => {
+        let after = '0';
+        for (;;) {
+          const page = await api.call('GET', `/v1/events?after=${after}&limit=100`, { as: 'reader' });
+          const found = page.body.events.find(
+            (e: { type: string; lineId?: string; data: { detail?: { source?: string } } }) =>
+              e.type === 'credit_line.repaid' &&
+              e.lineId === application.lineId &&
+              e.data.detail?.source === 'refund',
+          );
+          if (found || page.body.events.length === 0) return found;
+          after = page.body.cursor;
+        }
+      },
+      (e) => e !== undefined,
+      30_000,
+    );
+    expect(event.data.detail).toMatchObject({
+      drawId: `${contract.orderId}:draw-1`,
+      orderId: contract.orderId,
+      amount: 600_000,
+    });
+  });
 });

@@ -81,7 +81,7 @@ export class Fulfilment {
       const receivedAt = payment.receivedAt ? new Date(payment.receivedAt).toISOString() : order.now();
       const tx =
         command.method === 'credit_line'
-          ? await fundByDraw(order, command)
+          ? await fundByDraw(order, command, () => creditEscrow(order, payment))
           : await creditEscrow(order, payment);
       state.payments.push({
         ...payment,

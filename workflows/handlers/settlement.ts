@@ -3,6 +3,7 @@ import type { OrderActivities } from '../model/activities.js';
 import type { Payout } from '../model/state.js';
 import { formatAmount, settlementPlan } from '../rules/money.js';
 import type { PaymentEvent } from '../schemas/commands.js';
+import { refundToLines } from './draws.js';
 import type { Decision, Order } from './order.js';
 
 /** Every money movement of an order: payments into escrow, and the payouts that close it. */
@@ -65,7 +66,7 @@ export async function payOut(order: Order, d: Decision): Promise<void> {
     order.note(kind, `${amount} ${contract.currency}`);
     order.emit('order.payout');
   };
-  await pay('refund', plan.refund);
+  await pay('refund', await refundToLines(order, plan.refund, ledger.refundBuyer));
   await pay('release', plan.release);
   await pay('excess_refund', plan.excessRefund);
 }

@@ -39,6 +39,16 @@ export interface OrderActivities {
   reserveLineDraw(step: LineDrawStep): Promise<LineReservation>;
   confirmLineDraw(step: LineDrawStep): Promise<void>;
   releaseLineDraw(step: LineDrawStep): Promise<void>;
+  /** What the draw still owes the line: 0 once repaid (docs/credit.md#refunds). */
+  lineDrawOutstanding(draw: LineDraw): Promise<{ outstanding: number }>;
+  /** Tells the line that the ledger moved a refund of the draw to it; the line reads the amount from the ledger. */
+  notifyLineRefund(draw: LineDraw): Promise<void>;
+}
+
+export interface LineDraw {
+  lineId: string;
+  orderId: string;
+  reference: string;
 }
 
 /** One step of a draw: the line, the order's buyer and currency it must lend to, the draw, the API's signature. */

@@ -1,5 +1,5 @@
 import type { UpdateDefinition } from '@temporalio/common';
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 import {
   CloseLineSchema,
@@ -39,6 +39,12 @@ export const LINE_UPDATES = Object.fromEntries(
 ) as unknown as LineUpdates;
 
 export const creditLineQuery = defineQuery<CreditLineSnapshot>('creditLine');
+/**
+ * From a financed order whose refund moved money to the line (docs/credit.md#refunds). A Signal
+ * that carries no amount: the line reads what was refunded from the ledger, so a Signal from anyone
+ * else can at most make it read the ledger again.
+ */
+export const drawRefundedSignal = defineSignal<[DrawStep]>('drawRefunded');
 
 /** Failure types of the line's validators; the API maps them to HTTP statuses. */
 export const LINE_WRONG_STATE = 'CreditLineWrongState';
