@@ -1,7 +1,11 @@
+import { mkdir, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { creditLineWorkflowId } from '../../workflows/credit-line/model/messages.js';
+import { workflowIdFor } from '../../workflows/model/messages.js';
 import { type ApiUnderTest, eventually, orderReads, withApi } from '../support/api-client.js';
 import { lineOverHttp } from '../support/credit-lines.js';
 import { type Harness, testContract } from '../support/harness.js';
+import { historyToJSON } from '../support/histories.js';
 
 let api: ApiUnderTest;
 let h: Harness;
@@ -310,3 +314,56 @@ describe('drawing on a credit line to pay into escrow, over HTTP', () => {
     });
   });
 });
+
+/*
+ * `npm run test:record-histories` records a financed order released and one refunded, and the line
+ * they drew on, for the replay test (test/workflow/replay.test.ts replays every fixture).
+ */
+describe.runIf(process.env.RECORD_HISTORIES === '1')(
+  'recording financed histories (RECORD_HISTORIES=1)',
+  () => {
+    it('records a financed order released, one refunded, and their line', async () => {
+      const application = await newLine();
+      const released = await orderOf(application.buyer.id);
+      expect((await draw(released.orderId, application.lineId, 1_250_000)).status).toBe(200);
+      const event = (orderId: string, path: string, body: unknown) =>
+        api.call('POST', `/v1/orders/${orderId}/${path}`, { body });
+      expect(
+        (await event(released.orderId, 'shipment', { carrier: 'Maersk', trackingNumber: 'MSKU1234565' }))
+          .status,
+      ).toBe(200);
+      expect((await event(released.orderId, 'delivery', {})).status).toBe(200);
+      expect((await event(released.orderId, 'acceptance', {})).status).toBe(200);
+      const refunded = await orderOf(application.buyer.id);
+      expect((await draw(refunded.orderId, application.lineId, 1_000_000)).status).toBe(200);
+      expect(
+        (await event(refunded.orderId, 'payments', { amount: 250_000, reference: 'wire-1' })).status,
+      ).toBe(200);
+      expect(
+        (await event(refunded.orderId, 'cancel', { party: 'supplier', reason: 'out of stock' })).status,
+      ).toBe(200);
+      for (const { orderId } of [released, refunded]) {
+        await eventually(
+          () => snapshot(orderId),
+          (o) => o.status === 'closed',
+          30_000,
+        );
+      }
+      await eventually(
+        () => line(application.lineId),
+        (l) => l.principal === 1_250_000 && l.timeline.some((e: { event: string }) => e.event === 'refunded'),
+        30_000,
+      );
+      const fixtures = new URL('../fixtures/histories/', import.meta.url);
+      await mkdir(new URL('financed/', fixtures), { recursive: true });
+      const save = async (file: string, workflowId: string) =>
+        writeFile(
+          new URL(file, fixtures),
+          `${historyToJSON(await h.client.workflow.getHandle(workflowId).fetchHistory())}\n`,
+        );
+      await save('financed/released-buyer_accepted.json', workflowIdFor(released.orderId));
+      await save('financed/refunded-supplier_cancelled.json', workflowIdFor(refunded.orderId));
+      await save('credit-line/financed-draws-refunded.json', creditLineWorkflowId(application.lineId));
+    });
+  },
+);
