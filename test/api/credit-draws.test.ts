@@ -17,7 +17,7 @@ const { snapshot, ledgerEntries } = orderReads(() => api);
 const line = async (lineId: string) =>
   (await api.call('GET', `/v1/credit-lines/${lineId}`, { as: 'reader' })).body;
 
-const newLine = (options?: { verified: boolean }) => lineOverHttp(api, options);
+const newLine = (options?: Parameters<typeof lineOverHttp>[1]) => lineOverHttp(api, options);
 
 async function orderOf(buyerId: string, overrides: Parameters<typeof testContract>[0] = {}) {
   const contract = testContract({ buyer: { id: buyerId }, currency: 'AUD', amount: 1_250_000, ...overrides });
@@ -200,6 +200,45 @@ describe('drawing on a credit line to pay into escrow, over HTTP', () => {
     const after = await line(application.lineId);
     expect(after).toMatchObject({ principal: 6_000_000, reserved: 0, available: 4_000_000 });
     expect(after.draws).toHaveLength(1);
+  });
+
+  it('freezes a line whose draw is unpaid at its due date, refuses new draws while frozen, and unfreezes once repaid', async () => {
+    const application = await newLine({ terms: { repaymentTerm: 'PT3S', statementPeriod: 'P30D' } });
+    const first = await orderOf(application.buyer.id);
+    expect((await draw(first.orderId, application.lineId, 1_000_000)).status).toBe(200);
+    const frozen = await eventually(
+      () => line(application.lineId),
+      (l) => l.status === 'frozen',
+      30_000,
+    );
+    expect(frozen.draws[0]).toMatchObject({ drawId: `${first.orderId}:draw-1`, overdue: true });
+    const overdue = await eventually(
+      () => lineEvent(application.lineId, 'credit_line.overdue'),
+      (e) => e !== undefined,
+      30_000,
+    );
+    expect(overdue.data.detail).toMatchObject({ drawId: `${first.orderId}:draw-1`, outstanding: 1_000_000 });
+    expect(await lineEvent(application.lineId, 'credit_line.frozen')).toBeDefined();
+
+    const second = await orderOf(application.buyer.id);
+    const refused = await draw(second.orderId, application.lineId, 1_000);
+    expect(refused.status).toBe(422);
+    expect(refused.body).toMatchObject({ type: '/problems/credit-unavailable', lineStatus: 'frozen' });
+    expect(await snapshot(second.orderId)).toMatchObject({ funded: 0, payments: [] });
+
+    const repaid = await api.call('POST', `/v1/credit-lines/${application.lineId}/repayments`, {
+      body: { amount: 1_000_000, reference: 'repay-1' },
+    });
+    expect(repaid.status).toBe(200);
+    expect(repaid.body).toMatchObject({ status: 'active', principal: 0, available: 10_000_000 });
+    expect(
+      await eventually(
+        () => lineEvent(application.lineId, 'credit_line.unfrozen'),
+        (e) => e !== undefined,
+        30_000,
+      ),
+    ).toBeDefined();
+    expect((await draw(second.orderId, application.lineId, 1_000)).status).toBe(200);
   });
 
   it('refunds a financed order to the line first: the draw’s principal back to lender:<lineId>, the rest to the buyer, credit_line.repaid', async () => {

@@ -68,8 +68,14 @@ export async function waitForLine(
  * A line applied for over HTTP, by a buyer of its own, that the scorecard offers AUD 100,000.00 and
  * an underwriter approved (or, `verified: false`, left in verification).
  */
-export async function lineOverHttp(api: ApiUnderTest, { verified = true } = {}) {
-  const application = testApplication({ buyer: { id: `buyer-${randomUUID().slice(0, 8)}` } });
+export async function lineOverHttp(
+  api: ApiUnderTest,
+  { verified = true, terms }: { verified?: boolean; terms?: CreditApplicationInput['terms'] } = {},
+) {
+  const application = testApplication({
+    buyer: { id: `buyer-${randomUUID().slice(0, 8)}` },
+    ...(terms && { terms }),
+  });
   const created = await api.call('POST', '/v1/credit-lines', { body: application });
   if (created.status !== 201) throw new Error(`application answered ${created.status}`);
   await eventually(
