@@ -225,7 +225,7 @@ const EnvSchema = z.object({
   // The credit lines (docs/credit.md#settings): read by the API, which starts the lines.
   CREDIT_LINE_LIMITS: unsetIfEmpty(z.string().optional()),
   CREDIT_VERIFICATION_TARGET: unsetIfEmpty(z.string().optional()),
-  // The payment methods the program covers (docs/operations.md#settings): read by the API.
+  // The payment methods the program covers (docs/operations.md#configuration): read by the API.
   PAYMENT_METHODS_COVERED: unsetIfEmpty(z.string().optional()),
 });
 type EnvConfig = z.output<typeof EnvSchema>;

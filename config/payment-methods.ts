@@ -4,7 +4,7 @@ import { PAYMENT_METHODS, type PaymentMethod } from '../workflows/schemas/comman
 export const DEFAULT_COVERED_METHODS = 'tt,credit_line';
 
 /**
- * `PAYMENT_METHODS_COVERED` (docs/operations.md#settings): the payment methods the program covers,
+ * `PAYMENT_METHODS_COVERED` (docs/operations.md#configuration): the payment methods the program covers,
  * comma-separated. A payment by another method is refused with 422 payment-method-not-covered.
  */
 export function coveredMethods(spec: string = DEFAULT_COVERED_METHODS): PaymentMethod[] {

@@ -28,8 +28,9 @@ export async function fundByDraw(
 ): Promise<MovementResult> {
   const { contract } = order;
   const steps = payment.lineSteps;
+  // The validator refused a draw without them (Fulfilment.validatePayment).
   if (payment.creditLineId === undefined || steps === undefined) {
-    order.invalid('a credit_line payment names its creditLineId and comes through the API');
+    order.invalid('a credit_line payment names its creditLineId and carries its line steps');
   }
   const step = (signature: LineDrawStep['signature']): LineDrawStep => ({
     lineId: payment.creditLineId as string,

@@ -8,7 +8,7 @@ import { EvidenceSchema } from './inspection-report.js';
  * schemas and the Updates' arguments. What the engine sends out is in model/events.ts.
  */
 
-/** How the buyer paid (docs/spec.md#payment-methods): the covered ones are a setting of the API. */
+/** How the buyer paid (docs/api.md#payment-methods): the covered ones are a setting of the API. */
 export const PAYMENT_METHODS = ['tt', 'card', 'ach', 'sepa', 'lc', 'credit_line'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
 
