@@ -18,6 +18,15 @@ const pay = (orderId: string, body: unknown) => api.call('POST', `/v1/orders/${o
 
 describe('payment methods over HTTP', () => {
   it('records each payment’s method in the snapshot and the ledger, T/T by default', async () => {
+    // The suite's database holds every file's transactions: read the export from its end as it is now.
+    let after = '0';
+    for (;;) {
+      const page = await api.call('GET', `/v1/ledger/transactions?after=${after}&limit=1000`, {
+        as: 'reader',
+      });
+      if (page.body.transactions.length === 0) break;
+      after = page.body.cursor;
+    }
     const contract = await newOrder();
     const paid = await pay(contract.orderId, { amount: 250_000, reference: 'wire-1' });
     expect(paid.status).toBe(200);
@@ -25,16 +34,28 @@ describe('payment methods over HTTP', () => {
     const second = await pay(contract.orderId, { amount: 1_000_000, reference: 'wire-2', method: 'tt' });
     expect(second.status).toBe(200);
     expect(second.body.status).toBe('awaiting_shipment');
-    const export_ = await api.call('GET', '/v1/ledger/transactions?limit=1000', { as: 'reader' });
-    const mine = export_.body.transactions.filter((t: { orderId: string }) => t.orderId === contract.orderId);
-    expect(mine.map((t: { reference: string; method: string }) => [t.reference, t.method])).toEqual([
+    // Other files write meanwhile: read on until the end, keeping this order's.
+    const mine: { reference: string; method: string; position: number }[] = [];
+    for (let cursor = after; ; ) {
+      const page = await api.call('GET', `/v1/ledger/transactions?after=${cursor}&limit=1000`, {
+        as: 'reader',
+      });
+      if (page.body.transactions.length === 0) break;
+      mine.push(...page.body.transactions.filter((t: { orderId: string }) => t.orderId === contract.orderId));
+      cursor = page.body.cursor;
+    }
+    expect(mine.map((t) => [t.reference, t.method])).toEqual([
       ['wire-1', 'tt'],
       ['wire-2', 'tt'],
     ]);
-    const csv = await api.call('GET', '/v1/ledger/transactions?limit=1000', {
-      as: 'reader',
-      headers: { accept: 'text/csv' },
-    });
+    const csv = await api.call(
+      'GET',
+      `/v1/ledger/transactions?after=${(mine[0]?.position ?? 1) - 1}&limit=1`,
+      {
+        as: 'reader',
+        headers: { accept: 'text/csv' },
+      },
+    );
     const row = (csv.body as string).split('\r\n').find((l) => l.includes(`escrow:${contract.orderId}`));
     expect(row?.split(',').at(-1)).toBe('"tt"');
   });
