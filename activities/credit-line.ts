@@ -21,6 +21,9 @@ export function createCreditLineActivities({
 }: CreditLineActivityDeps): Omit<CreditLineActivities, 'acceptedUpdateSender'> {
   return {
     buyerRecord: ({ buyerId, asOf }) => buyerRecord(pool, buyerId, new Date(asOf)),
+    lineRefundOf: async ({ lineId, orderId, reference }) => ({
+      amount: await ledger.creditedBy(`${orderId}:refund:line:${reference}`, `lender:${lineId}`),
+    }),
     async postLineTransaction(posting) {
       try {
         return await ledger.postLine(posting);

@@ -10,6 +10,7 @@ import {
 } from '../db/payments-gateway.js';
 import type { OrderActivities } from '../workflows/model/activities.js';
 import { type OrderEvent, webhookRetryDelayMs } from '../workflows/model/events.js';
+import { createDrawActivities } from './credit-draws.js';
 import { acceptedUpdateIdentity } from './decision-sender.js';
 import type { ArbitrationOverdueNotice, Notifier } from './notifier.js';
 import type { WebhookDelivery } from './webhook-delivery.js';
@@ -35,6 +36,7 @@ async function guarded(run: () => Promise<MovementResult>): Promise<MovementResu
 
 export function createActivities({ payments, notifier, events, webhooks }: ActivityDeps): OrderActivities {
   return {
+    ...createDrawActivities(),
     creditEscrow: (m: Movement) => guarded(() => payments.creditEscrow(m)),
     refundBuyer: (m: Movement) => guarded(() => payments.refundBuyer(m)),
     releaseToSupplier: (m: Movement) => guarded(() => payments.releaseToSupplier(m)),

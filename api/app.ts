@@ -16,6 +16,7 @@ import {
   DEFAULT_UPSTREAM_TIMEOUT_MS,
   MAX_PARAM_LENGTH,
 } from '../config/limits.js';
+import { DEFAULT_PAYMENT_METHODS } from '../config/payment-methods.js';
 import { DEFAULT_PROGRAM_SETTINGS } from '../config/program.js';
 import type { Tracing } from '../config/tracing.js';
 import { IdempotencyRecords } from '../db/api-idempotency.js';
@@ -26,8 +27,10 @@ import { SupplierProgram } from '../db/supplier-program.js';
 import { workflowIdFor } from '../workflows/model/messages.js';
 import { generateEventKeyPair, publicKeyOf } from '../workflows/rules/event-signature.js';
 import type { ProgramSettings } from '../workflows/rules/program.js';
+import type { PaymentMethod } from '../workflows/schemas/commands.js';
 import { TemporalCreditLines } from './credit-lines.js';
 import { openApi } from './openapi.js';
+import { PaymentIntake } from './payment-intake.js';
 import { auth } from './plugins/auth.js';
 import { metrics } from './plugins/metrics.js';
 import { clientError, frameworkError, problemJson } from './plugins/problem-json.js';
@@ -70,6 +73,10 @@ export interface AppDeps {
   dossierSigningKey?: string;
   /** The credit lines' settings (config/credit.ts); the defaults when absent. */
   credit?: CreditSettings;
+  /** The payment methods the program covers (config/payment-methods.ts); the default when absent. */
+  paymentMethods?: readonly PaymentMethod[];
+  /** The key the API's client signs Updates with: the API signs a draw's steps on the line with it too. */
+  eventSigningKey?: string;
 }
 
 /**
@@ -111,6 +118,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const events = new OrderEventStore(deps.pool);
   const program = new SupplierProgram(deps.pool, deps.program ?? DEFAULT_PROGRAM_SETTINGS);
   const orders = new TemporalOrders(deps.temporal, deps.taskQueue, timeoutMs, program, events, app.log);
+  const lines = new TemporalCreditLines(
+    deps.temporal,
+    deps.taskQueue,
+    timeoutMs,
+    deps.credit ?? DEFAULT_CREDIT_SETTINGS,
+  );
   // First: it sees only the routes and hooks registered after it.
   if (deps.tracing) await app.register(requestTracing(deps.tracing));
   await app.register(problemJson);
@@ -134,7 +147,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         keyGenerator: (request) => request.principal?.keyId ?? request.ip,
       });
       await v1.register(orderRoutes, { orders });
-      await v1.register(orderEventRoutes, { orders });
+      await v1.register(orderEventRoutes, {
+        orders,
+        payments: new PaymentIntake(
+          deps.paymentMethods ?? DEFAULT_PAYMENT_METHODS,
+          lines,
+          deps.eventSigningKey,
+        ),
+      });
       await v1.register(contractRoutes, { orders });
       await v1.register(dossierRoutes, {
         orders,
@@ -160,12 +180,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         timeoutMs,
       });
       await v1.register(creditLineRoutes, {
-        lines: new TemporalCreditLines(
-          deps.temporal,
-          deps.taskQueue,
-          timeoutMs,
-          deps.credit ?? DEFAULT_CREDIT_SETTINGS,
-        ),
+        lines,
         idempotency: new IdempotencyRecords(deps.pool),
         timeoutMs,
       });

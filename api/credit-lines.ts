@@ -13,7 +13,7 @@ import {
   LINE_INVALID,
   LINE_UPDATES,
   LINE_WRONG_STATE,
-  type LineCommandOf,
+  type LineCommandInputOf,
   type LineUpdateName,
   UNKNOWN_DRAW,
 } from '../workflows/credit-line/model/messages.js';
@@ -39,7 +39,13 @@ const fingerprint = (a: Omit<CreditApplication, 'appliedAt'> | CreditLineSnapsho
 
 /** The line as the API answers it: without the workflow's own bookkeeping. */
 export function lineView(s: CreditLineSnapshot) {
-  const { period: _period, repayments: _repayments, lastSequence: _lastSequence, ...view } = s;
+  const {
+    period: _period,
+    repayments: _repayments,
+    refunds: _refunds,
+    lastSequence: _lastSequence,
+    ...view
+  } = s;
   return view;
 }
 
@@ -125,7 +131,7 @@ export class TemporalCreditLines {
   async update<N extends LineUpdateName>(
     lineId: string,
     name: N,
-    command: LineCommandOf<N>,
+    command: LineCommandInputOf<N>,
   ): Promise<CreditLineSnapshot> {
     const update = LINE_UPDATES[name];
     try {

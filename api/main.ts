@@ -10,6 +10,7 @@ import {
   temporalConnectionSettings,
 } from '../config/env.js';
 import { createLogger } from '../config/logging.js';
+import { coveredMethods } from '../config/payment-methods.js';
 import { programSettings } from '../config/program.js';
 import { startTokenSourceOrExit } from '../config/temporal-token.js';
 import { tracingFromConfig } from '../config/tracing.js';
@@ -54,6 +55,8 @@ const app = await buildApp({
   tracing,
   program: programSettings(config),
   credit: creditSettings(config),
+  paymentMethods: coveredMethods(config.PAYMENT_METHODS_COVERED),
+  eventSigningKey: signingKey,
   badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
   dossierSigningKey: dossierKey,
 });

@@ -1,4 +1,5 @@
 import { ApplicationFailure, WorkflowUpdateFailedError } from '@temporalio/client';
+import { CREDIT_UNAVAILABLE } from '../workflows/credit-line/model/messages.js';
 import {
   DEADLINE_DUE,
   INVALID_EVENT,
@@ -94,6 +95,14 @@ export function orderProblem(err: unknown): HttpProblem | undefined {
     if (type === INVALID_EVENT) return new HttpProblem('invalid-event', message);
     if (type === UNKNOWN_EXTENSION) return new HttpProblem('extension-not-found', message);
     if (type === UNKNOWN_PAYMENT) return new HttpProblem('payment-not-found', message);
+    // A draw's line refused it in the order's handler (workflows/handlers/draws.ts): the order recorded nothing.
+    if (type === CREDIT_UNAVAILABLE) {
+      const [detail] = (details ?? []) as { available?: number; lineStatus?: string }[];
+      return new HttpProblem('credit-unavailable', message, {
+        available: detail?.available,
+        lineStatus: detail?.lineStatus,
+      });
+    }
     return undefined;
   }
   if (err instanceof OrderNotFound) return new HttpProblem('order-not-found', err.message);

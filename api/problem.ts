@@ -36,6 +36,7 @@ export const PROBLEM_KINDS = {
   },
   'credit-line-contradiction': { status: 422, title: 'The request contradicts the credit line' },
   'credit-unavailable': { status: 422, title: 'The credit line cannot fund this' },
+  'payment-method-not-covered': { status: 422, title: 'The program does not cover this payment method' },
   'idempotency-key-reused': {
     status: 422,
     title: 'The Idempotency-Key was used on this route of the order with another body',

@@ -16,6 +16,7 @@ import {
   DEFAULT_METRICS_CACHE_SECONDS,
   DEFAULT_UPSTREAM_TIMEOUT_MS,
 } from './limits.js';
+import { coveredMethods } from './payment-methods.js';
 import { ProgramEnvShape, programProblems } from './program.js';
 import type { ClientCredentials } from './temporal-token.js';
 import {
@@ -224,6 +225,8 @@ const EnvSchema = z.object({
   // The credit lines (docs/credit.md#settings): read by the API, which starts the lines.
   CREDIT_LINE_LIMITS: unsetIfEmpty(z.string().optional()),
   CREDIT_VERIFICATION_TARGET: unsetIfEmpty(z.string().optional()),
+  // The payment methods the program covers (docs/operations.md#configuration): read by the API.
+  PAYMENT_METHODS_COVERED: unsetIfEmpty(z.string().optional()),
 });
 type EnvConfig = z.output<typeof EnvSchema>;
 
@@ -269,6 +272,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     creditSettings(parsed);
   } catch (err) {
     problems.push(`  CREDIT_LINE_LIMITS / CREDIT_VERIFICATION_TARGET: ${(err as Error).message}`);
+  }
+  try {
+    coveredMethods(parsed.PAYMENT_METHODS_COVERED);
+  } catch (err) {
+    problems.push(`  PAYMENT_METHODS_COVERED: ${(err as Error).message}`);
   }
   if (parsed.API_METRICS_PORT === parsed.API_PORT) {
     problems.push('  API_METRICS_PORT: must differ from API_PORT: the metrics stay off the public port');

@@ -157,8 +157,18 @@ export class PostgresLedger implements PaymentsGateway {
     const escrow = `escrow:${m.orderId}`;
     const buyer = `buyer:${m.buyerId}:${m.currency}`;
     const supplier = `supplier:${m.supplierId}:${m.currency}`;
+    // A draw funds the escrow from the lender's account, and a refund of it goes back there; that
+    // account exists since the line opened, and its own check keeps it from going below zero.
+    const payer = m.lenderLineId ? `lender:${m.lenderLineId}` : buyer;
     const [from, to] =
-      kind === 'funding' ? [buyer, escrow] : kind === 'release' ? [escrow, supplier] : [escrow, buyer];
+      kind === 'funding'
+        ? [payer, escrow]
+        : kind === 'release'
+          ? [escrow, supplier]
+          : kind === 'refund'
+            ? [escrow, payer]
+            : // A reversal goes back to the rail the buyer paid by.
+              [escrow, buyer];
     const fee = m.fee ?? 0;
     const fees = `fees:${m.currency}`;
 
@@ -213,9 +223,19 @@ export class PostgresLedger implements PaymentsGateway {
         [escrow, m.orderId, buyer, m.buyerId, m.currency, supplier, m.supplierId],
       );
       const tx = await client.query(
-        `INSERT INTO ledger_transactions (idempotency_key, order_id, kind, amount, currency, reference, memo, fee)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-        [m.idempotencyKey, m.orderId, kind, m.amount, m.currency, m.reference ?? null, m.memo, m.fee ?? null],
+        `INSERT INTO ledger_transactions (idempotency_key, order_id, kind, amount, currency, reference, memo, fee, method)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+        [
+          m.idempotencyKey,
+          m.orderId,
+          kind,
+          m.amount,
+          m.currency,
+          m.reference ?? null,
+          m.memo,
+          m.fee ?? null,
+          m.method ?? null,
+        ],
       );
       const txId = tx.rows[0].id;
       // The fee is the release's third leg: the supplier's is the net, and one key covers both.
@@ -393,6 +413,17 @@ export class PostgresLedger implements PaymentsGateway {
     } finally {
       client.release();
     }
+  }
+
+  /** What the transaction of that key credited to that account; 0 when there is none. */
+  async creditedBy(idempotencyKey: string, accountId: string): Promise<number> {
+    const result = await this.pool.query(
+      `SELECT COALESCE(SUM(e.amount), 0) AS amount
+         FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+        WHERE t.idempotency_key = $1 AND e.account_id = $2 AND e.amount > 0`,
+      [idempotencyKey, accountId],
+    );
+    return Number(result.rows[0].amount);
   }
 
   /** The line's ledger transactions with their legs, in commit order. */

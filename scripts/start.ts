@@ -18,6 +18,7 @@ import {
   temporalConnectionSettings,
   webhookSettings,
 } from '../config/env.js';
+import { coveredMethods } from '../config/payment-methods.js';
 import { programSettings } from '../config/program.js';
 import { tracingFromConfig } from '../config/tracing.js';
 import { generateWebhookSecret } from '../config/webhook-secrets.js';
@@ -266,6 +267,8 @@ async function start() {
     tracing: apiTracing,
     program: programSettings(config),
     credit: creditSettings(config),
+    paymentMethods: coveredMethods(config.PAYMENT_METHODS_COVERED),
+    eventSigningKey: signingKey,
     badgeRateLimitPerMinute: config.RATE_LIMIT_PER_MINUTE_BADGE,
     dossierSigningKey: dossierKey,
   });

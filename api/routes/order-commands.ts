@@ -24,7 +24,8 @@ import {
   DeliveryEventSchema,
   ExtensionAnswerSchema,
   ExtensionProposalSchema,
-  PaymentEventSchema,
+  type PaymentEvent,
+  PaymentRequestSchema,
   ReturnDeliveryEventSchema,
   ReturnReceiptEventSchema,
   ReturnShipmentEventSchema,
@@ -34,6 +35,7 @@ import {
   StatementEventSchema,
 } from '../../workflows/schemas/commands.js';
 import { InspectionReportSchema } from '../../workflows/schemas/inspection-report.js';
+import type { PaymentIntake } from '../payment-intake.js';
 import { OrderSnapshotSchema } from '../schemas/order-snapshot.js';
 import {
   ExtensionParamsSchema,
@@ -70,13 +72,16 @@ const KIB = 1024;
 export const COMMAND_ROUTES = {
   recordPayment: route({
     path: 'payments',
-    body: PaymentEventSchema,
+    body: PaymentRequestSchema,
     roles: ['marketplace'],
     summary: 'Record a payment into escrow',
     description:
       'Funds the order once the payments reach the deposit; later payments (the balance) are credited too. ' +
       `A repeated \`reference\` with the same amount is a no-op. An order takes at most ${MAX_PAYMENTS} payments ` +
-      '(422 past it).',
+      '(422 past it). `method` (default `tt`) must be one the program covers (422 ' +
+      '/problems/payment-method-not-covered). `method: "credit_line"` with `creditLineId` draws on the buyer’s ' +
+      'credit line: the lender pays the escrow, or 422 /problems/credit-unavailable `{ available, lineStatus }` ' +
+      'and nothing changes.',
     example: { amount: 250_000, reference: 'wire-0001' },
   }),
   recordShipment: route({
@@ -274,7 +279,7 @@ const TIMELINE_CAP =
   'decision (422); its deadlines still move it.';
 
 /** An argument recorded under an Update id, as this route would pass its body to the Update today. */
-function reparse(e: CommandRoute, ids: Record<string, string>, recorded: unknown): unknown {
+function reparse(e: CommandRoute, ids: Record<string, unknown>, recorded: unknown): unknown {
   if (recorded === null || typeof recorded !== 'object' || Array.isArray(recorded)) return undefined;
   const body = Object.fromEntries(Object.entries(recorded).filter(([name]) => !(name in ids)));
   const parsed = e.body.safeParse(body);
@@ -286,10 +291,10 @@ function reparse(e: CommandRoute, ids: Record<string, string>, recorded: unknown
  * route so that one key sent to two routes names two requests; sent again with another body it is
  * refused (TemporalOrders.apply).
  */
-export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }> = async (
-  app,
-  { orders },
-) => {
+export const orderEventRoutes: FastifyPluginAsyncZod<{
+  orders: TemporalOrders;
+  payments: PaymentIntake;
+}> = async (app, { orders, payments }) => {
   for (const [name, e] of Object.entries(COMMAND_ROUTES) as [UpdateName, CommandRoute][]) {
     app.post(
       `/orders/:orderId/${e.path}`,
@@ -317,7 +322,8 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
               [
                 422,
                 'The event contradicts the contract or the order (/problems/invalid-event), or its ' +
-                  'Idempotency-Key was used on this route of the order with another body (/problems/idempotency-key-reused)',
+                  'Idempotency-Key was used on this route of the order with another body (/problems/idempotency-key-reused); ' +
+                  'payments: /problems/payment-method-not-covered, /problems/credit-unavailable',
               ],
               429,
               503,
@@ -329,14 +335,22 @@ export const orderEventRoutes: FastifyPluginAsyncZod<{ orders: TemporalOrders }>
         const key = request.headers['idempotency-key'];
         const { orderId, ...ids } = request.params as { orderId: string } & Record<string, string>;
         const path = e.path.replace(/:(\w+)/g, (_, name: string) => ids[name] ?? '');
+        // What the API adds to the body (a draw's signed steps) is left out when a recorded body is compared.
+        const added =
+          name === 'recordPayment'
+            ? await payments.admit(request.body as PaymentEvent, () => orders.snapshot(orderId))
+            : {};
         const snapshot = await orders.apply(
           orderId,
           // The body passed its route's schema; the Update's validator checks it again in the workflow.
           UPDATES[name] as UpdateDefinition<OrderSnapshot, [unknown]>,
-          { ...(request.body as object), ...ids },
+          { ...(request.body as object), ...ids, ...added },
           key === undefined
             ? undefined
-            : { updateId: `${path}:${key}`, reparse: (recorded) => reparse(e, ids, recorded) },
+            : {
+                updateId: `${path}:${key}`,
+                reparse: (recorded) => reparse(e, { ...ids, ...added }, recorded),
+              },
         );
         if (e.created) reply.code(201);
         return snapshot;

@@ -131,7 +131,7 @@ describe('GET /v1/ledger/transactions', () => {
       currency: 'USD',
       idempotencyKey: `${first.orderId}:payment:wire-A`,
       reference: 'wire-A',
-      method: null,
+      method: 'tt',
       entries: [
         { entryId: expect.any(String), account: 'buyer:buyer-1:USD', amount: -first.amount },
         { entryId: expect.any(String), account: `escrow:${first.orderId}`, amount: first.amount },

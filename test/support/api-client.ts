@@ -4,6 +4,7 @@ import { type AppDeps, buildApp } from '../../api/app.js';
 import { generateApiKey, parseApiKeys, ROLES, type Role } from '../../config/api-keys.js';
 import { loadConfig } from '../../config/env.js';
 import { programSettings } from '../../config/program.js';
+import { TEST_EVENT_KEYS } from './event-keys.js';
 import { createHarness, type Harness } from './harness.js';
 import { TEST_PROGRAM_ENV } from './test-suppliers.js';
 
@@ -52,6 +53,7 @@ export async function startApi(h: Harness, overrides: Partial<AppDeps> = {}): Pr
     apiKeys: parseApiKeys(ROLES.map((role) => `${role}:${keys[role]}`).join(',')),
     // A test that scrapes wants the counts of now; test/api/metrics.test.ts tests the cache.
     metricsCacheSeconds: 0,
+    eventSigningKey: TEST_EVENT_KEYS.secretKey,
     ...overrides,
   });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -9,6 +9,7 @@ import {
   CreditApplicationSchema,
 } from '../../workflows/credit-line/schemas/application.js';
 import type { creditLine } from '../../workflows/credit-line/workflow.js';
+import { type ApiUnderTest, eventually } from './api-client.js';
 import type { Harness } from './harness.js';
 
 export type LineHandle = WorkflowHandle<typeof creditLine>;
@@ -61,4 +62,33 @@ export async function waitForLine(
     await new Promise((r) => setTimeout(r, 150));
   }
   throw new Error(`line never reached the expected state in ${timeoutMs}ms; it is ${last?.status}`);
+}
+
+/**
+ * A line applied for over HTTP, by a buyer of its own, that the scorecard offers AUD 100,000.00 and
+ * an underwriter approved (or, `verified: false`, left in verification).
+ */
+export async function lineOverHttp(
+  api: ApiUnderTest,
+  { verified = true, terms }: { verified?: boolean; terms?: CreditApplicationInput['terms'] } = {},
+) {
+  const application = testApplication({
+    buyer: { id: `buyer-${randomUUID().slice(0, 8)}` },
+    ...(terms && { terms }),
+  });
+  const created = await api.call('POST', '/v1/credit-lines', { body: application });
+  if (created.status !== 201) throw new Error(`application answered ${created.status}`);
+  await eventually(
+    () => api.call('GET', `/v1/credit-lines/${application.lineId}`, { as: 'reader' }),
+    (r) => r.body.status === 'verification',
+    60_000,
+  );
+  if (verified) {
+    const v = await api.call('POST', `/v1/credit-lines/${application.lineId}/verification`, {
+      as: 'underwriter',
+      body: { approve: true, underwriter: 'Dana Underwriter', notes: 'statements match' },
+    });
+    if (v.status !== 200) throw new Error(`verification answered ${v.status}`);
+  }
+  return application;
 }

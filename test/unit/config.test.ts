@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { creditSettings } from '../../config/credit.js';
 import { loadConfig, rateLimitsPerMinute, temporalConnectionSettings } from '../../config/env.js';
+import { coveredMethods } from '../../config/payment-methods.js';
 import { tracingEnabled } from '../../config/tracing.js';
 
 const minimal = { DATABASE_URL: 'postgres://escrow:escrow@db:5432/escrow' };
@@ -56,6 +57,21 @@ describe('configuration', () => {
     );
     expect(() => loadConfig({ ...minimal, CREDIT_VERIFICATION_TARGET: 'tomorrow' })).toThrow(
       /"tomorrow" is not an ISO 8601 duration/,
+    );
+  });
+
+  it('reads the covered payment methods and refuses an unknown one at start', () => {
+    expect(coveredMethods(loadConfig(minimal).PAYMENT_METHODS_COVERED)).toEqual(['tt', 'credit_line']);
+    expect(
+      coveredMethods(
+        loadConfig({ ...minimal, PAYMENT_METHODS_COVERED: 'tt, card,sepa' }).PAYMENT_METHODS_COVERED,
+      ),
+    ).toEqual(['tt', 'card', 'sepa']);
+    expect(() => loadConfig({ ...minimal, PAYMENT_METHODS_COVERED: 'tt,wire' })).toThrow(
+      /PAYMENT_METHODS_COVERED: "wire": the methods are tt, card, ach, sepa, lc, credit_line/,
+    );
+    expect(() => loadConfig({ ...minimal, PAYMENT_METHODS_COVERED: ' , ' })).toThrow(
+      /PAYMENT_METHODS_COVERED: name at least one method/,
     );
   });
 

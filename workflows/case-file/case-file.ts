@@ -115,6 +115,7 @@ const PAYOUTS: Record<OrderSnapshot['payouts'][number]['kind'], string> = {
   refund: 'refund to the buyer',
   release: 'release to the supplier',
   excess_refund: 'what was paid beyond the order amount, back to the buyer',
+  line_refund: 'refund that repays the buyer’s credit line',
 };
 
 function heading(s: OrderSnapshot, deciding: boolean): string {

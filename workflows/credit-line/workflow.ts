@@ -8,8 +8,15 @@ import {
 } from '@temporalio/workflow';
 import { CreditLine, type LineUpdateHandler } from './handlers/credit-line.js';
 import type { CreditLineActivities } from './model/activities.js';
-import { creditLineQuery, LINE_UPDATE_NAMES, LINE_UPDATES, type LineUpdateName } from './model/messages.js';
+import {
+  creditLineQuery,
+  drawRefundedSignal,
+  LINE_UPDATE_NAMES,
+  LINE_UPDATES,
+  type LineUpdateName,
+} from './model/messages.js';
 import { answerOf, type CreditLineInput, type CreditLineSnapshot, type LineAnswer } from './model/state.js';
+import { DrawStepSchema } from './schemas/commands.js';
 
 const events = proxyActivities<CreditLineActivities>({
   startToCloseTimeout: '1 minute',
@@ -34,6 +41,18 @@ function register<N extends LineUpdateName>(line: CreditLine, name: N, handler: 
 export async function creditLine(input: CreditLineInput): Promise<CreditLineSnapshot> {
   const line = new CreditLine(input);
   for (const name of LINE_UPDATE_NAMES) register(line, name, line.updates[name]);
+  setHandler(
+    drawRefundedSignal,
+    async (arg) => {
+      // Anyone may send a Signal: a malformed one is dropped, a well-formed one only makes the line read the ledger.
+      const step = DrawStepSchema.safeParse(arg);
+      if (step.success) await line.applyRefund(step.data);
+    },
+    {
+      description:
+        'A financed order refunded a draw to the line: { orderId, reference }; the amount is the ledger’s.',
+    },
+  );
   setHandler(creditLineQuery, () => line.state, {
     description: 'The line: status, limit, principal, interest due, draws, statements, scorecard.',
   });

@@ -7,11 +7,12 @@ import { MAX_PAYMENTS } from '../schemas/caps.js';
 import type {
   CancelEvent,
   DeliveryEvent,
-  PaymentEvent,
+  RecordPaymentCommand,
   Reversal,
   ShipmentEvent,
 } from '../schemas/commands.js';
 import { durationMs } from '../schemas/duration.js';
+import { fundByDraw } from './draws.js';
 import { type Order, refuse, type UpdateHandlers } from './order.js';
 import { creditEscrow, reverseFunding } from './settlement.js';
 
@@ -37,7 +38,7 @@ export class Fulfilment {
   readonly updates = {
     recordPayment: {
       description:
-        'A payment into escrow: { amount, reference, receivedAt? }. A repeated reference is a no-op.',
+        'A payment into escrow: { amount, reference, receivedAt?, method?, creditLineId? }. A repeated reference is a no-op.',
       validate: (p) => this.validatePayment(p),
       handle: (p) => this.recordPayment(p),
     },
@@ -62,7 +63,7 @@ export class Fulfilment {
 
   constructor(private readonly order: Order) {}
 
-  validatePayment(payment: PaymentEvent): void {
+  validatePayment(payment: RecordPaymentCommand): void {
     const { order } = this;
     const existing =
       order.state.payments.find((p) => p.reference === payment.reference)?.amount ??
@@ -76,9 +77,14 @@ export class Fulfilment {
       order.invalid(`the order holds the most payments an order may have (${MAX_PAYMENTS})`);
     }
     order.notInFuture('receivedAt', payment.receivedAt);
+    if ((payment.method === 'credit_line') !== (payment.lineSteps !== undefined && !!payment.creditLineId)) {
+      order.invalid('a credit_line payment names its creditLineId and carries its line steps; no other does');
+    }
   }
 
-  async recordPayment(payment: PaymentEvent): Promise<OrderSnapshot> {
+  async recordPayment(command: RecordPaymentCommand): Promise<OrderSnapshot> {
+    // The line steps are the API's signatures for the line, not part of the payment.
+    const { lineSteps: _lineSteps, ...payment } = command;
     const { order } = this;
     const { state, contract } = order;
     const existing = state.payments.find((p) => p.reference === payment.reference);
@@ -90,7 +96,10 @@ export class Fulfilment {
     this.paymentsInFlight++;
     try {
       const receivedAt = payment.receivedAt ? new Date(payment.receivedAt).toISOString() : order.now();
-      const tx = await creditEscrow(order, payment);
+      const tx =
+        command.method === 'credit_line'
+          ? await fundByDraw(order, command, () => creditEscrow(order, payment))
+          : await creditEscrow(order, payment);
       state.payments.push({
         ...payment,
         receivedAt,
@@ -126,6 +135,12 @@ export class Fulfilment {
         order.conflict(`payment ${r.reference} is still being recorded; send the reversal again once it is`);
       }
       refuse(UNKNOWN_PAYMENT, `no payment ${r.reference} on this order`);
+    }
+    if (payment.method === 'credit_line') {
+      // No rail stands behind a draw: the lender's money leaves escrow only by a refund, to the line.
+      order.invalid(
+        `payment ${r.reference} is a draw on the buyer's credit line, which no rail takes back; a refund of the order repays the line`,
+      );
     }
     const left = payment.amount - this.reversedOf(r.reference);
     if (r.amount > left) {

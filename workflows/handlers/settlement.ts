@@ -3,6 +3,7 @@ import type { OrderActivities } from '../model/activities.js';
 import type { Payout } from '../model/state.js';
 import { commissionFee, formatAmount, settlementPlan } from '../rules/money.js';
 import type { PaymentEvent, Reversal } from '../schemas/commands.js';
+import { refundToLines } from './draws.js';
 import type { Decision, Order } from './order.js';
 
 /** Every money movement of an order: payments into escrow, and the payouts that close it. */
@@ -25,6 +26,8 @@ export function creditEscrow(order: Order, payment: PaymentEvent) {
     amount: payment.amount,
     reference: payment.reference,
     memo: `payment ${payment.reference} from buyer ${contract.buyer.id}`,
+    method: payment.method,
+    ...(payment.method === 'credit_line' && { lenderLineId: payment.creditLineId }),
   });
 }
 
@@ -86,7 +89,7 @@ export async function payOut(order: Order, d: Decision): Promise<void> {
     order.note(kind, `${amount} ${contract.currency}${fee > 0 ? ` (commission ${fee})` : ''}`);
     order.emit('order.payout');
   };
-  await pay('refund', plan.refund);
+  await pay('refund', await refundToLines(order, plan.refund, ledger.refundBuyer));
   await pay('release', plan.release);
   await pay('excess_refund', plan.excessRefund);
 }

@@ -1,3 +1,4 @@
+import type { PaymentMethod } from '../schemas/commands.js';
 import type { OrderEvent } from './events.js';
 
 /**
@@ -33,7 +34,38 @@ export interface OrderActivities {
   deliverOrderEvents(input: { eventIds: string[] }): Promise<{ delivered: number }>;
   /** Orders started before 'event-batches' deliver one event per activity. */
   deliverOrderEvent(input: { eventId: string }): Promise<{ delivered: string[] }>;
+  /**
+   * A draw's steps on its credit line (docs/credit.md#draws-into-escrow), each the line's Update
+   * the API signed beforehand, sent under the draw's business key: safe to repeat.
+   */
+  reserveLineDraw(step: LineDrawStep): Promise<LineReservation>;
+  confirmLineDraw(step: LineDrawStep): Promise<void>;
+  releaseLineDraw(step: LineDrawStep): Promise<void>;
+  /** What the draw still owes the line: 0 once repaid (docs/credit.md#refunds). */
+  lineDrawOutstanding(draw: LineDraw): Promise<{ outstanding: number }>;
+  /** Tells the line that the ledger moved a refund of the draw to it; the line reads the amount from the ledger. */
+  notifyLineRefund(draw: LineDraw): Promise<void>;
 }
+
+export interface LineDraw {
+  lineId: string;
+  orderId: string;
+  reference: string;
+}
+
+/** One step of a draw: the line, the order's buyer and currency it must lend to, the draw, the API's signature. */
+export interface LineDrawStep {
+  lineId: string;
+  buyerId: string;
+  currency: string;
+  draw: { orderId: string; reference: string; amount: number };
+  signature: { publicKey: string; signature: string };
+}
+
+/** The line held the amount, or refused it with what it can lend. */
+export type LineReservation =
+  | { reserved: true }
+  | { reserved: false; message: string; available: number; lineStatus: string };
 
 /** One movement of money in the payments system (`db/payments-gateway.ts`). */
 export interface Movement {
@@ -52,6 +84,13 @@ export interface Movement {
    * gets `amount − fee`, `fees:<currency>` gets `fee`, in the same transaction. Absent without one.
    */
   fee?: number;
+  /** A payment's method, which the ledger records (docs/ledger.md). */
+  method?: PaymentMethod;
+  /**
+   * A financed order's line (docs/credit.md#draws-into-escrow): its funding comes from
+   * `lender:<lineId>`, its refund to the line goes back there.
+   */
+  lenderLineId?: string;
 }
 
 export interface MovementResult {

@@ -8,7 +8,7 @@ import {
   DeliveryEventSchema,
   ExtensionAnswerCommandSchema,
   ExtensionProposalSchema,
-  PaymentEventSchema,
+  RecordPaymentCommandSchema,
   ReturnDeliveryEventSchema,
   ReturnReceiptEventSchema,
   ReturnShipmentEventSchema,
@@ -30,7 +30,7 @@ import type { OrderSnapshot } from './state.js';
  */
 export const COMMAND_SCHEMAS = {
   arbitrate: ArbitrationDecisionSchema,
-  recordPayment: PaymentEventSchema,
+  recordPayment: RecordPaymentCommandSchema,
   recordShipment: ShipmentEventSchema,
   recordDelivery: DeliveryEventSchema,
   submitInspection: InspectionReportSchema,

@@ -2,9 +2,13 @@ import type { UpdateDefinition } from '@temporalio/common';
 import { defineUpdate } from '@temporalio/workflow';
 import type { z } from 'zod';
 
-/** Every Update of a registry: its name, ONE object argument of its schema, and `Answer`. */
+/**
+ * Every Update of a registry: its name, ONE object argument of its schema, and `Answer`. The
+ * argument is what a sender passes, the schema's input: a field with a default (a payment's
+ * `method`) may be left out; the handler gets the parsed output.
+ */
 export type UpdatesOf<Schemas extends Record<string, z.ZodType>, Answer> = {
-  [N in keyof Schemas & string]: UpdateDefinition<Answer, [z.output<Schemas[N]>], N>;
+  [N in keyof Schemas & string]: UpdateDefinition<Answer, [z.input<Schemas[N]>], N>;
 };
 
 /**

@@ -63,4 +63,13 @@ export class OrderVersions {
   overdueNoticeDetached(): boolean {
     return this.lean || patched('overdue-notice-detached');
   }
+
+  /**
+   * A refund of an order paid by credit line repays the line first (docs/credit.md#refunds).
+   * Asked for only by orders that hold such a payment, which no order before it could: it is
+   * asked for on its own, also by lean orders.
+   */
+  financedPayments(): boolean {
+    return patched('financed-payments');
+  }
 }

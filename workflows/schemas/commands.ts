@@ -9,10 +9,18 @@ import { RETURN_CONDITIONS } from './statuses.js';
  * schemas and the Updates' arguments. What the engine sends out is in model/events.ts.
  */
 
+/** How the buyer paid (docs/api.md#payment-methods): the covered ones are a setting of the API. */
+export const PAYMENT_METHODS = ['tt', 'card', 'ach', 'sepa', 'lc', 'credit_line'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
 export const PaymentEventSchema = z.strictObject({
   amount: MinorUnitsSchema,
   reference: z.string().trim().min(1, 'must not be empty').max(128),
   receivedAt: TimestampSchema.optional(),
+  method: z
+    .enum(PAYMENT_METHODS, `method must be one of ${PAYMENT_METHODS.map((m) => `"${m}"`).join(', ')}`)
+    .default('tt'),
+  creditLineId: z.string().trim().min(1, 'must not be empty').max(64).optional(),
 });
 export type PaymentEvent = z.output<typeof PaymentEventSchema>;
 
@@ -31,6 +39,48 @@ export const ReversalCommandSchema = ReversalSchema.extend({
   reference: PaymentEventSchema.shape.reference,
 });
 export type Reversal = z.output<typeof ReversalCommandSchema>;
+/** The route's body: a draw names its line, and only a draw does. */
+export const PaymentRequestSchema = PaymentEventSchema.check((ctx) => {
+  const { method, creditLineId } = ctx.value;
+  if (method === 'credit_line' && creditLineId === undefined) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['creditLineId'],
+      message: 'is required with method "credit_line": the line that pays',
+      input: ctx.value,
+    });
+  }
+  if (method !== 'credit_line' && creditLineId !== undefined) {
+    ctx.issues.push({
+      code: 'custom',
+      path: ['creditLineId'],
+      message: 'is only for method "credit_line"',
+      input: ctx.value,
+    });
+  }
+});
+
+const EventSignatureSchema = z.strictObject({
+  publicKey: z.string().regex(/^[0-9a-f]{64}$/),
+  signature: z.string().regex(/^[0-9a-f]{128}$/),
+});
+
+/**
+ * A draw's three steps on its credit line, signed by the API beforehand (docs/credit.md#draws-into-escrow):
+ * only the API signs marketplace events, and the order's activities deliver these to the line.
+ */
+export const LineStepsSchema = z.strictObject({
+  reserve: EventSignatureSchema,
+  confirm: EventSignatureSchema,
+  release: EventSignatureSchema,
+});
+export type LineSteps = z.output<typeof LineStepsSchema>;
+
+/** The `recordPayment` Update's argument: the route's body, and a draw's signed steps the API adds. */
+export const RecordPaymentCommandSchema = PaymentEventSchema.extend({
+  lineSteps: LineStepsSchema.optional(),
+});
+export type RecordPaymentCommand = z.output<typeof RecordPaymentCommandSchema>;
 
 export const ShipmentEventSchema = z.strictObject({
   carrier: z.string().trim().min(1, 'must not be empty').max(128),

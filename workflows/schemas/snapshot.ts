@@ -124,7 +124,8 @@ const OfferSchema = z.object({
 });
 export type Offer = z.output<typeof OfferSchema>;
 
-export const PAYOUT_KINDS = ['refund', 'release', 'excess_refund'] as const;
+/** `line_refund`: a refund of a financed order that repays its draw, escrow → `lender:<lineId>`. */
+export const PAYOUT_KINDS = ['refund', 'release', 'excess_refund', 'line_refund'] as const;
 const PayoutSchema = z.object({
   kind: z.enum(PAYOUT_KINDS),
   amount: Amount.describe('what left escrow; on a release, before the commission'),

@@ -37,6 +37,7 @@ import {
 import { accrue, postInterest } from '../rules/interest.js';
 import { allocate, owed } from '../rules/repayment.js';
 import { type BuyerRecord, score } from '../rules/scorecard.js';
+import type { DrawStep } from '../schemas/commands.js';
 
 /** Reading the buyer's record is one query: a minute covers a slow database, well inside the 60 s target's retries. */
 const records = proxyActivities<CreditLineActivities>({
@@ -649,6 +650,40 @@ export class CreditLine {
       },
     },
   };
+
+  /**
+   * A financed order's refund moved money to the line (docs/credit.md#refunds): the amount is read
+   * from the ledger, applied once per draw to what the draw still owes, like a repayment of it.
+   */
+  async applyRefund(step: DrawStep): Promise<void> {
+    const s = this.state;
+    const drawId = drawIdOf(step);
+    if (s.refunds?.[drawId] !== undefined) return;
+    this.inFlight++;
+    let amount: number;
+    try {
+      ({ amount } = await effects.lineRefundOf({ lineId: s.lineId, ...step }));
+    } finally {
+      this.inFlight--;
+      this.changes++;
+    }
+    // A second Signal for the draw may have read the ledger meanwhile.
+    if (amount <= 0 || s.refunds?.[drawId] !== undefined) return;
+    s.refunds = { ...s.refunds, [drawId]: amount };
+    const draw = s.draws.find((d) => d.drawId === drawId && d.status === 'outstanding');
+    const applied = draw ? Math.min(amount, draw.amount - draw.repaid) : 0;
+    if (!draw || applied === 0) return;
+    this.accrueTo(Date.now());
+    this.repayDraw(draw, applied);
+    if (s.period) s.period.repayments += applied;
+    this.changed('refunded', 'credit_line.repaid', {
+      source: 'refund',
+      drawId,
+      orderId: step.orderId,
+      amount: applied,
+    });
+    this.unfreezeIfPaid();
+  }
 
   private repayDraw(draw: Draw, amount: number): void {
     draw.repaid += amount;

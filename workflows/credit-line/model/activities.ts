@@ -11,6 +11,11 @@ export interface CreditLineActivities {
   /** One ledger transaction of the line (db/postgres-ledger.ts), idempotent on its key. */
   postLineTransaction(posting: LinePosting): Promise<{ transactionId: string; replayed: boolean }>;
   recordCreditLineEvents(input: { events: CreditLineEvent[] }): Promise<{ stored: number }>;
+  /**
+   * What the ledger moved from the order's escrow to `lender:<lineId>` for this draw under
+   * `<orderId>:refund:line:<reference>`: 0 when nothing was (docs/credit.md#refunds).
+   */
+  lineRefundOf(input: { lineId: string; orderId: string; reference: string }): Promise<{ amount: number }>;
   /** Shared with the orders: who sent the run's accepted Update of that name. */
   acceptedUpdateSender(input: { updateName: string }): Promise<{ sentBy: string | null }>;
 }

@@ -104,6 +104,8 @@ export interface CreditLineSnapshot {
   period?: Period;
   /** Repayment references applied, with their amounts: a reference sent again is answered, not applied. */
   repayments: Record<string, number>;
+  /** Refunds of financed orders applied, by drawId, with their amounts (lines started before them have none). */
+  refunds?: Record<string, number>;
   timeline: TimelineEntry[];
   closedAt?: string;
   /** The last `credit_line.*` event's sequence: the next is one more. */
@@ -162,7 +164,7 @@ export function openingLine(application: CreditApplication): CreditLineSnapshot 
  */
 export type LineAnswer = Omit<
   CreditLineSnapshot,
-  'statements' | 'timeline' | 'repayments' | 'period' | 'documents' | 'business' | 'scorecard'
+  'statements' | 'timeline' | 'repayments' | 'refunds' | 'period' | 'documents' | 'business' | 'scorecard'
 > & { lastStatement?: LineStatement };
 
 export function answerOf(s: CreditLineSnapshot): LineAnswer {
@@ -170,6 +172,7 @@ export function answerOf(s: CreditLineSnapshot): LineAnswer {
     statements,
     timeline: _timeline,
     repayments: _repayments,
+    refunds: _refunds,
     period: _period,
     documents: _documents,
     business: _business,
