@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from './cluster.js';
 
+/** An answer slower than this arrived late: a client would have given up on it, or nearly. */
+export const LATE_MS = 5000;
+
 /** What the clients saw, for the figures. */
 export class Traffic {
   sent = 0;
@@ -8,6 +11,7 @@ export class Traffic {
   refused = 0;
   unavailable = 0;
   connectionErrors = 0;
+  late = 0;
   byStatus = new Map<number, number>();
   /** 5xx other than 503, and 503s outside an injected outage: each one a finding. */
   serverErrors: string[] = [];
@@ -33,6 +37,7 @@ export class Traffic {
   }
 
   record(status: number, what: string, startedAt: number): void {
+    if (Date.now() - startedAt > LATE_MS) this.late++;
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
     if (status === 503) {
       this.unavailable++;
