@@ -15,10 +15,10 @@ import { generateEventKeyPair } from '../../workflows/rules/event-signature.js';
 import { accessMatrix } from './access.js';
 import { ChaosClient, Traffic } from './client.js';
 import { ChaosCluster, LINKS, SOAK_API_UPSTREAM_TIMEOUT_MS, sleep } from './cluster.js';
-import { driveOrder, newOrder } from './driver.js';
+import { closedAs, driveOrder, newOrder } from './driver.js';
 import { type Figures, renderFigures } from './figures.js';
 import { type FuzzRequest, fuzzRequests, observe } from './fuzz.js';
-import { checkLedger, compareMoney } from './ledger-invariants.js';
+import { checkLedger, compareMoney, comparePayouts } from './ledger-invariants.js';
 import { netnsUnavailable, removeSoakNetwork, removeSoakNetworkSync, SoakNetwork } from './netns.js';
 import { expectedClose, expectedMovements, type OrderModel, PATH_NAMES, type Step } from './order-paths.js';
 import { TOXICS, TOXICS_SUMMARY } from './toxiproxy.js';
@@ -183,6 +183,13 @@ describe('chaos soak', () => {
         lost += diff.lost;
         doubled += diff.doubled;
         violations.push(...diff.differences);
+        violations.push(
+          ...comparePayouts(
+            m.orderId,
+            m.payouts,
+            report.rows.filter((r) => r.orderId === m.orderId),
+          ),
+        );
       }
       phases.push({ name, transactions: report.transactions, violations: violations.length, lost, doubled });
       ledgerViolations.push(...violations.map((v) => `[${name}] ${v}`));
@@ -527,8 +534,7 @@ describe('chaos soak', () => {
       if (open.length === 0 || Date.now() > deadline) break;
       for (const m of open) {
         const a = await client.send({ method: 'GET', path: `/v1/orders/${m.orderId}` });
-        if (a.status === 200 && a.body.status === 'closed')
-          m.closed = { outcome: a.body.outcome, reason: a.body.reason };
+        if (a.status === 200 && a.body.status === 'closed') closedAs(m, a.body);
       }
       await sleep(1000);
     }

@@ -229,7 +229,7 @@ async function waitFor(client: ChaosClient, m: OrderModel, done: (s: any) => boo
   for (;;) {
     const a = await client.send({ method: 'GET', path: `/v1/orders/${m.orderId}` });
     if (a.status === 200 && done(a.body)) {
-      if (a.body.status === 'closed') m.closed = { outcome: a.body.outcome, reason: a.body.reason };
+      if (a.body.status === 'closed') closedAs(m, a.body);
       return true;
     }
     if (Date.now() > deadline) {
@@ -240,4 +240,11 @@ async function waitFor(client: ChaosClient, m: OrderModel, done: (s: any) => boo
     }
     await sleep(1000);
   }
+}
+
+/** What a closed order's snapshot says: its outcome, reason and payouts. */
+// biome-ignore lint/suspicious/noExplicitAny: the snapshot as the API answers it
+export function closedAs(m: OrderModel, snapshot: any): void {
+  m.closed = { outcome: snapshot.outcome, reason: snapshot.reason };
+  m.payouts = snapshot.payouts;
 }
