@@ -13,7 +13,7 @@ import { provisionToxiproxy } from '../../scripts/toxiproxy.js';
 import { workflowIdFor } from '../../workflows/model/messages.js';
 import { generateEventKeyPair } from '../../workflows/rules/event-signature.js';
 import { accessMatrix } from './access.js';
-import { ChaosClient, Traffic } from './client.js';
+import { ChaosClient, Readiness, Traffic } from './client.js';
 import { ChaosCluster, LINKS, SOAK_API_UPSTREAM_TIMEOUT_MS, sleep } from './cluster.js';
 import { closedAs, driveOrder, newOrder } from './driver.js';
 import { type Figures, renderFigures } from './figures.js';
@@ -124,7 +124,9 @@ function onInterrupt(signal: NodeJS.Signals) {
 describe('chaos soak', () => {
   it('loses and doubles no money while everything fails under load', async () => {
     const traffic = new Traffic();
-    const urls = () => cluster.apis.map((a) => a.url);
+    const readiness = new Readiness(() => cluster.apis.map((a) => a.url));
+    readiness.start();
+    const urls = () => readiness.urls();
     const client = new ChaosClient(urls, keys.marketplace, traffic);
     const arbitrator = new ChaosClient(urls, keys.arbitrator, traffic);
     const models: OrderModel[] = [];
@@ -599,6 +601,7 @@ describe('chaos soak', () => {
       }
     }
 
+    readiness.stop();
     const figures: Figures = {
       date: new Date().toISOString(),
       durationS: Math.round((Date.now() - startedAt) / 1000),

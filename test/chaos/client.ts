@@ -143,3 +143,46 @@ export class ChaosClient {
     }
   }
 }
+
+/**
+ * The load balancer's health check in front of the replicas: `GET /readyz` on each every second,
+ * a replica that answers anything but 200 within 5 s out of rotation until it does again (all of
+ * them in rotation when none is ready). Without it, an API cut off from Temporal got every other
+ * request of every client and held each for its upstream timeout (the soak's first API partition).
+ */
+export class Readiness {
+  private readonly down = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly all: () => string[]) {}
+
+  start(): void {
+    const probe = async () => {
+      await Promise.all(
+        this.all().map(async (url) => {
+          const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (ok) this.down.delete(url);
+          else this.down.add(url);
+        }),
+      );
+      if (!this.stopped) this.timer = setTimeout(probe, 1000).unref();
+    };
+    void probe();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** The replicas in rotation. */
+  urls(): string[] {
+    const all = this.all();
+    const ready = all.filter((url) => !this.down.has(url));
+    return ready.length > 0 ? ready : all;
+  }
+}
