@@ -397,11 +397,18 @@ describe('chaos soak', () => {
       const worker = cluster.workers[0];
       if (!network || !worker) return;
       const during = await payoutsFlowing();
+      let back: Promise<boolean> = Promise.resolve(true);
       await networkFault(
         'partition worker ↔ Temporal',
         `${worker.name}'s link to Temporal down ${PARTITION_SECONDS} s${during ? ', during payouts' : ''}`,
-        () => cutOff(worker.name, 't'),
+        async () => {
+          await cutOff(worker.name, 't');
+          // Healed, it must take tasks again: a workflow task of its own closes an order.
+          back = worker.nextOutput('"order closed"', 120_000);
+        },
       );
+      if (!(await back))
+        findings.push(`${worker.name} closed no order in 120 s after its link to Temporal came back`);
     };
     const partitionWorkerFromPostgres = async () => {
       const worker = cluster.workers[1];

@@ -22,6 +22,7 @@ export class GroupProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private recent = '';
+  private watchers: { text: string; seen: () => void }[] = [];
   private readonly log: WriteStream;
 
   constructor(
@@ -55,11 +56,32 @@ export class GroupProcess {
     const keep = (chunk: Buffer) => {
       this.log.write(chunk);
       this.recent = (this.recent + chunk.toString()).slice(-20_000);
+      const text = chunk.toString();
+      for (const w of this.watchers.filter((w) => text.includes(w.text))) w.seen();
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     this.child = child;
+  }
+
+  /** Whether the process writes `text` from now on, within `timeoutMs`. */
+  nextOutput(text: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const watcher = {
+        text,
+        seen: () => {
+          clearTimeout(timer);
+          this.watchers = this.watchers.filter((w) => w !== watcher);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.watchers = this.watchers.filter((w) => w !== watcher);
+        resolve(false);
+      }, timeoutMs);
+      this.watchers.push(watcher);
+    });
   }
 
   async waitForOutput(text: string, timeoutMs = 120_000): Promise<void> {
