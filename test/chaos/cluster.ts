@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -15,6 +15,7 @@ import { rootAddress, SOAK_RANGE, type SoakNetwork } from './netns.js';
 import { TOXIPROXY_ENV, Toxiproxy, toxiproxyArgs } from './toxiproxy.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 const HOST = '127.0.0.1';
 
 /** A process of the cluster in its own process group, so that a signal reaches all of it (npm → sh → node). */
@@ -47,7 +48,12 @@ export class GroupProcess {
   start(): void {
     this.recent = '';
     this.log.write(`\n=== ${new Date().toISOString()} start ${this.name}\n`);
-    const child = spawn(this.command, this.args, {
+    // The kernel kills it when the test process dies, however that ends (vitest may SIGKILL its
+    // worker on Ctrl-C): nothing of the cluster outlives the soak. setpriv execs the command.
+    const [command, args] = SETPRIV
+      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', this.command, ...this.args]]
+      : [this.command, this.args];
+    const child = spawn(command, args, {
       cwd: ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
