@@ -1,10 +1,22 @@
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
-import { type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 import { ORDER_WORKFLOW_ID_PREFIX } from '../workflows/model/messages.js';
 
 /** JSON logs on stdout, one line an event, for whatever collects container output. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({ level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime });
+export function createLogger(
+  service: string,
+  level = process.env.LOG_LEVEL ?? 'info',
+  destination?: DestinationStream,
+): Logger {
+  const options: LoggerOptions = {
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // The Temporal SDK logs a failed activity or poll with its Error under `error`, which pino
+    // would write as `{}`: the message, type and stack are what a failure under partition says.
+    serializers: { err: pino.stdSerializers.err, error: pino.stdSerializers.err },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {

@@ -35,6 +35,11 @@ export interface DevPostgresOptions {
   ephemeral?: boolean;
   /** Trades durability for speed: for throwaway test databases only. */
   fast?: boolean;
+  /**
+   * Runs the server inside a network namespace (the chaos soak's): it listens on all its addresses,
+   * is reached at `host` and accepts password logins from `clients`, a CIDR range.
+   */
+  network?: { namespace: string; host: string; clients: string };
   log?: (line: string) => void;
 }
 
@@ -82,14 +87,16 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
     log(`[postgres] initialising a new cluster in ${dir}`);
     await initdb(bin, dir, ids);
   }
+  if (options.network) allowClients(dir, options.network.clients);
   const server = await startServer(bin, dir, options, ids);
+  const host = options.network?.host ?? '127.0.0.1';
   const stop = async () => {
     await server.stop();
     if (options.ephemeral) await rm(dir, { recursive: true, force: true });
   };
   try {
     const admin = new pg.Client({
-      host: '127.0.0.1',
+      host,
       port: options.port,
       user: USER,
       password: PASSWORD,
@@ -107,7 +114,7 @@ export async function startDevPostgres(options: DevPostgresOptions): Promise<Dev
     throw err;
   }
   return {
-    databaseUrl: devDatabaseUrl(options.port, database),
+    databaseUrl: devDatabaseUrl(options.port, database).replace('@127.0.0.1:', `@${host}:`),
     dataDir: dir,
     stop,
   };
@@ -309,16 +316,47 @@ async function initdb(bin: Binaries, dir: string, ids: Ids | undefined) {
   }
 }
 
+/** One `host` line for the range, once: initdb's pg_hba.conf admits the loopback only. */
+function allowClients(dir: string, clients: string) {
+  const hba = join(dir, 'pg_hba.conf');
+  const line = `host all all ${clients} password`;
+  const text = readFileSync(hba, 'utf8');
+  if (!text.split('\n').includes(line)) writeFileSync(hba, `${text.trimEnd()}\n${line}\n`);
+}
+
 function startServer(bin: Binaries, dir: string, options: DevPostgresOptions, ids: Ids | undefined) {
   const flags = options.fast
     ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
     : [];
+  const args = ['-D', dir, '-p', String(options.port), '-c', 'lc_messages=C', ...flags];
+  const network = options.network;
   // SIGINT is PostgreSQL's fast shutdown: it ends the sessions of clients that died with us.
-  const child = spawnTied(
-    bin.postgres,
-    ['-D', dir, '-p', String(options.port), '-c', 'lc_messages=C', ...flags],
-    { ...ids, stdio: ['ignore', 'pipe', 'pipe'], deathSignal: 'SIGINT' },
-  );
+  const child = network
+    ? // nsenter enters the namespace as root, then setpriv drops to the service user (and sets the
+      // death signal again: a change of user clears it); each execs the next, one process in all.
+      spawnTied(
+        'nsenter',
+        [
+          `--net=/run/netns/${network.namespace}`,
+          '--',
+          ...(ids
+            ? [
+                'setpriv',
+                `--reuid=${ids.uid}`,
+                `--regid=${ids.gid}`,
+                '--clear-groups',
+                '--pdeathsig=SIGINT',
+                '--',
+              ]
+            : []),
+          bin.postgres,
+          ...args,
+          '-c',
+          'listen_addresses=*',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'], deathSignal: 'SIGINT' },
+      )
+    : spawnTied(bin.postgres, args, { ...ids, stdio: ['ignore', 'pipe', 'pipe'], deathSignal: 'SIGINT' });
   const output = collect(child);
   const exited = new Promise<void>((done) => child.once('close', () => done()));
   const stop = async () => {

@@ -9,16 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateApiKey } from '../../config/api-keys.js';
 import { generateWebhookSecret, WEBHOOK_SECRET_PREFIX } from '../../config/webhook-secrets.js';
 import { createPool } from '../../db/pool.js';
+import { provisionToxiproxy } from '../../scripts/toxiproxy.js';
 import { workflowIdFor } from '../../workflows/model/messages.js';
 import { generateEventKeyPair } from '../../workflows/rules/event-signature.js';
 import { accessMatrix } from './access.js';
-import { ChaosClient, Traffic } from './client.js';
-import { ChaosCluster, sleep } from './cluster.js';
-import { driveOrder, newOrder } from './driver.js';
+import { ChaosClient, Readiness, Traffic } from './client.js';
+import { ChaosCluster, LINKS, SOAK_API_UPSTREAM_TIMEOUT_MS, sleep } from './cluster.js';
+import { closedAs, driveOrder, newOrder } from './driver.js';
 import { type Figures, renderFigures } from './figures.js';
 import { type FuzzRequest, fuzzRequests, observe } from './fuzz.js';
-import { checkLedger, compareMoney } from './ledger-invariants.js';
+import { checkLedger, compareMoney, comparePayouts } from './ledger-invariants.js';
+import { netnsUnavailable, removeSoakNetwork, removeSoakNetworkSync, SoakNetwork } from './netns.js';
 import { expectedClose, expectedMovements, type OrderModel, PATH_NAMES, type Step } from './order-paths.js';
+import { TOXICS, TOXICS_SUMMARY } from './toxiproxy.js';
 
 /**
  * Issue 14: ≥300 orders over every path of the lifecycle, driven over HTTP by concurrent clients
@@ -28,11 +31,20 @@ import { expectedClose, expectedMovements, type OrderModel, PATH_NAMES, type Ste
  *
  * CHAOS_ORDERS, CHAOS_FUZZ, CHAOS_CONCURRENCY and CHAOS_ROUNDS (fault schedules, one after the
  * other) make a longer run; CHAOS_KEEP=1 keeps the logs and data directory.
+ *
+ * Issue 29: each process in a network namespace of its own (netns.ts), and four network phases in
+ * the schedule: a worker cut off from Temporal, a worker cut off from PostgreSQL, an API cut off
+ * from Temporal during a burst, and latency, jitter, cut connections and slow closes on every link
+ * through Toxiproxy for CHAOS_TOXIC_SECONDS. CHAOS_PARTITION_SECONDS lengthens the partitions;
+ * CHAOS_NETNS=0 runs without namespaces (and says that the network phases were skipped).
  */
 const ORDERS = Number(process.env.CHAOS_ORDERS ?? 300);
 const FUZZ = Number(process.env.CHAOS_FUZZ ?? 2000);
 const CONCURRENCY = Number(process.env.CHAOS_CONCURRENCY ?? 24);
 const ROUNDS = Number(process.env.CHAOS_ROUNDS ?? 1);
+const TOXIC_SECONDS = Number(process.env.CHAOS_TOXIC_SECONDS ?? 60);
+/** Longer than a ledger activity's 10 s start-to-close timeout and the 10 s workflow-task timeout. */
+const PARTITION_SECONDS = Number(process.env.CHAOS_PARTITION_SECONDS ?? 30);
 const FIGURES_FILE =
   process.env.CHAOS_FIGURES_FILE ?? join(import.meta.dirname, '..', '..', 'docs', 'reliability.md');
 
@@ -50,6 +62,9 @@ const keys = {
 const UNKNOWN_KEY = 'esk_not-a-key-of-this-deployment-0000';
 
 let cluster: ChaosCluster;
+let network: SoakNetwork | undefined;
+/** Why a network phase could not run here: printed, and written into the figures. */
+const networkSkipped: string[] = [];
 let dir: string;
 let pool: pg.Pool;
 const startedAt = Date.now();
@@ -60,8 +75,30 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'escrow-chaos-'));
   // PostgreSQL runs as an unprivileged user when we are root: it must be able to enter the directory.
   await chmod(dir, 0o755);
-  cluster = new ChaosCluster(dir, keys);
-  log(`starting PostgreSQL, Temporal, 2 workers and 2 APIs in ${dir}`);
+  const unavailable = process.env.CHAOS_NETNS === '0' ? 'CHAOS_NETNS=0' : await netnsUnavailable();
+  let toxiproxy: string | undefined;
+  if (unavailable) {
+    networkSkipped.push(`network namespaces and every network phase: ${unavailable}`);
+    log(`NETWORK PHASES SKIPPED: ${unavailable}`);
+  } else {
+    const left = await removeSoakNetwork();
+    if (left > 0) log(`removed ${left} namespace(s) and link(s) an interrupted run left`);
+    // An interrupted run removes what it made before it goes: its processes first, then the network.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onInterrupt);
+    network = new SoakNetwork();
+    await network.create();
+    toxiproxy = await provisionToxiproxy(log);
+    if (!toxiproxy) {
+      networkSkipped.push(
+        'the Toxiproxy phase: no Toxiproxy and no Go to build it (npm run toxiproxy:provision)',
+      );
+      log('TOXIPROXY PHASE SKIPPED: no Toxiproxy binary');
+    }
+  }
+  cluster = new ChaosCluster(dir, keys, network, toxiproxy);
+  log(
+    `starting PostgreSQL, Temporal, 2 workers and 2 APIs in ${dir}${network ? ', each in its own network namespace' : ''}${toxiproxy ? ', their links through Toxiproxy' : ''}`,
+  );
   await cluster.start({ workers: 2, apis: 2 }, log);
   pool = createPool(cluster.databaseUrl, 2);
   log('cluster up');
@@ -70,14 +107,26 @@ beforeAll(async () => {
 afterAll(async () => {
   await pool?.end().catch(() => {});
   await cluster?.close();
+  if (network) {
+    await removeSoakNetwork();
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onInterrupt);
+  }
   if (process.env.CHAOS_KEEP) log(`kept ${dir}`);
   else await rm(dir, { recursive: true, force: true });
 });
 
+function onInterrupt(signal: NodeJS.Signals) {
+  cluster?.killAllSync();
+  removeSoakNetworkSync();
+  process.kill(process.pid, signal);
+}
+
 describe('chaos soak', () => {
   it('loses and doubles no money while everything fails under load', async () => {
     const traffic = new Traffic();
-    const urls = () => cluster.apis.map((a) => a.url);
+    const readiness = new Readiness(() => cluster.apis.map((a) => a.url));
+    readiness.start();
+    const urls = () => readiness.urls();
     const client = new ChaosClient(urls, keys.marketplace, traffic);
     const arbitrator = new ChaosClient(urls, keys.arbitrator, traffic);
     const models: OrderModel[] = [];
@@ -95,12 +144,19 @@ describe('chaos soak', () => {
       models.push(m);
       return m;
     };
-    const drive = (m: OrderModel, onStep?: (m: OrderModel, step: Step | { kind: 'create' }) => void) =>
-      driveOrder(m, { client, arbitrator, abuse: models.indexOf(m) % 3 === 0, counters, onStep }).catch(
-        (err: Error) => {
+    /** The orders being driven now, and those each open network phase has seen. */
+    const driving = new Set<OrderModel>();
+    const watching = new Set<Set<OrderModel>>();
+    const drive = (m: OrderModel, onStep?: (m: OrderModel, step: Step | { kind: 'create' }) => void) => {
+      driving.add(m);
+      for (const seen of watching) seen.add(m);
+      return driveOrder(m, { client, arbitrator, abuse: models.indexOf(m) % 3 === 0, counters, onStep })
+        .catch((err: Error) => {
           m.problems.push(`driver: ${err.message}`);
-        },
-      );
+        })
+        .finally(() => driving.delete(m));
+    };
+    const networkPhases: Figures['network'] = [];
 
     /** The SQL invariants, and every order the engine said is closed against its model. */
     const phaseCheck = async (name: string) => {
@@ -129,6 +185,13 @@ describe('chaos soak', () => {
         lost += diff.lost;
         doubled += diff.doubled;
         violations.push(...diff.differences);
+        violations.push(
+          ...comparePayouts(
+            m.orderId,
+            m.payouts,
+            report.rows.filter((r) => r.orderId === m.orderId),
+          ),
+        );
       }
       phases.push({ name, transactions: report.transactions, violations: violations.length, lost, doubled });
       ledgerViolations.push(...violations.map((v) => `[${name}] ${v}`));
@@ -301,13 +364,102 @@ describe('chaos soak', () => {
         },
       );
     };
+
+    // ---- the network's faults (issue 29), each healed before its invariant check ----
+    /** A fault of inject's, with what the clients saw while it lasted: the phase's figures. */
+    const networkFault = async (kind: string, detail: string, act: () => Promise<void>) => {
+      const seen = new Set(driving);
+      watching.add(seen);
+      const before = { unavailable: traffic.unavailable, retried: traffic.retried, late: traffic.late };
+      const checks = phases.length;
+      await inject(kind, detail, act);
+      watching.delete(seen);
+      const check = phases[checks];
+      networkPhases.push({
+        kind,
+        detail,
+        orders: seen.size,
+        unavailable: traffic.unavailable - before.unavailable,
+        retried: traffic.retried - before.retried,
+        late: traffic.late - before.late,
+        violations: check?.violations ?? 0,
+        lost: check?.lost ?? 0,
+        doubled: check?.doubled ?? 0,
+      });
+    };
+    const cutOff = async (name: string, lane: 't' | 'p', seconds = PARTITION_SECONDS) => {
+      if (!network) return;
+      await network.setLink(name, lane, false);
+      await sleep(seconds * 1000);
+      await network.setLink(name, lane, true);
+    };
+    const partitionWorkerFromTemporal = async () => {
+      const worker = cluster.workers[0];
+      if (!network || !worker) return;
+      const during = await payoutsFlowing();
+      let back: Promise<boolean> = Promise.resolve(true);
+      await networkFault(
+        'partition worker ↔ Temporal',
+        `${worker.name}'s link to Temporal down ${PARTITION_SECONDS} s${during ? ', during payouts' : ''}`,
+        async () => {
+          await cutOff(worker.name, 't');
+          // Healed, it must take tasks again: a workflow task of its own closes an order.
+          back = worker.nextOutput('"order closed"', 120_000);
+        },
+      );
+      if (!(await back))
+        findings.push(`${worker.name} closed no order in 120 s after its link to Temporal came back`);
+    };
+    const partitionWorkerFromPostgres = async () => {
+      const worker = cluster.workers[1];
+      if (!network || !worker) return;
+      const during = await payoutsFlowing();
+      await networkFault(
+        'partition worker ↔ PostgreSQL',
+        `${worker.name}'s link to PostgreSQL down ${PARTITION_SECONDS} s${during ? ', during ledger transactions' : ''}`,
+        () => cutOff(worker.name, 'p'),
+      );
+    };
+    const partitionApiFromTemporal = async () => {
+      const api = cluster.apis[0];
+      if (!network || !api) return;
+      // A request held by the cut-off API answers 503 once its upstream timeout is over (gRPC sees
+      // no error on a link that is down: the connection just stops): the cut outlasts it.
+      const seconds = Math.max(PARTITION_SECONDS, SOAK_API_UPSTREAM_TIMEOUT_MS / 1000 + 10);
+      const burst = Array.from({ length: CONCURRENCY }, (_, i) =>
+        model(PATH_NAMES[i % PATH_NAMES.length] as OrderModel['path'], 20_000 + i * 101),
+      );
+      await networkFault(
+        'partition API ↔ Temporal',
+        `${api.process.name}'s link to Temporal down ${seconds} s during a burst of ${burst.length} orders`,
+        async () => {
+          for (const m of burst) void drive(m);
+          await sleep(1000);
+          await cutOff(api.process.name, 't', seconds);
+        },
+      );
+    };
+    const toxicLinks = async () => {
+      const toxiproxy = cluster.toxiproxy;
+      if (!toxiproxy) return;
+      await networkFault('Toxiproxy', `every link ${TOXIC_SECONDS} s: ${TOXICS_SUMMARY}`, async () => {
+        for (const link of LINKS) for (const toxic of TOXICS) await toxiproxy.addToxic(link, toxic);
+        await sleep(TOXIC_SECONDS * 1000);
+        await toxiproxy.heal(LINKS);
+      });
+    };
+
     const schedule: [number, () => Promise<void>][] = [
-      [0.08, killWorker(0)],
+      [0.05, killWorker(0)],
+      [0.1, partitionWorkerFromTemporal],
       [0.18, killApi(0)],
-      [0.28, restartTemporal],
-      [0.42, restartPostgres],
-      [0.55, killWorker(1)],
-      [0.65, killApi(1)],
+      [0.24, restartTemporal],
+      [0.32, partitionWorkerFromPostgres],
+      [0.4, restartPostgres],
+      [0.46, partitionApiFromTemporal],
+      [0.52, killWorker(1)],
+      [0.58, toxicLinks],
+      [0.68, killApi(1)],
       [0.75, killWorker(0)],
     ];
     const chaos = async () => {
@@ -383,7 +535,17 @@ describe('chaos soak', () => {
         body: { party: 'buyer', reason: 'end of soak' },
       });
       if (a.status === 200) t.closedAs ??= { outcome: 'cancelled', reason: 'buyer_cancelled' };
-      else if (!(a.status === 409 && t.closedAs)) t.problems.push(`closing cancel: ${a.status}`);
+      else if (a.status === 409 && !t.closedAs && a.body?.currentStatus === 'closed') {
+        // A hostile cancel applied while its answer was lost (a 503 at the API's upstream timeout
+        // under a partition, then a retry that found the order closed): cancelled all the same.
+        const s = await client.send({ method: 'GET', path: `/v1/orders/${t.orderId}` });
+        if (s.status === 200 && s.body.outcome === 'cancelled')
+          t.closedAs = { outcome: 'cancelled', reason: s.body.reason };
+        else t.problems.push(`closing cancel: 409, closed as ${s.body?.outcome}/${s.body?.reason}`);
+      } else if (!(a.status === 409 && t.closedAs))
+        t.problems.push(
+          `closing cancel: ${a.status} after ${a.attempts} attempt(s) ${JSON.stringify(a.body).slice(0, 300)}`,
+        );
     }
     const deadline = Date.now() + 180_000;
     for (;;) {
@@ -391,8 +553,7 @@ describe('chaos soak', () => {
       if (open.length === 0 || Date.now() > deadline) break;
       for (const m of open) {
         const a = await client.send({ method: 'GET', path: `/v1/orders/${m.orderId}` });
-        if (a.status === 200 && a.body.status === 'closed')
-          m.closed = { outcome: a.body.outcome, reason: a.body.reason };
+        if (a.status === 200 && a.body.status === 'closed') closedAs(m, a.body);
       }
       await sleep(1000);
     }
@@ -457,6 +618,7 @@ describe('chaos soak', () => {
       }
     }
 
+    readiness.stop();
     const figures: Figures = {
       date: new Date().toISOString(),
       durationS: Math.round((Date.now() - startedAt) / 1000),
@@ -474,6 +636,8 @@ describe('chaos soak', () => {
       byStatus: Object.fromEntries([...traffic.byStatus.entries()].sort(([a], [b]) => a - b)),
       ledgerTransactionsChecked,
       phases,
+      network: networkPhases,
+      networkSkipped,
       invariantViolations: ledgerViolations.length,
       findings: [
         ...ledgerViolations,

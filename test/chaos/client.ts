@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sleep } from './cluster.js';
 
+/** An answer slower than this arrived late: a client would have given up on it, or nearly. */
+export const LATE_MS = 5000;
+
 /** What the clients saw, for the figures. */
 export class Traffic {
   sent = 0;
@@ -8,6 +11,7 @@ export class Traffic {
   refused = 0;
   unavailable = 0;
   connectionErrors = 0;
+  late = 0;
   byStatus = new Map<number, number>();
   /** 5xx other than 503, and 503s outside an injected outage: each one a finding. */
   serverErrors: string[] = [];
@@ -33,6 +37,7 @@ export class Traffic {
   }
 
   record(status: number, what: string, startedAt: number): void {
+    if (Date.now() - startedAt > LATE_MS) this.late++;
     this.byStatus.set(status, (this.byStatus.get(status) ?? 0) + 1);
     if (status === 503) {
       this.unavailable++;
@@ -136,5 +141,48 @@ export class ChaosClient {
       }
       return { status: response.status, contentType, body: parsed, attempts: attempt };
     }
+  }
+}
+
+/**
+ * The load balancer's health check in front of the replicas: `GET /readyz` on each every second,
+ * a replica that answers anything but 200 within 5 s out of rotation until it does again (all of
+ * them in rotation when none is ready). Without it, an API cut off from Temporal got every other
+ * request of every client and held each for its upstream timeout (the soak's first API partition).
+ */
+export class Readiness {
+  private readonly down = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly all: () => string[]) {}
+
+  start(): void {
+    const probe = async () => {
+      await Promise.all(
+        this.all().map(async (url) => {
+          const ok = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).then(
+            (r) => r.ok,
+            () => false,
+          );
+          if (ok) this.down.delete(url);
+          else this.down.add(url);
+        }),
+      );
+      if (!this.stopped) this.timer = setTimeout(probe, 1000).unref();
+    };
+    void probe();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** The replicas in rotation. */
+  urls(): string[] {
+    const all = this.all();
+    const ready = all.filter((url) => !this.down.has(url));
+    return ready.length > 0 ? ready : all;
   }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -11,8 +11,11 @@ import { provisionTemporalCli } from '../../scripts/temporal-cli.js';
 import { devServerSearchAttributeFlags } from '../../worker/search-attributes.js';
 import { writeWorkflowBundle } from '../../worker/workflow-bundle.js';
 import { enrolTestSuppliers, TEST_PROGRAM_ENV } from '../support/test-suppliers.js';
+import { rootAddress, SOAK_RANGE, type SoakNetwork } from './netns.js';
+import { TOXIPROXY_ENV, Toxiproxy, toxiproxyArgs } from './toxiproxy.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
 const HOST = '127.0.0.1';
 
 /** A process of the cluster in its own process group, so that a signal reaches all of it (npm → sh → node). */
@@ -20,6 +23,7 @@ export class GroupProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private recent = '';
+  private watchers: { text: string; seen: () => void }[] = [];
   private readonly log: WriteStream;
 
   constructor(
@@ -44,7 +48,12 @@ export class GroupProcess {
   start(): void {
     this.recent = '';
     this.log.write(`\n=== ${new Date().toISOString()} start ${this.name}\n`);
-    const child = spawn(this.command, this.args, {
+    // The kernel kills it when the test process dies, however that ends (vitest may SIGKILL its
+    // worker on Ctrl-C): nothing of the cluster outlives the soak. setpriv execs the command.
+    const [command, args] = SETPRIV
+      ? [SETPRIV, ['--pdeathsig', 'SIGKILL', '--', this.command, ...this.args]]
+      : [this.command, this.args];
+    const child = spawn(command, args, {
       cwd: ROOT,
       env: this.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -53,11 +62,32 @@ export class GroupProcess {
     const keep = (chunk: Buffer) => {
       this.log.write(chunk);
       this.recent = (this.recent + chunk.toString()).slice(-20_000);
+      const text = chunk.toString();
+      for (const w of this.watchers.filter((w) => text.includes(w.text))) w.seen();
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     this.child = child;
+  }
+
+  /** Whether the process writes `text` from now on, within `timeoutMs`. */
+  nextOutput(text: string, timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const watcher = {
+        text,
+        seen: () => {
+          clearTimeout(timer);
+          this.watchers = this.watchers.filter((w) => w !== watcher);
+          resolve(true);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.watchers = this.watchers.filter((w) => w !== watcher);
+        resolve(false);
+      }, timeoutMs);
+      this.watchers.push(watcher);
+    });
   }
 
   async waitForOutput(text: string, timeoutMs = 120_000): Promise<void> {
@@ -89,6 +119,13 @@ export class GroupProcess {
     clearTimeout(timer);
   }
 
+  /** SIGKILL to the whole group, synchronously: for a signal handler. */
+  killSync(): void {
+    try {
+      if (this.child?.pid && this.running) process.kill(-this.child.pid, 'SIGKILL');
+    } catch {}
+  }
+
   async close(): Promise<void> {
     await this.signal('SIGKILL');
     await new Promise((resolve) => this.log.end(resolve));
@@ -114,10 +151,24 @@ export interface ClusterKeys {
   eventPublicKey: string;
 }
 
+/** The links of the cluster that go through a Toxiproxy proxy each, when there is one. */
+/**
+ * How long an API waits on Temporal before a 503. The soak shares 2 cores with everything it
+ * starts: a slow answer under that load is not the outage it is looking for.
+ */
+export const SOAK_API_UPSTREAM_TIMEOUT_MS = 30_000;
+
+export const LINKS = ['worker-temporal', 'worker-pg', 'api-temporal', 'api-pg'] as const;
+export type Link = (typeof LINKS)[number];
+
 /**
  * The production topology on one machine, every piece restartable in place: PostgreSQL on a kept
  * data directory, the Temporal dev server on a kept SQLite file, worker and API processes
  * (`worker/main.ts`, `api/main.ts`, as deployed), and a webhook receiver.
+ *
+ * With a SoakNetwork each of PostgreSQL, Temporal, the workers and the APIs runs in a network
+ * namespace of its own (netns.ts), and with a Toxiproxy binary too the workers' and APIs'
+ * connections to Temporal and PostgreSQL go through one proxy per link (toxiproxy.ts).
  */
 export class ChaosCluster {
   postgres!: DevPostgres;
@@ -127,6 +178,7 @@ export class ChaosCluster {
   workers: GroupProcess[] = [];
   apis: ApiReplica[] = [];
   webhookDeliveries = 0;
+  toxiproxy: Toxiproxy | undefined;
   private receiver: Server | undefined;
   private pgPort = 0;
   private temporalArgs: string[] = [];
@@ -134,17 +186,58 @@ export class ChaosCluster {
   constructor(
     readonly dir: string,
     readonly keys: ClusterKeys,
+    readonly network?: SoakNetwork,
+    private readonly toxiproxyBinary?: string,
     readonly taskQueue = 'chaos-orders',
   ) {}
+
+  /** A process of the cluster, started inside its host's namespace when there is a network. */
+  private process(name: string, command: string, args: string[], env: NodeJS.ProcessEnv): GroupProcess {
+    const [c, a] = this.network ? this.network.exec(name, command, args) : [command, args];
+    return new GroupProcess(name, c, a, env, this.logFile(name));
+  }
 
   logFile(name: string): string {
     return join(this.dir, `${name}.log`);
   }
 
   async start(options: { workers: number; apis: number }, log: (line: string) => void): Promise<void> {
-    this.pgPort = await freePort();
-    const temporalPort = await freePort();
-    this.temporalAddress = `${HOST}:${temporalPort}`;
+    const net = this.network;
+    // In namespaces of their own, the servers take their usual ports: nothing else listens there.
+    this.pgPort = net ? 5432 : await freePort();
+    const temporalPort = net ? 7233 : await freePort();
+    this.temporalAddress = `${net ? net.host('temporal').address.m : HOST}:${temporalPort}`;
+    // The workers' and APIs' view of the two servers: over their own lanes, or through Toxiproxy.
+    const upstream = {
+      temporal: net ? `${net.host('temporal').address.t}:${temporalPort}` : this.temporalAddress,
+      pg: net ? `${net.host('pg').address.p}:${this.pgPort}` : `${HOST}:${this.pgPort}`,
+    };
+    const via: Record<Link, string> = {
+      'worker-temporal': upstream.temporal,
+      'api-temporal': upstream.temporal,
+      'worker-pg': upstream.pg,
+      'api-pg': upstream.pg,
+    };
+    if (net && this.toxiproxyBinary) {
+      const port = await freePort();
+      this.toxiproxy = new Toxiproxy(
+        port,
+        new GroupProcess(
+          'toxiproxy',
+          this.toxiproxyBinary,
+          toxiproxyArgs(port),
+          { PATH: process.env.PATH, ...TOXIPROXY_ENV },
+          this.logFile('toxiproxy'),
+        ),
+      );
+      await this.toxiproxy.start();
+      for (const [i, link] of LINKS.entries()) {
+        const lane = link.endsWith('temporal') ? 't' : 'p';
+        const listen = `${rootAddress(lane)}:${20_000 + i}`;
+        await this.toxiproxy.proxy(link, listen, via[link]);
+        via[link] = listen;
+      }
+    }
     const [binary, bundlePath, webhookUrl] = await Promise.all([
       provisionTemporalCli(log),
       writeWorkflowBundle(join(this.dir, 'workflow-bundle.js')),
@@ -165,7 +258,7 @@ export class ChaosCluster {
       'server',
       'start-dev',
       '--ip',
-      HOST,
+      net ? '0.0.0.0' : HOST,
       '--port',
       String(temporalPort),
       '--headless',
@@ -180,22 +273,20 @@ export class ChaosCluster {
       'synchronous=OFF',
       ...devServerSearchAttributeFlags(),
     ];
-    this.temporal = new GroupProcess(
-      'temporal',
-      binary,
-      this.temporalArgs,
-      { PATH: process.env.PATH, HOME: process.env.HOME },
-      this.logFile('temporal'),
-    );
-    await this.startTemporal();
-
-    const env = (extra: Record<string, string>): NodeJS.ProcessEnv => ({
+    this.temporal = this.process('temporal', binary, this.temporalArgs, {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: this.temporalAddress,
+    });
+    await this.startTemporal();
+
+    const pgUrl = (address: string) => this.databaseUrl.replace(/@[^/]+\//, `@${address}/`);
+    const env = (role: 'worker' | 'api', extra: Record<string, string>): NodeJS.ProcessEnv => ({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: via[`${role}-temporal`],
       // The soak's own dev server, in plain gRPC: no profile of the developer's `temporal` CLI.
       TEMPORAL_CONFIG_FILE: '/dev/null',
-      DATABASE_URL: this.databaseUrl,
+      DATABASE_URL: pgUrl(via[`${role}-pg`]),
       TEMPORAL_TASK_QUEUE: this.taskQueue,
       WORKFLOW_BUNDLE_PATH: bundlePath,
       DATABASE_POOL_SIZE: '6',
@@ -208,38 +299,35 @@ export class ChaosCluster {
     });
     for (let i = 0; i < options.workers; i++) {
       this.workers.push(
-        new GroupProcess(
+        this.process(
           `worker-${i + 1}`,
           process.execPath,
           ['--import', 'tsx', 'worker/main.ts'],
-          env({
+          env('worker', {
             WEBHOOK_URLS: webhookUrl,
             WEBHOOK_SECRETS: this.keys.webhookSecret,
             WORKER_SHUTDOWN_GRACE_SECONDS: '5',
           }),
-          this.logFile(`worker-${i + 1}`),
         ),
       );
     }
     for (let i = 0; i < options.apis; i++) {
-      const port = await freePort();
+      const name = `api-${i + 1}`;
+      const port = net ? 8080 : await freePort();
       this.apis.push({
-        url: `http://${HOST}:${port}`,
-        process: new GroupProcess(
-          `api-${i + 1}`,
+        url: `http://${net ? net.host(name).address.m : HOST}:${port}`,
+        process: this.process(
+          name,
           process.execPath,
           ['--import', 'tsx', 'api/main.ts'],
-          env({
+          env('api', {
             API_PORT: String(port),
-            API_HOST: HOST,
+            API_HOST: net ? '0.0.0.0' : HOST,
             API_KEYS: `marketplace:${this.keys.marketplace},arbitrator:${this.keys.arbitrator},underwriter:${this.keys.underwriter},reader:${this.keys.reader}`,
             // The soak's clients all use one key: the limit must not be what is tested here.
             RATE_LIMIT_PER_MINUTE: '1000000',
-            // The soak shares 2 cores with everything it starts: a slow answer under that load is
-            // not the outage it is looking for, so requests wait up to 30 s before a 503.
-            API_UPSTREAM_TIMEOUT_MS: '30000',
+            API_UPSTREAM_TIMEOUT_MS: String(SOAK_API_UPSTREAM_TIMEOUT_MS),
           }),
-          this.logFile(`api-${i + 1}`),
         ),
       });
     }
@@ -250,10 +338,14 @@ export class ChaosCluster {
   }
 
   private async startPostgres(): Promise<void> {
+    const host = this.network?.host('pg');
     this.postgres = await startDevPostgres({
       dir: join(this.dir, 'pg'),
       port: this.pgPort,
       fast: true,
+      ...(host?.address.m
+        ? { network: { namespace: host.namespace, host: host.address.m, clients: SOAK_RANGE } }
+        : {}),
       log: () => {},
     });
     this.databaseUrl = this.postgres.databaseUrl;
@@ -321,17 +413,26 @@ export class ChaosCluster {
           response.writeHead(204).end();
         });
       });
-      this.receiver.listen(0, HOST, () => {
+      // The workers reach the root namespace on the bridge of the test's own traffic.
+      const host = this.network ? rootAddress('m') : HOST;
+      this.receiver.listen(0, host, () => {
         const address = this.receiver?.address();
-        resolve(`http://${HOST}:${typeof address === 'object' && address ? address.port : 0}/hooks`);
+        resolve(`http://${host}:${typeof address === 'object' && address ? address.port : 0}/hooks`);
       });
     });
+  }
+
+  killAllSync(): void {
+    for (const p of [...this.workers, ...this.apis.map((a) => a.process), this.temporal]) p?.killSync();
+    this.toxiproxy?.killSync();
+    void this.postgres?.stop();
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.workers, ...this.apis.map((a) => a.process)].map((p) => p.close()));
     await this.temporal?.close();
     await this.postgres?.stop();
+    await this.toxiproxy?.close();
     this.receiver?.closeAllConnections();
     await new Promise((resolve) => this.receiver?.close(resolve) ?? resolve(undefined));
   }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { ExpectedMovement } from './order-paths.js';
+import type { ExpectedMovement, SnapshotPayout } from './order-paths.js';
 
 /**
  * The ledger's invariants, asked of PostgreSQL in one REPEATABLE READ snapshot while the engine
@@ -66,6 +66,7 @@ export const LEDGER_INVARIANTS: Record<string, string> = {
 };
 
 export interface LedgerRow {
+  transactionId: string;
   orderId: string;
   kind: ExpectedMovement['kind'];
   idempotencyKey: string;
@@ -91,13 +92,14 @@ export async function checkLedger(pool: pg.Pool): Promise<InvariantReport> {
       for (const row of broken.rows.slice(0, 5)) violations.push(`${name}: ${JSON.stringify(row)}`);
     }
     const all = await client.query(
-      'SELECT order_id, kind, idempotency_key, amount, coalesce(fee, 0) AS fee FROM ledger_transactions ORDER BY id',
+      'SELECT id, order_id, kind, idempotency_key, amount, coalesce(fee, 0) AS fee FROM ledger_transactions ORDER BY id',
     );
     await client.query('COMMIT');
     return {
       transactions: all.rowCount ?? 0,
       violations,
       rows: all.rows.map((r) => ({
+        transactionId: String(r.id),
         orderId: r.order_id,
         kind: r.kind,
         idempotencyKey: r.idempotency_key,
@@ -151,4 +153,54 @@ export function compareMoney(
     result.differences.push(`${orderId}: unexpected ${extra.kind} ${extra.amount} (${extra.idempotencyKey})`);
   }
   return result;
+}
+
+/** The ledger's kind of transaction for each kind of payout in a snapshot. */
+const LEDGER_KIND: Record<SnapshotPayout['kind'], LedgerRow['kind']> = {
+  refund: 'refund',
+  release: 'release',
+  excess_refund: 'refund',
+  line_refund: 'refund',
+};
+
+/**
+ * A closed order's payouts, as its final snapshot lists them (what the workflow believes it
+ * paid), against the ledger's transactions out of its escrow (what the payments system booked):
+ * the same keys, each with the same kind, amount and transaction, and nothing on either side alone.
+ */
+export function comparePayouts(
+  orderId: string,
+  payouts: SnapshotPayout[] | undefined,
+  rows: LedgerRow[],
+): string[] {
+  if (!payouts) return [`${orderId}: closed, and its snapshot has no payouts list`];
+  const differences: string[] = [];
+  // Reversals leave escrow too, but to the rail, as the snapshot's `reversals`: the model checks them.
+  const booked = new Map(
+    rows.filter((r) => r.kind !== 'funding' && r.kind !== 'reversal').map((r) => [r.idempotencyKey, r]),
+  );
+  for (const p of payouts) {
+    const row = booked.get(p.idempotencyKey);
+    booked.delete(p.idempotencyKey);
+    if (!row) {
+      differences.push(
+        `${orderId}: snapshot pays ${p.kind} ${p.amount} (${p.idempotencyKey}), the ledger has nothing`,
+      );
+    } else if (
+      row.kind !== LEDGER_KIND[p.kind] ||
+      row.amount !== p.amount ||
+      row.fee !== (p.fee ?? 0) ||
+      row.transactionId !== p.transactionId
+    ) {
+      differences.push(
+        `${orderId}: snapshot pays ${p.kind} ${p.amount} (fee ${p.fee ?? 0}) in transaction ${p.transactionId} (${p.idempotencyKey}), the ledger has ${row.kind} ${row.amount} (fee ${row.fee}) in ${row.transactionId}`,
+      );
+    }
+  }
+  for (const row of booked.values()) {
+    differences.push(
+      `${orderId}: the ledger has ${row.kind} ${row.amount} (${row.idempotencyKey}), the snapshot no payout`,
+    );
+  }
+  return differences;
 }

@@ -1,4 +1,7 @@
 import type { ContractInput } from '../../workflows/schemas/contract.js';
+import type { Payout } from '../../workflows/schemas/snapshot.js';
+
+export type SnapshotPayout = Pick<Payout, 'kind' | 'amount' | 'fee' | 'idempotencyKey' | 'transactionId'>;
 
 /**
  * The soak's model of an order: the paths of the lifecycle as a table, and what each order must end
@@ -414,6 +417,8 @@ export interface OrderModel {
   closedAs?: { outcome: Outcome; reason: string };
   /** The engine said it is closed (GET snapshot), with this outcome and reason. */
   closed?: { outcome: string; reason: string };
+  /** The payouts of its snapshot once closed: what the workflow says it paid. */
+  payouts?: SnapshotPayout[];
   /** What went wrong while driving it (an unexpected answer). */
   problems: string[];
   /** A timer of this order falls due at this time (for the figures: timers due during an outage). */

@@ -35,6 +35,8 @@ describe.each(['history', 'matching'] as const)('SIGKILL of the %s service', (se
     const paying = await deliveredOrder(h);
     const lock = await h.pool.connect();
     try {
+      // It holds the lock on purpose, longer than the pool lets a session idle in a transaction.
+      await lock.query('SET idle_in_transaction_session_timeout = 0');
       await lock.query('BEGIN');
       await lock.query('SELECT 1 FROM ledger_order_totals WHERE order_id = $1 FOR UPDATE', [
         paying.input.orderId,

@@ -128,6 +128,26 @@ describe('PostgreSQL double-entry ledger', () => {
     await own.end();
   });
 
+  it('ends a session cut off in the middle of a ledger movement, so that its retry gets the locks', async () => {
+    // A worker partitioned from PostgreSQL between two statements of a movement leaves its session
+    // idle in a transaction, holding the order's rows; the retry of that movement on another worker
+    // waited on them until TCP gave up (issue 29's soak). The pool's sessions may not idle so.
+    const orderId = `L-${randomUUID()}`;
+    await ledger.creditEscrow(movement(orderId, 'payment:w1', 1000));
+    const cut = createPool(inject('databaseUrl'), 1);
+    const stranded = await cut.connect();
+    await stranded.query('BEGIN');
+    await stranded.query('SELECT 1 FROM ledger_order_totals WHERE order_id = $1 FOR UPDATE', [orderId]);
+    // Never another word from it: the retry goes through once the server has ended that session.
+    const retry = await ledger.refundBuyer(movement(orderId, 'refund', 1000));
+    expect(retry.replayed).toBe(false);
+    expect(await balances(orderId)).toMatchObject({ funded: 1000, refunded: 1000, escrow: 0 });
+    // The server ended the stranded session: its client is not queryable any more.
+    await expect(stranded.query('SELECT 1')).rejects.toThrow(/connection error|idle-in-transaction/);
+    stranded.release(true);
+    await cut.end();
+  });
+
   it('migrations are idempotent', async () => {
     expect(await migrate(pool)).toEqual([]);
     const versions = await pool.query('SELECT version FROM schema_migrations ORDER BY version');

@@ -41,6 +41,8 @@ describe('graceful shutdown', () => {
     // Holding the order's ledger row keeps the release activity in flight for as long as we like.
     const lock = await h.pool.connect();
     try {
+      // It holds the lock on purpose, longer than the pool lets a session idle in a transaction.
+      await lock.query('SET idle_in_transaction_session_timeout = 0');
       await lock.query('BEGIN');
       await lock.query('SELECT 1 FROM ledger_order_totals WHERE order_id = $1 FOR UPDATE', [input.orderId]);
       await handle.executeUpdate(submitInspectionUpdate, { args: [conformingReport] });
