@@ -32,6 +32,20 @@ export function onPath(binary: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A tool built with Go: the binary `envVar` names (which must be executable), else the project
+ * cache's build of the pinned version, else one of that name on PATH; undefined when none is there.
+ */
+export function findGoTool(tool: { envVar: string; cached: string; onPath: string }): string | undefined {
+  const explicit = process.env[tool.envVar];
+  if (explicit) {
+    if (!isExecutable(explicit)) throw new Error(`${tool.envVar}=${explicit} is not an executable file`);
+    return explicit;
+  }
+  if (isExecutable(tool.cached)) return tool.cached;
+  return onPath(tool.onPath);
+}
+
 export function goBinary(): string | undefined {
   return onPath('go') ?? (isExecutable('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
 }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cacheDir, goBinary, goInstall, isExecutable, onPath } from './go-install.js';
+import { cacheDir, findGoTool, goBinary, goInstall } from './go-install.js';
 
 /**
  * Finds the official Temporal CLI (it carries the dev server and the Web UI) or builds it.
@@ -19,14 +19,11 @@ export function temporalCliCacheDir(): string {
 }
 
 export function findTemporalCli(): string | undefined {
-  const explicit = process.env.TEMPORAL_CLI_PATH;
-  if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
-    return explicit;
-  }
-  const cached = join(temporalCliCacheDir(), 'temporal');
-  if (isExecutable(cached)) return cached;
-  return onPath('temporal');
+  return findGoTool({
+    envVar: 'TEMPORAL_CLI_PATH',
+    cached: join(temporalCliCacheDir(), 'temporal'),
+    onPath: 'temporal',
+  });
 }
 
 export async function buildTemporalCli(

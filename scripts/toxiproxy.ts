@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cacheDir, goBinary, goInstall, isExecutable, onPath } from './go-install.js';
+import { cacheDir, findGoTool, goBinary, goInstall } from './go-install.js';
 
 /**
  * Toxiproxy, the TCP proxy the chaos soak puts between the engine's processes to add latency,
@@ -17,16 +17,12 @@ export function toxiproxyCacheDir(): string {
 }
 
 export function findToxiproxy(): string | undefined {
-  const explicit = process.env.TOXIPROXY_SERVER_PATH;
-  if (explicit) {
-    if (!isExecutable(explicit))
-      throw new Error(`TOXIPROXY_SERVER_PATH=${explicit} is not an executable file`);
-    return explicit;
-  }
   // `go install` names the binary after its package directory: cmd/server.
-  const cached = join(toxiproxyCacheDir(), 'server');
-  if (isExecutable(cached)) return cached;
-  return onPath('toxiproxy-server');
+  return findGoTool({
+    envVar: 'TOXIPROXY_SERVER_PATH',
+    cached: join(toxiproxyCacheDir(), 'server'),
+    onPath: 'toxiproxy-server',
+  });
 }
 
 export async function provisionToxiproxy(
