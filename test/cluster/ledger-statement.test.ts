@@ -5,7 +5,7 @@ import { createPool } from '../../db/pool.js';
 import { generateLedgerDay } from '../../scripts/bench/ledger-data.js';
 import { STATEMENT_SCHEDULE_ID, STATEMENT_WORKFLOW_TYPE } from '../../workflows/model/ledger.js';
 import { eventually } from '../support/api-client.js';
-import { type EngineProcess, withOwnWorker } from '../support/engine-processes.js';
+import { type EngineProcess, waitForOutput, withOwnWorker } from '../support/engine-processes.js';
 import type { Harness } from '../support/harness.js';
 
 /**
@@ -23,7 +23,8 @@ withOwnWorker('ledger', (under) => {
 
 describe('the ledger statement on the cluster', () => {
   it('is scheduled by the worker at start and closes the days that are over when it runs', async () => {
-    expect(worker.output.join('')).toContain('ledger statement scheduled');
+    // The worker makes its Schedules in the background while it polls: the line may follow 'worker polling'.
+    await waitForOutput(worker, 'ledger statement scheduled');
     const schedule = h.client.schedule.getHandle(STATEMENT_SCHEDULE_ID);
     const described = await schedule.describe();
     expect(described.action).toMatchObject({ workflowType: STATEMENT_WORKFLOW_TYPE, taskQueue });

@@ -4,7 +4,7 @@ import { createPool } from '../../db/pool.js';
 import { generatedId, generateSuppliers } from '../../scripts/bench/program-data.js';
 import { ASSESSMENT_SCHEDULE_ID, ASSESSMENT_WORKFLOW_TYPE } from '../../workflows/model/program.js';
 import { eventually } from '../support/api-client.js';
-import { type EngineProcess, withOwnWorker } from '../support/engine-processes.js';
+import { type EngineProcess, waitForOutput, withOwnWorker } from '../support/engine-processes.js';
 import type { Harness } from '../support/harness.js';
 
 /**
@@ -23,7 +23,8 @@ withOwnWorker('program', (under) => {
 
 describe('the supplier assessment on the cluster', () => {
   it('is scheduled by the worker at start and assesses every enrolled supplier when it runs', async () => {
-    expect(worker.output.join('')).toContain('supplier assessment scheduled');
+    // The worker makes its Schedules in the background while it polls: the line may follow 'worker polling'.
+    await waitForOutput(worker, 'supplier assessment scheduled');
     const schedule = h.client.schedule.getHandle(ASSESSMENT_SCHEDULE_ID);
     const described = await schedule.describe();
     expect(described.action).toMatchObject({ workflowType: ASSESSMENT_WORKFLOW_TYPE, taskQueue });
