@@ -15,8 +15,15 @@ export const WORKFLOW_INTERCEPTORS_PATH = join(WORKFLOWS_DIR, 'interceptors.ts')
  * zod builds its classes and locale, @noble/curves its curve and, on the first signature check,
  * its precomputed tables, for every order. Both are pure: nothing of one order can reach another
  * through them (the SDK freezes what they export), and no workflow command depends on them.
+ * `built-once.ts` holds the schemas the order's modules build with zod, so that those are built
+ * once per worker too (why they cannot simply be preloaded is said there).
  */
-export const WORKFLOW_PRELOAD_MODULES = ['zod', '@noble/curves/ed25519.js', '@noble/curves/utils.js'];
+export const WORKFLOW_PRELOAD_MODULES = [
+  'zod',
+  '@noble/curves/ed25519.js',
+  '@noble/curves/utils.js',
+  join(WORKFLOWS_DIR, 'schemas', 'built-once.ts'),
+];
 
 /** Must match the placeholder literal in workflows/interceptors.ts. */
 const KEYS_PLACEHOLDER = /(["'])__ESCROW_EVENT_PUBLIC_KEYS__\1/g;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { builtOnce } from './built-once.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -7,19 +8,8 @@ import { parseDuration } from './duration.js';
  */
 
 export const ORDER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
-export const OrderIdSchema = z
-  .string()
-  .regex(ORDER_ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._:-], starting with a letter or digit');
 
 const MAX_INSPECTION_WINDOW_MS = 30 * 24 * 3600 * 1000;
-
-export const MinorUnitsSchema = z
-  .number()
-  .int('must be an integer amount of minor units')
-  .positive('must be greater than 0')
-  .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer');
-
-export const TimestampSchema = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
 
 /**
  * Without `deliverBy`, the delivery deadline is `shippedAt` plus this
@@ -29,103 +19,154 @@ export const DEFAULT_TRANSIT_WINDOW = 'P60D';
 
 /** docs/spec.md#returns: the buyer's time to ship the goods back, the supplier's to confirm them. */
 export const DEFAULT_RETURN_WINDOW = 'P14D';
+
 export const DEFAULT_RETURN_RECEIPT_WINDOW = 'P7D';
+
 const MAX_RETURN_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
-export const DurationSchema = z
-  .string()
-  .refine(
-    (s) => parseDuration(s) !== undefined,
-    'must be an ISO 8601 duration in W, D, H, M, S (e.g. P7D, PT36H)',
-  );
+// Built once per worker, not once per workflow: see built-once.ts.
+export const {
+  OrderIdSchema,
+  MinorUnitsSchema,
+  TimestampSchema,
+  DurationSchema,
+  TraderSchema,
+  QualityTermSchema,
+  QuantitySchema,
+  ReturnsSchema,
+  FeesSchema,
+  ContractInputSchema,
+  ContractSchema,
+} = builtOnce('schemas/contract', () => {
+  const OrderIdSchema = z
+    .string()
+    .regex(ORDER_ID_PATTERN, 'must be 1-64 characters of [A-Za-z0-9._:-], starting with a letter or digit');
 
-export const TraderSchema = z.strictObject({
-  id: z.string().trim().min(1, 'must not be empty').max(128),
-  name: z.string().max(256).optional(),
-});
-
-const BoundValueSchema = z.union([z.string().max(256), z.number()]);
-
-export const QualityTermSchema = z
-  .strictObject({
-    attribute: z.string().trim().min(1, 'must not be empty').max(128),
-    min: z.number().optional(),
-    max: z.number().optional(),
-    oneOf: z.array(BoundValueSchema).min(1).max(100).optional(),
-    unit: z.string().max(32).optional(),
-    description: z.string().max(1000).optional(),
-  })
-  .refine((t) => t.min !== undefined || t.max !== undefined || t.oneOf !== undefined, {
-    message: 'a quality term needs at least one of min, max, oneOf',
-  });
-
-export const QuantitySchema = z.strictObject({
-  ordered: z.number().positive('must be greater than 0').max(1e12),
-  unit: z.string().trim().min(1).max(32),
-  tolerancePct: z.number().min(0).max(100).default(0),
-});
-
-export const ReturnsSchema = z.strictObject({
-  window: DurationSchema.default(DEFAULT_RETURN_WINDOW),
-  receiptWindow: DurationSchema.default(DEFAULT_RETURN_RECEIPT_WINDOW),
-});
-export type Returns = z.output<typeof ReturnsSchema>;
-/** docs/spec.md#commission: what the marketplace earns on what the supplier is paid. */
-export const FeesSchema = z.strictObject({
-  commissionBps: z
-    .number()
-    .int('must be an integer number of basis points')
-    .min(0, 'must be at least 0')
-    .max(5000, 'must be at most 5000 (50 %)'),
-  minimum: z
+  const MinorUnitsSchema = z
     .number()
     .int('must be an integer amount of minor units')
-    .min(0, 'must be at least 0')
-    .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer')
-    .optional(),
+    .positive('must be greater than 0')
+    .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer');
+
+  const TimestampSchema = z.iso.datetime({ offset: true, message: 'must be an RFC 3339 timestamp' });
+
+  const DurationSchema = z
+    .string()
+    .refine(
+      (s) => parseDuration(s) !== undefined,
+      'must be an ISO 8601 duration in W, D, H, M, S (e.g. P7D, PT36H)',
+    );
+
+  const TraderSchema = z.strictObject({
+    id: z.string().trim().min(1, 'must not be empty').max(128),
+    name: z.string().max(256).optional(),
+  });
+
+  const BoundValueSchema = z.union([z.string().max(256), z.number()]);
+
+  const QualityTermSchema = z
+    .strictObject({
+      attribute: z.string().trim().min(1, 'must not be empty').max(128),
+      min: z.number().optional(),
+      max: z.number().optional(),
+      oneOf: z.array(BoundValueSchema).min(1).max(100).optional(),
+      unit: z.string().max(32).optional(),
+      description: z.string().max(1000).optional(),
+    })
+    .refine((t) => t.min !== undefined || t.max !== undefined || t.oneOf !== undefined, {
+      message: 'a quality term needs at least one of min, max, oneOf',
+    });
+
+  const QuantitySchema = z.strictObject({
+    ordered: z.number().positive('must be greater than 0').max(1e12),
+    unit: z.string().trim().min(1).max(32),
+    tolerancePct: z.number().min(0).max(100).default(0),
+  });
+
+  const ReturnsSchema = z.strictObject({
+    window: DurationSchema.default(DEFAULT_RETURN_WINDOW),
+    receiptWindow: DurationSchema.default(DEFAULT_RETURN_RECEIPT_WINDOW),
+  });
+
+  /** docs/spec.md#commission: what the marketplace earns on what the supplier is paid. */
+  const FeesSchema = z.strictObject({
+    commissionBps: z
+      .number()
+      .int('must be an integer number of basis points')
+      .min(0, 'must be at least 0')
+      .max(5000, 'must be at most 5000 (50 %)'),
+    minimum: z
+      .number()
+      .int('must be an integer amount of minor units')
+      .min(0, 'must be at least 0')
+      .max(Number.MAX_SAFE_INTEGER, 'must be a safe integer')
+      .optional(),
+  });
+
+  const ContractInputSchema = z.strictObject({
+    orderId: OrderIdSchema,
+    buyer: TraderSchema,
+    supplier: TraderSchema,
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
+    amount: MinorUnitsSchema,
+    deposit: MinorUnitsSchema.optional(),
+    fundBy: TimestampSchema.optional(),
+    shipBy: TimestampSchema,
+    deliverBy: TimestampSchema.optional(),
+    transitWindow: DurationSchema.default(DEFAULT_TRANSIT_WINDOW),
+    balanceDueBy: TimestampSchema.optional(),
+    inspectionWindow: DurationSchema.default('P7D'),
+    negotiationWindow: DurationSchema.default('P3D'),
+    arbitrationSla: DurationSchema.default('P5D'),
+    quantity: QuantitySchema,
+    quality: z.array(QualityTermSchema).max(100).default([]),
+    // Defaults are resolved in normalizeContract: a body without `returns` fingerprints as it did
+    // before the field existed, so an identical create of an older order is still answered as one.
+    returns: ReturnsSchema.optional(),
+    fees: FeesSchema.optional(),
+  });
+
+  /** A contract with every default resolved: what the workflow runs on, fixed at creation. */
+  const ContractSchema = ContractInputSchema.extend({
+    deposit: MinorUnitsSchema,
+    fundBy: TimestampSchema,
+    createdAt: TimestampSchema,
+    transitWindow: DurationSchema.optional().describe(
+      `absent on orders created before it existed: they get ${DEFAULT_TRANSIT_WINDOW}`,
+    ),
+    returns: ReturnsSchema.optional().describe(
+      'absent on orders created before returns existed: a full refund of theirs takes no return',
+    ),
+  });
+
+  return {
+    OrderIdSchema,
+    MinorUnitsSchema,
+    TimestampSchema,
+    DurationSchema,
+    TraderSchema,
+    QualityTermSchema,
+    QuantitySchema,
+    ReturnsSchema,
+    FeesSchema,
+    ContractInputSchema,
+    ContractSchema,
+  };
 });
+
+export type Returns = z.output<typeof ReturnsSchema>;
+
 export type Fees = z.output<typeof FeesSchema>;
 
-export const ContractInputSchema = z.strictObject({
-  orderId: OrderIdSchema,
-  buyer: TraderSchema,
-  supplier: TraderSchema,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as USD'),
-  amount: MinorUnitsSchema,
-  deposit: MinorUnitsSchema.optional(),
-  fundBy: TimestampSchema.optional(),
-  shipBy: TimestampSchema,
-  deliverBy: TimestampSchema.optional(),
-  transitWindow: DurationSchema.default(DEFAULT_TRANSIT_WINDOW),
-  balanceDueBy: TimestampSchema.optional(),
-  inspectionWindow: DurationSchema.default('P7D'),
-  negotiationWindow: DurationSchema.default('P3D'),
-  arbitrationSla: DurationSchema.default('P5D'),
-  quantity: QuantitySchema,
-  quality: z.array(QualityTermSchema).max(100).default([]),
-  // Defaults are resolved in normalizeContract: a body without `returns` fingerprints as it did
-  // before the field existed, so an identical create of an older order is still answered as one.
-  returns: ReturnsSchema.optional(),
-  fees: FeesSchema.optional(),
-});
 export type ContractInput = z.input<typeof ContractInputSchema>;
+
 export type ParsedContractInput = z.output<typeof ContractInputSchema>;
+
 export type QualityTerm = z.output<typeof QualityTermSchema>;
+
 /** The buyer or the supplier as the contract names them; a `Party` (commands.ts) is the role. */
 export type Trader = z.output<typeof TraderSchema>;
 
-/** A contract with every default resolved: what the workflow runs on, fixed at creation. */
-export const ContractSchema = ContractInputSchema.extend({
-  deposit: MinorUnitsSchema,
-  fundBy: TimestampSchema,
-  createdAt: TimestampSchema,
-  transitWindow: DurationSchema.optional().describe(
-    `absent on orders created before it existed: they get ${DEFAULT_TRANSIT_WINDOW}`,
-  ),
-  returns: ReturnsSchema.optional().describe(
-    'absent on orders created before returns existed: a full refund of theirs takes no return',
-  ),
-});
 export type Contract = z.output<typeof ContractSchema>;
 
 export const DEFAULT_FUNDING_WINDOW = 'P20D';
