@@ -91,10 +91,9 @@ export const SHAPE_MINIMUM = {
   lateRefund: 1 + 1 + 2 + 2,
 } as const;
 
-/** A workflow's history as the server sends it: its size, its events and the actions they count. */
-export async function historyFigures(client: Client, workflowId: string) {
-  let bytes = 0;
-  const events: proto.temporal.api.history.v1.IHistoryEvent[] = [];
+/** A workflow's history in the pages the server sends it in. */
+export async function historyPages(client: Client, workflowId: string) {
+  const pages: proto.temporal.api.history.v1.IHistory[] = [];
   let nextPageToken: Uint8Array | undefined;
   do {
     const page = await client.workflowService.getWorkflowExecutionHistory({
@@ -102,11 +101,19 @@ export async function historyFigures(client: Client, workflowId: string) {
       execution: { workflowId },
       nextPageToken,
     });
-    if (page.history) {
-      bytes += temporal.api.history.v1.History.encode(page.history).finish().length;
-      events.push(...(page.history.events ?? []));
-    }
+    if (page.history) pages.push(page.history);
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
+  return pages;
+}
+
+/** A workflow's history as the server sends it: its size, its events and the actions they count. */
+export async function historyFigures(client: Client, workflowId: string) {
+  const pages = await historyPages(client, workflowId);
+  const bytes = pages.reduce(
+    (n, page) => n + temporal.api.history.v1.History.encode(page).finish().length,
+    0,
+  );
+  const events = pages.flatMap((page) => page.events ?? []);
   return { bytes, events: events.length, actions: countActions({ events }) };
 }

@@ -13,6 +13,7 @@ import { type Progress, progressSince } from './progress.js';
 import { closedWithoutWorker, readsSection } from './reads.js';
 import { type BenchReport, markdownTable, writeReport } from './report.js';
 import { reportHeader } from './report-header.js';
+import { sandboxSection } from './sandbox.js';
 import { type Bench, setUp } from './setup.js';
 import { round } from './stats.js';
 import { stormSection } from './storm.js';
@@ -109,6 +110,17 @@ async function runSections(
     report.lifecycle = lifecycle.lifecycle;
     report.api = lifecycle.api;
     closedDispute = lifecycle.closedDispute;
+  }
+  // Replays the lifecycle's orders: it needs that section, and loads nothing of the servers.
+  if (sections.has('sandbox') && report.lifecycle) {
+    report.sandbox = await sandboxSection({
+      client,
+      bundlePath: bench.bundlePath,
+      root: ROOT,
+      run,
+      replays: settings.replays,
+      progress,
+    });
   }
   const readsOptions = { api, client, reads: settings.reads, run, progress };
   let closedOrder: string | undefined;

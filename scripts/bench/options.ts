@@ -15,6 +15,8 @@ export interface Settings {
   whatifOrders: number;
   /** Applications the credit section sends at once. */
   creditLines: number;
+  /** New workflows the sandbox section replays per case. */
+  replays: number;
   quick: boolean;
 }
 
@@ -40,6 +42,7 @@ export function parseOptions(root: string): Options {
       'statement-orders': { type: 'string' },
       'whatif-orders': { type: 'string' },
       'credit-lines': { type: 'string' },
+      replays: { type: 'string' },
       sections: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
@@ -61,8 +64,10 @@ export function parseOptions(root: string): Options {
   --statement-orders N  orders of the generated day the reconciliation section exports and
                    closes, four entries each (default 25000)
   --whatif-orders N  closed orders the whatif section generates and decides again (default 100000)
-  --sections LIST  comma-separated subset of ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif,credit
+  --sections LIST  comma-separated subset of ledger,lifecycle,sandbox,reads,storm,memory,program,reconciliation,whatif,credit
+                   (sandbox needs lifecycle: it replays that section's orders)
   --credit-lines N applications the credit section sends at once (default 50)
+  --replays N      new workflows the sandbox section replays per case (default 300)
   --out DIR        where the report goes (default docs/bench)
   --quick          small sizes for iterating (not a report to commit)
 TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev server and PostgreSQL.`);
@@ -85,10 +90,11 @@ TEMPORAL_ADDRESS / DATABASE_URL use existing servers instead of starting a dev s
       statementOrders: opt('statement-orders', 25_000, 2_000),
       whatifOrders: opt('whatif-orders', 100_000, 5_000),
       creditLines: opt('credit-lines', 50, 10),
+      replays: opt('replays', 300, 50),
       quick,
     },
     sections: new Set(
-      (args.sections ?? 'ledger,lifecycle,reads,storm,memory,program,reconciliation,whatif,credit')
+      (args.sections ?? 'ledger,lifecycle,sandbox,reads,storm,memory,program,reconciliation,whatif,credit')
         .split(',')
         .map((s) => s.trim()),
     ),

@@ -5,6 +5,7 @@ import { type Actions, SHAPE_MINIMUM } from './actions.js';
 import type { CreditFigures } from './credit.js';
 import type { ProgramFigures } from './program.js';
 import type { ReconciliationFigures } from './reconciliation.js';
+import type { SandboxFigures } from './sandbox.js';
 import { type Distribution, round } from './stats.js';
 import { STORM_PHASES, type StormPhase } from './storm-phases.js';
 import type { WhatIfFigures } from './whatif.js';
@@ -40,6 +41,7 @@ export interface BenchReport {
     httpEvents: Distribution;
     directEvents: Distribution;
   };
+  sandbox?: SandboxFigures;
   reads?: { open?: ReadCase; closed?: ReadCase; closedNoWorker?: ReadCase };
   storm?: {
     ceilingPerSecond: number;
@@ -156,6 +158,24 @@ export function markdownTable(r: BenchReport): string {
       '',
       '0 / 0',
     );
+  }
+  if (r.sandbox) {
+    const { order, ceiling, replays, oncePerProcessMs } = r.sandbox;
+    add(
+      `new workflow in the sandbox: CPU of a replay, ms (${replays} each)`,
+      `${order.cpuMs} happy order`,
+      `${ceiling.cpuMs} shape`,
+      x(order.cpuMs / ceiling.cpuMs),
+      '',
+    );
+    add(
+      '  of which evaluating modules per workflow, ms (zod schemas)',
+      `${order.moduleEvaluationMs} (${order.schemaModulesMs})`,
+      `${ceiling.moduleEvaluationMs} (${ceiling.schemaModulesMs})`,
+      '',
+      '',
+    );
+    add('  preloaded modules, once per worker, ms', `${oncePerProcessMs}`, '', '', '');
   }
   if (r.api) {
     const a = r.api;

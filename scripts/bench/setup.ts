@@ -30,6 +30,8 @@ import { startWebhookReceiver, type WebhookReceiver } from './webhooks.js';
 /** Everything the sections run against. */
 export interface Bench {
   databaseUrl: string;
+  /** The workflow bundle the worker runs (the ceilings beside the order). */
+  bundlePath: string;
   db: pg.Pool;
   client: Client;
   /** The API's own code for starting orders, on `client`. */
@@ -159,6 +161,7 @@ export async function setUp(options: {
   const postmasterPid = postmasterPidIn(postgres.dataDir);
   return {
     databaseUrl: postgres.databaseUrl,
+    bundlePath,
     db,
     client,
     orders: new TemporalOrders(client, taskQueue, 60_000, program),
