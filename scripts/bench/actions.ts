@@ -115,5 +115,26 @@ export async function historyFigures(client: Client, workflowId: string) {
     0,
   );
   const events = pages.flatMap((page) => page.events ?? []);
-  return { bytes, events: events.length, actions: countActions({ events }) };
+  return {
+    bytes,
+    events: events.length,
+    actions: countActions({ events }),
+    bytesByKind: bytesByKind(events),
+  };
+}
+
+/**
+ * Where a history's bytes are, by kind of event (`workflowExecutionUpdateCompleted`, `markerRecorded`,
+ * …): the profile's answer to which part of an order grows its history.
+ */
+function bytesByKind(events: proto.temporal.api.history.v1.IHistoryEvent[]): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  for (const event of events) {
+    const kind =
+      Object.keys(event)
+        .find((key) => key.endsWith('EventAttributes') && event[key as keyof typeof event])
+        ?.replace(/EventAttributes$/, '') ?? 'other';
+    kinds[kind] = (kinds[kind] ?? 0) + temporal.api.history.v1.HistoryEvent.encode(event).finish().length;
+  }
+  return kinds;
 }

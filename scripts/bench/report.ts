@@ -11,7 +11,12 @@ import { STORM_PHASES, type StormPhase } from './storm-phases.js';
 import type { WhatIfFigures } from './whatif.js';
 
 /** A history's size and events, and the Temporal Cloud actions it counts (actions.ts). */
-type HistoryFigures = { bytes: number; events: number; actions?: Actions };
+type HistoryFigures = {
+  bytes: number;
+  events: number;
+  actions?: Actions;
+  bytesByKind?: Record<string, number>;
+};
 type Memory = { workerMiB?: number; apiMiB?: number; temporalServerMiB?: number };
 type ReadCase = Distribution & { failures: string[] };
 
@@ -114,6 +119,20 @@ export function markdownTable(r: BenchReport): string {
       x((l.history.happy?.bytes ?? 0) / (l.history.ceilingHappy?.bytes ?? 1)),
       '≤ 1.5×',
     );
+    const largest = (kinds: Record<string, number> | undefined) =>
+      Object.entries(kinds ?? {})
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 4)
+        .map(([kind, bytes]) => `${kind} ${kb(bytes)}`)
+        .join(', ');
+    if (l.history.happy?.bytesByKind)
+      add(
+        '  history bytes by event, happy (largest four)',
+        largest(l.history.happy.bytesByKind),
+        largest(l.history.ceilingHappy?.bytesByKind),
+        '',
+        '',
+      );
     const happy = l.history.happy?.actions?.total;
     const dispute = l.history.dispute?.actions?.total;
     const late = r.storm?.lateRefund;
