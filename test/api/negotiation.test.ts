@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ContractInput } from '../../workflows/schemas/contract.js';
-import { type ApiUnderTest, eventually, orderReads, withApi } from '../support/api-client.js';
+import {
+  type ApiUnderTest,
+  eventually,
+  inNegotiation as orderInNegotiation,
+  orderReads,
+  withApi,
+} from '../support/api-client.js';
 import { testContract } from '../support/harness.js';
 
 /**
@@ -24,22 +30,8 @@ const post = (
 const settle = (orderId: string, body: unknown) => post(orderId, 'settlement', body);
 const { snapshot: get, closed, ledger } = orderReads(() => api);
 
-async function inNegotiation(overrides: Partial<ContractInput> = {}, requestedRefund = 400_000) {
-  const contract = testContract(overrides);
-  const { orderId } = contract;
-  expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
-  await post(orderId, 'payments', { amount: FUNDED, reference: 'wire-1' });
-  await post(orderId, 'shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
-  await post(orderId, 'delivery', {});
-  const filed = await post(orderId, 'claims', {
-    reason: 'quality',
-    description: 'mouldy bags',
-    requestedRefund,
-    evidence: [],
-  });
-  expect(filed.body.status).toBe('negotiation');
-  return orderId;
-}
+const inNegotiation = (overrides: Partial<ContractInput> = {}, requestedRefund = 400_000) =>
+  orderInNegotiation(api, overrides, { requestedRefund });
 
 describe('negotiation (POST /v1/orders/:orderId/settlement)', () => {
   it('takes offers from either side, each superseding the last; the other side accepts: split', async () => {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ContractInput } from '../../workflows/schemas/contract.js';
-import { type ApiUnderTest, orderReads, withApi } from '../support/api-client.js';
+import {
+  type ApiUnderTest,
+  inNegotiation as orderInNegotiation,
+  orderReads,
+  withApi,
+} from '../support/api-client.js';
 import { testContract } from '../support/harness.js';
 
 /** docs/spec.md#returns over HTTP: the three return routes, their refusals, the contract field. */
@@ -17,22 +22,8 @@ const { snapshot: get, closed, ledger, eventTypes } = orderReads(() => api);
 const back = { carrier: 'DHL', trackingNumber: 'JD0146000062' };
 const photos = [{ uri: 'https://files.example.com/returns/unpacked.jpg' }];
 
-async function inNegotiation(overrides: Partial<ContractInput> = {}): Promise<string> {
-  const contract = testContract(overrides);
-  const { orderId } = contract;
-  expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
-  await post(orderId, 'payments', { amount: FUNDED, reference: 'wire-1' });
-  await post(orderId, 'shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
-  await post(orderId, 'delivery', {});
-  const filed = await post(orderId, 'claims', {
-    reason: 'damaged',
-    description: 'mouldy bags',
-    requestedRefund: FUNDED,
-    evidence: [],
-  });
-  expect(filed.body.status).toBe('negotiation');
-  return orderId;
-}
+const inNegotiation = (overrides: Partial<ContractInput> = {}) =>
+  orderInNegotiation(api, overrides, { reason: 'damaged', requestedRefund: FUNDED });
 
 describe('returns (POST /v1/orders/:orderId/returns/…)', () => {
   it('walks a return through shipment, delivery and receipt, once per Idempotency-Key: refunded, returned', async () => {

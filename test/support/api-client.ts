@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type AppDeps, buildApp } from '../../api/app.js';
 import { generateApiKey, parseApiKeys, ROLES, type Role } from '../../config/api-keys.js';
 import { loadConfig } from '../../config/env.js';
 import { programSettings } from '../../config/program.js';
+import type { ContractInput } from '../../workflows/schemas/contract.js';
 import { TEST_EVENT_KEYS } from './event-keys.js';
-import { createHarness, type Harness } from './harness.js';
+import { createHarness, type Harness, testContract } from './harness.js';
 import { TEST_PROGRAM_ENV } from './test-suppliers.js';
 
 /** The suite's program settings: those of its processes (test-suppliers.ts). */
@@ -93,6 +94,34 @@ export async function eventually<T>(ask: () => Promise<T>, done: (value: T) => b
     if (done(value) || Date.now() > deadline) return value;
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * An order driven over HTTP as the marketplace through payment in full, shipment and delivery to a
+ * claim in negotiation (docs/spec.md#claims); its id. The claim's fields can be changed.
+ */
+export async function inNegotiation(
+  api: ApiUnderTest,
+  contract: Partial<ContractInput> = {},
+  claim: Partial<{ reason: string; requestedRefund: number }> = {},
+): Promise<string> {
+  const body = testContract(contract);
+  const { orderId } = body;
+  const post = (event: string, json: unknown) =>
+    api.call('POST', `/v1/orders/${orderId}/${event}`, { body: json });
+  expect((await api.call('POST', '/v1/orders', { body })).status).toBe(201);
+  await post('payments', { amount: body.amount, reference: 'wire-1' });
+  await post('shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
+  await post('delivery', {});
+  const filed = await post('claims', {
+    reason: 'quality',
+    description: 'mouldy bags',
+    requestedRefund: 400_000,
+    evidence: [],
+    ...claim,
+  });
+  expect(filed.body.status).toBe('negotiation');
+  return orderId;
 }
 
 /**

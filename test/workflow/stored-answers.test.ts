@@ -18,7 +18,7 @@ import {
   workflowIdFor,
 } from '../../workflows/model/messages.js';
 import type { OrderSnapshot } from '../../workflows/model/state.js';
-import { type ApiUnderTest, startApi } from '../support/api-client.js';
+import { type ApiUnderTest, inNegotiation as orderInNegotiation, startApi } from '../support/api-client.js';
 import { type EngineProcess, startWorkerProcess } from '../support/engine-processes.js';
 import { TEST_EVENT_KEYS } from '../support/event-keys.js';
 import { createHarness, type Harness, startOrder, testContract, waitForStatus } from '../support/harness.js';
@@ -60,16 +60,7 @@ const get = async (orderId: string) => (await api.call('GET', `/v1/orders/${orde
 const claim = { reason: 'quality', description: 'mouldy bags', requestedRefund: 400_000, evidence: [] };
 const statement = (text: string) => ({ party: 'buyer', text, evidence: [] });
 
-async function inNegotiation(): Promise<string> {
-  const contract = testContract();
-  const { orderId } = contract;
-  expect((await api.call('POST', '/v1/orders', { body: contract })).status).toBe(201);
-  await post(orderId, 'payments', { amount: 1_250_000, reference: 'wire-1' });
-  await post(orderId, 'shipment', { carrier: 'Maersk', trackingNumber: 'MSK-1' });
-  await post(orderId, 'delivery', {});
-  expect((await post(orderId, 'claims', claim)).body.status).toBe('negotiation');
-  return orderId;
-}
+const inNegotiation = () => orderInNegotiation(api);
 
 /** What the workflow answered each completed Update with, in order. */
 function answers(history: History): unknown[] {
