@@ -17,7 +17,7 @@ import {
 } from '../workflows/model/search-attributes.js';
 import type { order } from '../workflows/order-workflow.js';
 import type { Contract, ParsedContractInput } from '../workflows/schemas/contract.js';
-import { canonicalJson } from './fingerprint.js';
+import { createFingerprint } from './fingerprint.js';
 
 /** The workflow type of every order: visibility queries select orders by it. */
 export const ORDER_WORKFLOW_TYPE = 'order';
@@ -54,7 +54,7 @@ export function orderStartOptions(
     workflowId: workflowIdFor(contract.orderId),
     taskQueue,
     args: [
-      { contract, requestFingerprint: canonicalJson(input), ...(supplierProgram && { supplierProgram }) },
+      { contract, requestFingerprint: createFingerprint(input), ...(supplierProgram && { supplierProgram }) },
     ],
     // An order id names one order forever, even after its workflow closed.
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -45,7 +45,7 @@ import {
   type ParsedContractInput,
 } from '../workflows/schemas/contract.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { canonicalJson } from './fingerprint.js';
+import { canonicalJson, sameCreate } from './fingerprint.js';
 import {
   ContractContradiction,
   IdempotencyKeyReused,
@@ -143,7 +143,6 @@ export class TemporalOrders {
    * protects it, and reserves its amount in the supplier's coverage first.
    */
   async create(input: ParsedContractInput, now: Date): Promise<CreateResult> {
-    const requestFingerprint = canonicalJson(input);
     const problems = contractProblems(input, now);
     if (problems.length === 0) {
       const contract = normalizeContract(input, now);
@@ -166,7 +165,7 @@ export class TemporalOrders {
     }
     const existing = await this.requestFingerprint(input.orderId);
     if (existing === undefined && problems.length > 0) throw new ContractContradiction(problems);
-    if (existing !== requestFingerprint) {
+    if (!sameCreate(existing, input)) {
       throw new OrderExists(input.orderId, await this.currentStatus(input.orderId));
     }
     return { created: false, snapshot: await this.snapshot(input.orderId) };

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../api/fingerprint.js';
+import { ORDER_WORKFLOW_TYPE, orderStartOptions } from '../../api/order-start.js';
+import { ContractInputSchema, normalizeContract } from '../../workflows/schemas/contract.js';
 import { type ApiUnderTest, eventually, withApi } from '../support/api-client.js';
 import { at, type Harness, testContract } from '../support/harness.js';
 
@@ -58,6 +61,22 @@ describe('POST /v1/orders', () => {
       currentStatus: 'awaiting_shipment',
       instance: '/v1/orders',
     });
+  });
+
+  it('answers an identical create of an order started before the fingerprint was a digest', async () => {
+    const body = testContract();
+    const input = ContractInputSchema.parse(body);
+    const contract = normalizeContract(input, new Date());
+    // As the API started orders then: the create request's canonical JSON itself in the input.
+    const options = orderStartOptions(input, contract, h.taskQueue);
+    await h.client.workflow.start(ORDER_WORKFLOW_TYPE, {
+      ...options,
+      args: [{ contract, requestFingerprint: canonicalJson(input) }],
+    });
+    const again = await api.call('POST', '/v1/orders', { body });
+    expect(again).toMatchObject({ status: 200, body: { orderId: body.orderId, status: 'awaiting_funding' } });
+    const different = await api.call('POST', '/v1/orders', { body: { ...body, amount: 999 } });
+    expect(different).toMatchObject({ status: 409, body: { type: '/problems/order-exists' } });
   });
 
   it('never reuses an order id: a closed order still answers an identical create, and refuses events', async () => {

@@ -24,7 +24,10 @@ export * from '../schemas/statuses.js';
 /** The workflow's input: the normalized contract plus what the API fingerprinted for idempotent creation. */
 export interface OrderWorkflowInput {
   contract: Contract;
-  /** Canonical JSON of the create request's body, so that a repeated create can be compared. */
+  /**
+   * What the API fingerprinted of the create request's body (`sha256:<hex>` of its canonical JSON;
+   * the JSON itself on older orders), so that a repeated create can be compared.
+   */
   requestFingerprint: string;
   /** The supplier's program status and figures at creation (docs/program.md); absent on older orders. */
   supplierProgram?: SupplierProgramSnapshot;
