@@ -19,7 +19,7 @@ import {
   UPDATES,
   type UpdateName,
 } from './model/messages.js';
-import type { OpenStatus, OrderSnapshot, OrderWorkflowInput } from './model/state.js';
+import { type ClosedOrder, closedOrder, type OpenStatus, type OrderWorkflowInput } from './model/state.js';
 import { OrderVersions } from './model/versions.js';
 import { type EventStream, eventStream, answer as reply } from './stream/event-stream.js';
 
@@ -56,7 +56,7 @@ function register<N extends UpdateName>(
  * events. The rules are in Order and its handlers; this function registers them, waits on the
  * deadline of each status (lifecycle.ts), then pays out and closes.
  */
-export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
+export async function order(input: OrderWorkflowInput): Promise<ClosedOrder> {
   // Each order keeps the rules and the history shape of the version that started it.
   const versions = new OrderVersions();
   const movingMoney = () => fulfilment.paymentsInFlight > 0 || order.payoutsInFlight > 0;
@@ -145,5 +145,5 @@ export async function order(input: OrderWorkflowInput): Promise<OrderSnapshot> {
   await events.drain();
   await condition(allHandlersFinished);
   log.info('order closed', { orderId: order.contract.orderId, outcome: final.outcome, reason: final.reason });
-  return order.state;
+  return closedOrder(order.state, events.lastSequence());
 }

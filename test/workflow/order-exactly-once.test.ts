@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Movement, MovementResult } from '../../db/payments-gateway.js';
 import { PostgresLedger } from '../../db/postgres-ledger.js';
 import { reversePaymentUpdate, submitInspectionUpdate } from '../../workflows/model/messages.js';
-import type { OrderSnapshot } from '../../workflows/model/state.js';
+import type { ClosedOrder } from '../../workflows/model/state.js';
 import type { order } from '../../workflows/order-workflow.js';
 import { at, createHarness, type Harness } from '../support/harness.js';
 import { type LedgerMethod as Method, WrappedLedger } from '../support/ledger-wrapper.js';
@@ -190,10 +190,10 @@ describe('exactly-once payments on a real Temporal server and PostgreSQL', () =>
       });
       expect(runId).toBeTruthy();
       const rerun = h.client.workflow.getHandle<typeof order>(handle.workflowId, runId ?? undefined);
-      const second: OrderSnapshot = await rerun.result();
+      const second: ClosedOrder = await rerun.result();
 
       expect(second).toMatchObject({ status: 'closed', ...expected, escrowBalance: 0 });
-      const payoutsOf = (s: OrderSnapshot) =>
+      const payoutsOf = (s: ClosedOrder) =>
         s.payouts.map((p) => [p.kind, p.amount, p.idempotencyKey, p.transactionId]);
       expect(payoutsOf(second)).toEqual(payoutsOf(first));
       const ledgerAfter = await ledgerOf(orderId);

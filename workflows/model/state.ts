@@ -58,3 +58,28 @@ export function openingSnapshot(contract: Contract): OrderSnapshot {
     timeline: [{ at: contract.createdAt, event: 'created' }],
   };
 }
+
+/**
+ * What an order's workflow returns: the order as it closed without the parts that only grow its
+ * history (the contract, the deadlines, the timeline, the inspection and its evaluation, the
+ * dispute), and the sequence of its closing event. The whole order is that event's snapshot in
+ * PostgreSQL (`GET /v1/orders/:orderId` answers with it; no part of the engine reads the result), and
+ * a closed order's history is kept for the namespace's retention: the whole snapshot was its
+ * largest event.
+ */
+export type ClosedOrder = Omit<OrderSnapshot, LeftOutOfResult> & { closingEvent?: number };
+
+type LeftOutOfResult = 'contract' | 'deadlines' | 'timeline' | 'inspection' | 'evaluation' | 'dispute';
+
+export function closedOrder(state: OrderSnapshot, closingEvent: number | undefined): ClosedOrder {
+  const {
+    contract: _contract,
+    deadlines: _deadlines,
+    timeline: _timeline,
+    inspection: _inspection,
+    evaluation: _evaluation,
+    dispute: _dispute,
+    ...kept
+  } = state;
+  return { ...kept, ...(closingEvent !== undefined && { closingEvent }) };
+}

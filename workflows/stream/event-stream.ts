@@ -172,6 +172,10 @@ export function eventStream(orderId: string, versions: OrderVersions, movingMone
       closing = true;
       await Promise.all(loops);
     },
+    /** The sequence of the last event emitted; undefined on orders that store no events. */
+    lastSequence(): number | undefined {
+      return enabled ? sequence : undefined;
+    },
   };
 }
 
