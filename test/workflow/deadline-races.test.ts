@@ -3,8 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { WorkflowUpdateStage } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { creditLineQuery, LINE_UPDATES } from '../../workflows/credit-line/model/messages.js';
+import { DENOMINATOR } from '../../workflows/credit-line/rules/interest.js';
 import { cancelUpdate, recordPaymentUpdate } from '../../workflows/model/messages.js';
 import { type ApiUnderTest, startApi } from '../support/api-client.js';
+import { type LineHandle, startLine, waitForLine } from '../support/credit-lines.js';
 import {
   at,
   createHarness,
@@ -34,12 +37,20 @@ afterAll(async () => {
   await h?.close();
 });
 
-const timersFired = async (handle: Awaited<ReturnType<typeof startOrder>>) =>
+const timersFired = async (handle: Awaited<ReturnType<typeof startOrder>> | LineHandle) =>
   ((await handle.fetchHistory()).events ?? []).filter((e) => e.timerFiredEventAttributes).length;
 
 /** This order's history as the current code makes it; `RECORD_HISTORIES=1` writes it again. */
 const FIXTURE = fileURLToPath(
   new URL('../fixtures/histories/refunded-balance_unpaid+same-task.json', import.meta.url),
+);
+
+/** The last test's line: its first run, which the statement ends (the shape of 'accrual-at-period-end'). */
+const LINE_FIXTURE = fileURLToPath(
+  new URL(
+    '../fixtures/histories/credit-line/accrual-at-period-end/repaid-in-the-statement-task.json',
+    import.meta.url,
+  ),
 );
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +59,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * How many workflow tasks completed between the last timer firing and the last Update's
  * acceptance: 1 means the worker saw both in the same task.
  */
-async function tasksBetweenTimerAndUpdate(handle: Awaited<ReturnType<typeof startOrder>>) {
+async function tasksBetweenTimerAndUpdate(handle: Awaited<ReturnType<typeof startOrder>> | LineHandle) {
   const events = (await handle.fetchHistory()).events ?? [];
   let completed = 0;
   let seenCancel = false;
@@ -149,5 +160,65 @@ describe('the negotiation deadline racing an arbitration', () => {
     expect(await decision).toMatchObject({ status: 200, body: { status: 'settling' } });
     expect(await tasksBetweenTimerAndUpdate(handle)).toBeGreaterThan(1);
     expect(await handle.result()).toMatchObject({ outcome: 'refunded', reason: 'arbitration' });
+  }, 120_000);
+});
+
+describe("a credit line's statement racing a repayment", () => {
+  // Issue 27, found by the chaos soak's interest reference (test/chaos/credit-invariants.ts): the
+  // repayment, run before the statement's timer in the same task, accrued the principal past the
+  // period's end into the ending period, and the next period accrued that time again. Since
+  // 'accrual-at-period-end' the time past the end is the next period's (docs/credit.md#interest).
+  it('bills each statement the principal up to its end only, when a repayment comes in the same task as the end', async () => {
+    const { verify, reserveDraw, confirmDraw, repay } = LINE_UPDATES;
+    // Large enough that twenty seconds bill whole minor units (about 177).
+    const handle = await startLine(h, {
+      requestedLimit: 3_000_000_000,
+      business: { registrationNumber: 'ABN 1', yearsTrading: 12, annualRevenue: 200_000_000_000 },
+      terms: { repaymentTerm: 'P60D', statementPeriod: 'PT20S' },
+    });
+    await waitForLine(handle, (s) => s.status === 'verification');
+    await handle.executeUpdate(verify, { args: [{ approve: true, underwriter: 'uw-1', notes: 'ok' }] });
+    const draw = { orderId: 'o-1', reference: 'p' };
+    await handle.executeUpdate(reserveDraw, { args: [{ ...draw, amount: 2_000_000_000 }] });
+    const drawn = await handle.executeUpdate(confirmDraw, { args: [draw] });
+    const period = (await handle.query(creditLineQuery)).period;
+    expect(period?.number).toBe(1);
+    const before = await timersFired(handle);
+    // The run that ends with the statement: the line continues as new after it.
+    const { runId: endingRun } = await handle.describe();
+    await h.stopWorker();
+
+    // The statement's timer fires on the server while no worker runs; the repayment comes after.
+    while ((await timersFired(handle)) === before) await sleep(500);
+    const updateId = 'repaid-after-the-end';
+    const repaid = handle.startUpdate(repay, {
+      args: [{ amount: 1_000_000, reference: 'r-1' }],
+      updateId,
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await admitted(handle.workflowId, updateId);
+    await h.startWorker();
+    await (await repaid).result();
+    expect(await tasksBetweenTimerAndUpdate(handle)).toBe(1);
+
+    const [first] = (await waitForLine(handle, (s) => s.statements.length >= 1)).statements;
+    const to = Date.parse(period?.to ?? '');
+    const drawnAt = Date.parse(drawn.draws[0]?.drawnAt ?? '');
+    expect(first?.to).toBe(period?.to);
+    const numerator = 2_000_000_000n * BigInt(to - drawnAt) * 115n;
+    expect(first?.interest).toBe(Number(numerator / DENOMINATOR));
+    // The next period starts with the fraction carried and the time from the end to the repayment,
+    // at the principal before it: nothing billed twice, nothing left out.
+    const open = (await handle.query(creditLineQuery)).period;
+    const repaidAt = Date.parse(open?.accruedAt ?? '');
+    expect(repaidAt).toBeGreaterThan(to);
+    expect(BigInt(open?.accrued ?? '')).toBe(
+      (numerator % DENOMINATOR) + 2_000_000_000n * BigInt(repaidAt - to) * 115n,
+    );
+    if (process.env.RECORD_HISTORIES === '1') {
+      const ended = h.client.workflow.getHandle(handle.workflowId, endingRun);
+      await writeFile(LINE_FIXTURE, `${historyToJSON(await ended.fetchHistory())}\n`);
+    }
+    await handle.terminate('test done');
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import {
   ApplicationFailure,
+  patched,
   proxyActivities,
   setCurrentDetails,
   upsertSearchAttributes,
@@ -258,24 +259,33 @@ export class CreditLine {
 
   // Interest and statements.
 
-  /** Adds the interest of the principal outstanding since the last change, up to `at`. */
+  /**
+   * Adds the interest of the principal outstanding since the last change, up to `at`. A change
+   * handled after the period's end, before its statement closed it (the statement's timer fired in
+   * the same workflow task), accrues the time past the end to the next period (`beyond`): before
+   * 'accrual-at-period-end' that time went into the ending period, and the next one accrued it again.
+   */
   private accrueTo(at: number): void {
-    const p = this.state.period;
-    if (!p || this.state.monthlyRateBps === null) return;
+    const s = this.state;
+    const p = s.period;
+    if (!p || s.monthlyRateBps === null) return;
     const from = Date.parse(p.accruedAt);
     if (at <= from) return;
-    p.accrued = accrue(
-      BigInt(p.accrued),
-      this.state.principal,
-      at - from,
-      this.state.monthlyRateBps,
-    ).toString();
+    const end = Date.parse(p.to);
+    const rate = s.monthlyRateBps;
+    if (at > end && patched('accrual-at-period-end')) {
+      const until = Math.max(from, end);
+      if (until > from) p.accrued = accrue(BigInt(p.accrued), s.principal, until - from, rate).toString();
+      p.beyond = accrue(BigInt(p.beyond ?? '0'), s.principal, at - until, rate).toString();
+    } else p.accrued = accrue(BigInt(p.accrued), s.principal, at - from, rate).toString();
     p.accruedAt = new Date(at).toISOString();
   }
 
   private openPeriod(from: number, number: number): void {
     const s = this.state;
     const to = from + durationMs(s.terms.statementPeriod);
+    const ended = s.period;
+    const carried = ended ? postInterest(BigInt(ended.accrued)).carried : 0n;
     s.period = {
       number,
       from: new Date(from).toISOString(),
@@ -283,8 +293,9 @@ export class CreditLine {
       opening: s.principal + s.interestDue,
       draws: 0,
       repayments: 0,
-      accrued: s.period ? postInterest(BigInt(s.period.accrued)).carried.toString() : '0',
-      accruedAt: new Date(from).toISOString(),
+      // What a change past the end accrued is this period's, up to that change.
+      accrued: (carried + BigInt(ended?.beyond ?? '0')).toString(),
+      accruedAt: ended?.beyond !== undefined ? ended.accruedAt : new Date(from).toISOString(),
     };
   }
 

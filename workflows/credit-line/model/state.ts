@@ -66,6 +66,12 @@ export interface Period {
   repayments: number;
   accrued: string;
   accruedAt: string;
+  /**
+   * The numerator accrued after `to` by a change handled before the period's statement (in the same
+   * workflow task as the statement's timer): the next period's, which starts from it. Absent on
+   * lines that accrued such a change into the ending period (before 'accrual-at-period-end').
+   */
+  beyond?: string;
 }
 
 export interface TimelineEntry {
