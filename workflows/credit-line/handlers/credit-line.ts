@@ -85,6 +85,9 @@ export class CreditLine {
   changes = 0;
   /** Money movements scheduled and not yet answered: a statement and the next run wait for them. */
   inFlight = 0;
+  /** Settles when the last posting handed to the ledger has, whichever way (see post). */
+  private lastPosting: Promise<void> = Promise.resolve();
+  private postings = 0;
   private readonly pending: CreditLineEvent[] = [];
 
   constructor(private readonly input: CreditLineInput) {
@@ -338,11 +341,29 @@ export class CreditLine {
     }
   }
 
+  /**
+   * The line's postings reach the ledger in the order the line made them. Run side by side, a
+   * repayment of the interest a statement has just billed could commit before that interest (its
+   * posting retried after a lost connection): the ledger refuses to be paid interest it has not
+   * billed, and the Update failed with the repayment in the line's state only (the chaos soak's
+   * finding). A close behind a repayment would likewise return the lender's balance before the
+   * repaid principal reached it. Asked only when a posting is in flight, the one case it changes.
+   */
   private async post(posting: LinePosting): Promise<void> {
+    const behind = this.postings > 0 && patched('line-postings-in-order') ? this.lastPosting : undefined;
     this.inFlight++;
+    this.postings++;
     try {
-      await effects.postLineTransaction(posting);
+      const done = behind
+        ? behind.then(() => effects.postLineTransaction(posting))
+        : effects.postLineTransaction(posting);
+      this.lastPosting = done.then(
+        () => undefined,
+        () => undefined,
+      );
+      await done;
     } finally {
+      this.postings--;
       this.inFlight--;
       this.changes++;
     }
