@@ -13,7 +13,7 @@ import { provisionToxiproxy } from '../../scripts/toxiproxy.js';
 import { workflowIdFor } from '../../workflows/model/messages.js';
 import { generateEventKeyPair } from '../../workflows/rules/event-signature.js';
 import { accessMatrix } from './access.js';
-import { ChaosClient, Readiness, Traffic } from './client.js';
+import { ChaosClient, Readiness, Traffic, withLoggedCause } from './client.js';
 import { ChaosCluster, LINKS, SOAK_API_UPSTREAM_TIMEOUT_MS, sleep } from './cluster.js';
 import { closedAs, driveOrder, newOrder } from './driver.js';
 import { type Figures, renderFigures } from './figures.js';
@@ -610,13 +610,17 @@ describe('chaos soak', () => {
       ...cluster.apis.map((a) => a.process.name),
     ];
     let logBytes = 0;
+    let apiLogs = '';
     for (const name of logNames) {
       const text = await readFile(cluster.logFile(name), 'utf8').catch(() => '');
       logBytes += text.length;
+      if (cluster.apis.some((a) => a.process.name === name)) apiLogs += text;
       for (const [what, secret] of Object.entries(secrets)) {
         if (text.includes(secret)) leaks.push(`${what} in ${name}.log`);
       }
     }
+
+    const serverErrors = traffic.serverErrors.map((e) => withLoggedCause(e, apiLogs));
 
     readiness.stop();
     const figures: Figures = {
@@ -644,14 +648,14 @@ describe('chaos soak', () => {
         ...findings,
         ...notAsExpected,
         ...fuzzProblems,
-        ...traffic.serverErrors,
+        ...serverErrors,
         ...taskFailures,
         ...leaks,
       ],
       moneyLost: money.lost,
       moneyDoubled: money.doubled,
       notClosedAsExpected: notAsExpected.length,
-      serverErrors: traffic.serverErrors.length,
+      serverErrors: serverErrors.length,
       workflowTaskFailures: taskFailures.length,
       secretLeaks: leaks.length,
       logBytes,
@@ -666,7 +670,7 @@ describe('chaos soak', () => {
       findings: findings.slice(0, 20),
       notAsExpected: notAsExpected.slice(0, 20),
       fuzzProblems: fuzzProblems.slice(0, 20),
-      serverErrors: traffic.serverErrors.slice(0, 20),
+      serverErrors: serverErrors.slice(0, 20),
       taskFailures: taskFailures.slice(0, 20),
       leaks,
     }).toEqual({

@@ -186,3 +186,28 @@ export class Readiness {
     return ready.length > 0 ? ready : all;
   }
 }
+
+/**
+ * A 500's finding with what the API logged for it: the answer quotes only its request id, and the
+ * logs of a CI run are gone by the time anyone reads the report.
+ */
+export function withLoggedCause(finding: string, apiLogs: string): string {
+  const requestId = /"requestId":"([^"]+)"/.exec(finding)?.[1];
+  if (!requestId) return finding;
+  const line = apiLogs
+    .split('\n')
+    .find((l) => l.includes(`"reqId":"${requestId}"`) && l.includes('"unexpected error"'));
+  if (!line) return `${finding} (nothing logged for ${requestId})`;
+  let err: { type?: string; message?: string; stack?: string } | undefined;
+  try {
+    err = (JSON.parse(line) as { err?: typeof err }).err;
+  } catch {
+    return `${finding} — logged: ${line.slice(0, 600)}`;
+  }
+  const frames = err?.stack
+    ?.split('\n')
+    .slice(1, 4)
+    .map((f) => f.trim())
+    .join(' | ');
+  return `${finding} — logged: ${err?.type}: ${err?.message} at ${frames}`;
+}
