@@ -54,7 +54,9 @@ export function isPostgresUnavailable(err: unknown): boolean {
     if (NETWORK_ERROR_CODES.has(code) || UNAVAILABLE_SQLSTATES.has(code) || code.startsWith('08'))
       return true;
   }
-  return /Connection terminated|timeout exceeded when trying to connect/.test(err.message);
+  // pg's own messages, without a code: a lost connection, one lost while its client was checked out
+  // (the next query on it), a pool that could not connect in time.
+  return /Connection terminated|is not queryable|timeout exceeded when trying to connect/.test(err.message);
 }
 
 /** A dependency that did not answer within the request's budget. */

@@ -29,4 +29,18 @@ describe('which upstream failures are a 503 (nothing changed, retry)', () => {
     expect(isUnavailable(grpcError(14, 'unavailable'))).toBe(true);
     expect(isUnavailable(new ServiceError('x', { cause: grpcError(4, 'deadline exceeded') }))).toBe(true);
   });
+
+  it('takes the errors of a PostgreSQL connection lost under a query for a 503', () => {
+    // pg's messages (node_modules/pg/lib/client.js): no SQLSTATE, no errno code.
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Client has encountered a connection error and is not queryable',
+      'Client was closed and is not queryable',
+      'timeout exceeded when trying to connect',
+    ]) {
+      expect(isUnavailable(new Error(message)), message).toBe(true);
+    }
+    expect(isUnavailable(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBe(true);
+    expect(isUnavailable(Object.assign(new Error('syntax error'), { code: '42601' }))).toBe(false);
+  });
 });
