@@ -172,24 +172,35 @@ describe('the negotiation deadline racing an arbitration', () => {
   }, 120_000);
 });
 
+/**
+ * A verified line with 20 s statements and 2,000,000,000 drawn: large enough that twenty seconds
+ * bill whole minor units (about 177).
+ */
+async function drawnLine() {
+  const { verify, reserveDraw, confirmDraw } = LINE_UPDATES;
+  const handle = await startLine(h, {
+    requestedLimit: 3_000_000_000,
+    business: { registrationNumber: 'ABN 1', yearsTrading: 12, annualRevenue: 200_000_000_000 },
+    terms: { repaymentTerm: 'P60D', statementPeriod: 'PT20S' },
+  });
+  await waitForLine(handle, (s) => s.status === 'verification');
+  const { lineId } = await handle.executeUpdate(verify, {
+    args: [{ approve: true, underwriter: 'uw-1', notes: 'ok' }],
+  });
+  const draw = { orderId: 'o-1', reference: 'p' };
+  await handle.executeUpdate(reserveDraw, { args: [{ ...draw, amount: 2_000_000_000 }] });
+  const drawn = await handle.executeUpdate(confirmDraw, { args: [draw] });
+  return { handle, lineId, drawn };
+}
+
 describe("a credit line's statement racing a repayment", () => {
   // Issue 27, found by the chaos soak's interest reference (test/chaos/credit-invariants.ts): the
   // repayment, run before the statement's timer in the same task, accrued the principal past the
   // period's end into the ending period, and the next period accrued that time again. Since
   // 'accrual-at-period-end' the time past the end is the next period's (docs/credit.md#interest).
   it('bills each statement the principal up to its end only, when a repayment comes in the same task as the end', async () => {
-    const { verify, reserveDraw, confirmDraw, repay } = LINE_UPDATES;
-    // Large enough that twenty seconds bill whole minor units (about 177).
-    const handle = await startLine(h, {
-      requestedLimit: 3_000_000_000,
-      business: { registrationNumber: 'ABN 1', yearsTrading: 12, annualRevenue: 200_000_000_000 },
-      terms: { repaymentTerm: 'P60D', statementPeriod: 'PT20S' },
-    });
-    await waitForLine(handle, (s) => s.status === 'verification');
-    await handle.executeUpdate(verify, { args: [{ approve: true, underwriter: 'uw-1', notes: 'ok' }] });
-    const draw = { orderId: 'o-1', reference: 'p' };
-    await handle.executeUpdate(reserveDraw, { args: [{ ...draw, amount: 2_000_000_000 }] });
-    const drawn = await handle.executeUpdate(confirmDraw, { args: [draw] });
+    const { repay } = LINE_UPDATES;
+    const { handle, drawn } = await drawnLine();
     const period = (await handle.query(creditLineQuery)).period;
     expect(period?.number).toBe(1);
     const before = await timersFired(handle);
@@ -236,19 +247,8 @@ describe("a credit line's statement racing a repayment", () => {
   // the ledger first and was refused (interest paid above billed), failing the Update with the
   // repayment in the line's state and not in the ledger. Since 'line-postings-in-order' it waits.
   it('posts a repayment of the interest just billed after that interest, when the interest’s posting is retried', async () => {
-    const { verify, reserveDraw, confirmDraw, repay } = LINE_UPDATES;
-    const handle = await startLine(h, {
-      requestedLimit: 3_000_000_000,
-      business: { registrationNumber: 'ABN 1', yearsTrading: 12, annualRevenue: 200_000_000_000 },
-      terms: { repaymentTerm: 'P60D', statementPeriod: 'PT20S' },
-    });
-    await waitForLine(handle, (s) => s.status === 'verification');
-    const { lineId } = await handle.executeUpdate(verify, {
-      args: [{ approve: true, underwriter: 'uw-1', notes: 'ok' }],
-    });
-    const draw = { orderId: 'o-1', reference: 'p' };
-    await handle.executeUpdate(reserveDraw, { args: [{ ...draw, amount: 2_000_000_000 }] });
-    await handle.executeUpdate(confirmDraw, { args: [draw] });
+    const { repay } = LINE_UPDATES;
+    const { handle, lineId } = await drawnLine();
     const { runId: endingRun } = await handle.describe();
 
     // The line's movements are serialised on its totals row: holding it stops the statement's
